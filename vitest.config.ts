@@ -1,0 +1,26 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (path: string) => fileURLToPath(new URL(`./src/${path}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests and examples import the package by name, resolved to the sources (tsconfig "paths" does
+    // the same for tsx). test/package exercises the built dist through real Node resolution.
+    alias: [
+      { find: /^recycled-number-guard$/, replacement: src('index.ts') },
+      { find: /^recycled-number-guard\/redis$/, replacement: src('persist/redis/index.ts') },
+      { find: /^recycled-number-guard\/postgres$/, replacement: src('persist/postgres/index.ts') },
+      { find: /^recycled-number-guard\/testing$/, replacement: src('testing/index.ts') },
+      { find: /^recycled-number-guard\/camara$/, replacement: src('evidence/number-intel/camara/index.ts') },
+      { find: /^recycled-number-guard\/twilio$/, replacement: src('evidence/number-intel/twilio/index.ts') },
+      { find: /^recycled-number-guard\/http$/, replacement: src('adapters/http/index.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+  },
+});
