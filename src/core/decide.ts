@@ -1,0 +1,186 @@
+import type { ProfilePatch } from '../persist/types.js';
+import {
+  SENSITIVE_ACTIONS,
+  type DecisionAction,
+  type NumberChangedHands,
+  type Reason,
+  type StepUpCheck,
+  type VictimAdvice,
+} from '../types.js';
+import type { Policy, Thresholds } from './policy.js';
+import type { Score } from './score.js';
+import type { CoreInput, NumberFindings } from './signals.js';
+
+/** Order in which step-up options are offered: least friction for the owner first. */
+const FRICTION_ORDER: StepUpCheck[] = ['password', 'trusted_device', 'previous_password', 'email', 'known_address', 'face', 'id_match'];
+
+export interface Verdict {
+  action: DecisionAction;
+  thresholds: Thresholds;
+  numberChangedHands: NumberChangedHands;
+  stepUp?: StepUpCheck[][];
+  advice: VictimAdvice;
+  /** Reasons that explain the verdict without moving the risk (effect 0). */
+  notes: Reason[];
+}
+
+export function thresholdsFor(policy: Policy, action: CoreInput['attempt']['action']): Thresholds {
+  return policy.actionThresholds[action] ?? (SENSITIVE_ACTIONS.has(action) ? policy.sensitiveThresholds : policy.thresholds);
+}
+
+export function numberChangedHands(findings: NumberFindings, risk: number, policy: Policy): NumberChangedHands {
+  if (findings.carrierSays) return findings.carrierSays.changed ? 'yes' : 'no';
+  if (!findings.reissuePossible || findings.continuity) return 'no';
+  return risk >= policy.likelyAt ? 'likely' : 'unknown';
+}
+
+/** Checks (or pairs of checks) the host can run that are strong enough for this risk. */
+export function chooseStepUp(policy: Policy, available: StepUpCheck[], alreadyPassed: StepUpCheck[], required: number): StepUpCheck[][] {
+  const candidates = FRICTION_ORDER.filter((check) => available.includes(check) && !alreadyPassed.includes(check));
+  const strength = policy.checkStrength;
+  const singles = candidates.filter((check) => strength[check] >= required);
+  const pairs: StepUpCheck[][] = [];
+  for (let i = 0; i < candidates.length; i++) {
+    for (let j = i + 1; j < candidates.length; j++) {
+      const a = candidates[i]!;
+      const b = candidates[j]!;
+      if (singles.includes(a) || singles.includes(b)) continue;
+      if (1 - (1 - strength[a]) * (1 - strength[b]) >= required) pairs.push([a, b]);
+    }
+  }
+  return [...singles.map((check) => [check]), ...pairs];
+}
+
+const RANK: Record<DecisionAction, number> = { allow: 0, step_up: 1, deny: 2 };
+const atLeast = (current: DecisionAction, floor: DecisionAction): DecisionAction => (RANK[current] >= RANK[floor] ? current : floor);
+
+export function decide(input: CoreInput, result: Score, findings: NumberFindings): Verdict {
+  const { policy, attempt } = input;
+  const notes: Reason[] = [];
+  const thresholds = thresholdsFor(policy, attempt.action);
+  const risk = result.risk;
+  let action: DecisionAction = risk >= thresholds.deny ? 'deny' : risk >= thresholds.stepUp ? 'step_up' : 'allow';
+
+  if (SENSITIVE_ACTIONS.has(attempt.action)) {
+    notes.push({
+      code: 'sensitive_action',
+      effect: 0,
+      message: `${attempt.action.replace('_', ' ')} is sensitive: step-up from risk ${thresholds.stepUp}, deny from ${thresholds.deny}`,
+      details: { action: attempt.action, thresholds },
+    });
+  }
+
+  const changed = numberChangedHands(findings, risk, policy);
+  const strongPassed = attempt.verified.filter((factor): factor is StepUpCheck => factor !== 'sms_otp');
+
+  if (changed === 'yes') {
+    // Carrier-confirmed reissue after binding never yields allow.
+    action = atLeast(action, policy.denyOnConfirmedReissue ? 'deny' : 'step_up');
+  }
+  if (policy.alwaysStepUp.includes(attempt.action) && strongPassed.length === 0) {
+    action = atLeast(action, 'step_up');
+    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} always asks for a non-SMS check before ${attempt.action.replace('_', ' ')}` });
+  }
+  if (input.history.status === 'unavailable' && policy.failMode.history === 'step_up' && action === 'allow') {
+    action = 'step_up';
+    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow without the account's history` });
+  }
+  if (findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up' && action === 'allow') {
+    action = 'step_up';
+    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow a dormant account while carrier evidence is unavailable` });
+  }
+
+  let stepUp: StepUpCheck[][] | undefined;
+  if (action === 'step_up') {
+    const high = risk >= policy.requiredStrength.highRiskAt || changed === 'yes' || changed === 'likely';
+    const required = high ? policy.requiredStrength.high : policy.requiredStrength.base;
+    stepUp = chooseStepUp(policy, input.checks, strongPassed, required);
+    if (stepUp.length === 0) {
+      action = 'deny';
+      stepUp = undefined;
+      notes.push({
+        code: 'fail_mode_applied',
+        effect: 0,
+        message: `a step-up of strength ${required} is needed and none of the host's checks (${input.checks.join(', ') || 'none'}) suffices`,
+        details: { required, available: input.checks },
+      });
+    }
+  }
+
+  return { action, thresholds, numberChangedHands: changed, ...(stepUp ? { stepUp } : {}), advice: advise(input, changed, action, findings.reissuePossible), notes };
+}
+
+/** What to do for both victims when the number (likely) went to someone new. */
+export const NUMBER_CHANGED_HANDS_ADVICE: VictimAdvice = {
+  newHolder: 'offer_new_account',
+  previousHolder: 'protect_account',
+  steps: [
+    "Do not show this account's data to the person holding the number.",
+    'Tell them the number belonged to someone else and offer a fresh account with it, instead of "already registered".',
+    'Stop SMS logins and SMS notices (debts, links, alerts) to this number for the account; reach the owner by email or in-app.',
+    'Ask the owner to confirm with a non-SMS check and bind a current number at their next sign-in.',
+  ],
+};
+
+export function advise(input: CoreInput, changed: NumberChangedHands, action: DecisionAction, reissuePossible: boolean): VictimAdvice {
+  if (changed === 'yes' || changed === 'likely') return NUMBER_CHANGED_HANDS_ADVICE;
+  if (!input.attempt.verified.includes('sms_otp') && reissuePossible && changed !== 'no') {
+    // The owner got in without SMS while the bound number may have gone to someone else.
+    return {
+      newHolder: 'none',
+      previousHolder: 'review_binding',
+      steps: ['Ask the owner to confirm the bound number or bind a current one: it may have been reissued since they last used it.'],
+    };
+  }
+  if (input.attempt.action === 'register' && action !== 'allow') {
+    return {
+      newHolder: 'offer_new_account',
+      previousHolder: 'review_binding',
+      steps: [
+        'Offer the person a fresh account with this number if they cannot pass the step-up.',
+        "Keep the existing account's data hidden; flag the binding for review and confirm it with the owner by another channel.",
+      ],
+    };
+  }
+  return { newHolder: 'none', previousHolder: 'none', steps: [] };
+}
+
+/** The profile update an allowed login (or a passed step-up) teaches. */
+export function learningPatch(input: CoreInput, vouched: boolean): ProfilePatch {
+  const { attempt, device, geo, phoneHash } = input;
+  const patch: ProfilePatch = { at: attempt.at, phoneHash };
+  if (device) {
+    patch.device = {
+      key: device.key,
+      fromToken: device.fromToken,
+      classKey: device.classKey,
+      deviceType: device.deviceType,
+      vouched,
+      ...(device.osFamily ? { osFamily: device.osFamily } : {}),
+    };
+  }
+  const place = geo.status === 'ok' ? geo.result : null;
+  if (place) {
+    // About 10 km of precision is all the travel check needs; no IP address is kept.
+    const lat = place.lat === undefined ? undefined : Math.round(place.lat * 10) / 10;
+    const lon = place.lon === undefined ? undefined : Math.round(place.lon * 10) / 10;
+    patch.location = {
+      key: `${place.country}|${place.region ?? ''}|${place.city ?? ''}`,
+      country: place.country,
+      ...(place.region ? { region: place.region } : {}),
+      ...(lat !== undefined && lon !== undefined ? { lat, lon } : {}),
+    };
+    patch.lastLogin = {
+      at: attempt.at,
+      country: place.country,
+      ...(place.region ? { region: place.region } : {}),
+      ...(lat !== undefined && lon !== undefined ? { lat, lon } : {}),
+      ...(place.accuracyKm !== undefined ? { accuracyKm: place.accuracyKm } : {}),
+    };
+  } else {
+    patch.lastLogin = { at: attempt.at };
+  }
+  if (attempt.verified.includes('sms_otp')) patch.ownerProofAt = attempt.at;
+  if (vouched || attempt.verified.some((factor) => factor !== 'sms_otp')) patch.strongProofAt = attempt.at;
+  return patch;
+}

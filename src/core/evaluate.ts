@@ -1,0 +1,49 @@
+import type { ProfilePatch } from '../persist/types.js';
+import type { DecisionAction, NumberChangedHands, Reason, StepUpCheck, VictimAdvice } from '../types.js';
+import { decide, learningPatch } from './decide.js';
+import { score } from './score.js';
+import { collectSignals, type CoreInput } from './signals.js';
+
+export interface CoreResult {
+  /** The enforced action before the mode is applied. */
+  action: DecisionAction;
+  risk: number;
+  prior: number;
+  reasons: Reason[];
+  stepUp?: StepUpCheck[][];
+  numberChangedHands: NumberChangedHands;
+  advice: VictimAdvice;
+  /** A reissue after the owner's last proof of possession was possible under the aging rules. */
+  reissuePossible: boolean;
+  /** The later of the binding and the last strong proof: what carrier evidence was asked about. */
+  since: number;
+  /** Profile update when the attempt is allowed, and when its step-up passes. */
+  learn: { onAllow: ProfilePatch; onPass: ProfilePatch };
+}
+
+/**
+ * The pure core: attempt + profile + evidence + policy in, verdict out.
+ * No I/O, no clock, no randomness: the same input always gives the same result.
+ */
+export function evaluate(input: CoreInput): CoreResult {
+  const { signals, findings } = collectSignals(input);
+  const scored = score(input.policy.prior, signals);
+  const verdict = decide(input, scored, findings);
+  return {
+    action: verdict.action,
+    risk: scored.risk,
+    prior: scored.prior,
+    reasons: [...scored.reasons, ...verdict.notes],
+    ...(verdict.stepUp ? { stepUp: verdict.stepUp } : {}),
+    numberChangedHands: verdict.numberChangedHands,
+    advice: verdict.advice,
+    reissuePossible: findings.reissuePossible,
+    since: input.intel.since,
+    learn: { onAllow: learningPatch(input, false), onPass: learningPatch(input, true) },
+  };
+}
+
+/** `since` for carrier questions: the later of the binding and the owner's last non-SMS proof. */
+export function intelSince(phoneBoundAt: number, strongProofAt: number | undefined): number {
+  return strongProofAt !== undefined && strongProofAt > phoneBoundAt ? strongProofAt : phoneBoundAt;
+}

@@ -1,0 +1,131 @@
+import type { AttemptAction, PresetName, StepUpCheck } from '../types.js';
+import { DEFAULT_WEIGHTS, type Weights } from './weights.js';
+
+export interface Thresholds {
+  /** Risk at or above which the guard asks for a step-up. */
+  stepUp: number;
+  /** Risk at or above which the guard denies outright. */
+  deny: number;
+}
+
+export interface Policy {
+  preset: PresetName;
+  /** Bumped whenever a default changes, and written to every decision and audit record. */
+  version: string;
+  /** Probability that an SMS login on this kind of platform is not by the owner, before evidence. */
+  prior: number;
+  thresholds: Thresholds;
+  /** Used for `SENSITIVE_ACTIONS`. */
+  sensitiveThresholds: Thresholds;
+  /** Per-action overrides, taking precedence over the two above. */
+  actionThresholds: Partial<Record<AttemptAction, Thresholds>>;
+  /** Actions that always need a non-SMS factor, whatever the risk. */
+  alwaysStepUp: AttemptAction[];
+  /** Share of non-owners each check stops. docs/scoring.md gives the sources. */
+  checkStrength: Record<StepUpCheck, number>;
+  /** Minimum strength a step-up must have: `base` normally, `high` when risk >= `highRiskAt` or the
+   * number likely changed hands. A pair of checks counts as 1 - (1 - a) * (1 - b). */
+  requiredStrength: { base: number; high: number; highRiskAt: number };
+  /** Carrier-confirmed reissue after binding: deny instead of a strong step-up. */
+  denyOnConfirmedReissue: boolean;
+  /** What to do when evidence is missing. `score` = use what is there; `step_up` = at least a step-up. */
+  failMode: {
+    /** The store could not be read. */
+    history: 'score' | 'step_up';
+    /** Carrier evidence was configured but unavailable while a reissue was possible (dormant). */
+    intelWhenDormant: 'score' | 'step_up';
+  };
+  /** Minimum aging period before a carrier may reissue a number, in days, by number country. */
+  minAgingDays: Record<string, number>;
+  /** For countries not in `minAgingDays`. Low on purpose: a low value only makes the guard stricter. */
+  defaultMinAgingDays: number;
+  /** A SIM change this recent looks like a SIM swap. */
+  recentSimChangeDays: number;
+  /** Impossible travel is skipped when either location is coarser than this. */
+  maxTravelAccuracyKm: number;
+  /** `risk` at or above this makes `numberChangedHands` "likely" when a reissue was possible. */
+  likelyAt: number;
+  weights: Weights;
+}
+
+export const POLICY_VERSION = '2026.11.2';
+
+/** US: FCC minimum aging 45 days (47 CFR 52.15(f)); China: about 90 days or more after cancellation. */
+export const DEFAULT_MIN_AGING_DAYS: Record<string, number> = {
+  US: 45,
+  CN: 90,
+};
+
+const CHECK_STRENGTH: Record<StepUpCheck, number> = {
+  // Face or liveness match against the enrolled owner.
+  face: 0.99,
+  // Document / KYC match: the new holder does not hold the previous holder's ID.
+  id_match: 0.98,
+  // Prompt on a device enrolled before: device challenges stop >94% of phishing and 100% of automated
+  // hijacks (Google, S10).
+  trusted_device: 0.97,
+  // 38.6% of recycled numbers were linked to leaked credentials (S1), not all for this site.
+  password: 0.9,
+  previous_password: 0.85,
+  // Email can itself be recovered by SMS, and 34% forget their secondary email (S11).
+  email: 0.8,
+  // 66% of recycled numbers hit at people-search services (S1): the address is often findable.
+  known_address: 0.4,
+};
+
+const base = {
+  version: POLICY_VERSION,
+  actionThresholds: {},
+  checkStrength: CHECK_STRENGTH,
+  minAgingDays: DEFAULT_MIN_AGING_DAYS,
+  defaultMinAgingDays: 30,
+  recentSimChangeDays: 7,
+  maxTravelAccuracyKm: 300,
+  likelyAt: 0.3,
+  weights: DEFAULT_WEIGHTS,
+} satisfies Partial<Policy>;
+
+export const PRESETS: Record<PresetName, Policy> = {
+  // Family photos and contracts: a new holder must not see them; friction for owners stays low.
+  'cloud-drive': {
+    ...base,
+    preset: 'cloud-drive',
+    prior: 0.001,
+    thresholds: { stepUp: 0.006, deny: 0.97 },
+    sensitiveThresholds: { stepUp: 0.003, deny: 0.9 },
+    alwaysStepUp: [],
+    requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2 },
+    denyOnConfirmedReissue: false,
+    failMode: { history: 'score', intelWhenDormant: 'score' },
+  },
+  // Social accounts: highest login volume, most tolerance for friction-free logins.
+  social: {
+    ...base,
+    preset: 'social',
+    prior: 0.001,
+    thresholds: { stepUp: 0.02, deny: 0.98 },
+    sensitiveThresholds: { stepUp: 0.005, deny: 0.95 },
+    alwaysStepUp: [],
+    requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2 },
+    denyOnConfirmedReissue: false,
+    failMode: { history: 'score', intelWhenDormant: 'score' },
+  },
+  // Loans and payments: strictest. Deliberate hunters target money (S1), so the prior is higher.
+  fintech: {
+    ...base,
+    preset: 'fintech',
+    prior: 0.003,
+    thresholds: { stepUp: 0.006, deny: 0.9 },
+    sensitiveThresholds: { stepUp: 0.002, deny: 0.8 },
+    alwaysStepUp: ['change_phone', 'reset_password'],
+    requiredStrength: { base: 0.9, high: 0.97, highRiskAt: 0.1 },
+    denyOnConfirmedReissue: true,
+    failMode: { history: 'step_up', intelWhenDormant: 'step_up' },
+  },
+};
+
+export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
+
+export function minAgingDaysFor(policy: Policy, country: string): number {
+  return policy.minAgingDays[country] ?? policy.defaultMinAgingDays;
+}

@@ -1,0 +1,317 @@
+/**
+ * Public types shared by every stage of the pipeline:
+ * validate -> gather evidence -> score -> decide -> persist/audit.
+ */
+
+/** What the person is trying to do after the SMS code was accepted. */
+export type AttemptAction =
+  | 'login'
+  | 'register'
+  | 'recover'
+  | 'change_phone'
+  | 'reset_password'
+  | 'view_sensitive'
+  | 'payment'
+  | 'export';
+
+export const ATTEMPT_ACTIONS: readonly AttemptAction[] = [
+  'login',
+  'register',
+  'recover',
+  'change_phone',
+  'reset_password',
+  'view_sensitive',
+  'payment',
+  'export',
+];
+
+/** Actions that raise the bar: a wrong "allow" here moves money or data out of the owner's reach. */
+export const SENSITIVE_ACTIONS: ReadonlySet<AttemptAction> = new Set<AttemptAction>([
+  'change_phone',
+  'reset_password',
+  'payment',
+  'export',
+  'view_sensitive',
+]);
+
+/** Step-up checks a host may be able to run. None of them is delivered over the phone number. */
+export type StepUpCheck =
+  | 'password'
+  | 'previous_password'
+  | 'id_match'
+  | 'face'
+  | 'known_address'
+  | 'trusted_device'
+  | 'email';
+
+export const STEP_UP_CHECKS: readonly StepUpCheck[] = [
+  'password',
+  'previous_password',
+  'id_match',
+  'face',
+  'known_address',
+  'trusted_device',
+  'email',
+];
+
+/** Factors already passed in this attempt. `sms_otp` proves possession of the SIM, nothing more. */
+export type VerifiedFactor = 'sms_otp' | StepUpCheck;
+
+export type DecisionAction = 'allow' | 'step_up' | 'deny';
+export type NumberChangedHands = 'yes' | 'likely' | 'unknown' | 'no';
+export type PresetName = 'cloud-drive' | 'social' | 'fintech';
+export type GuardMode = 'enforce' | 'dry_run';
+
+/** One SMS login attempt as the host sends it. Dates are ISO-8601 strings, Date objects or epoch ms. */
+export interface AttemptInput {
+  accountId: string;
+  /** E.164 (`+8613800138000`), or national digits with `defaultCountry`. */
+  phone: string;
+  /** When this number was bound to this account. */
+  phoneBoundAt: string | Date | number;
+  ip: string;
+  userAgent?: string;
+  /** Lower-cased `Sec-CH-UA-*` header names and their raw values. */
+  clientHints?: Record<string, string>;
+  /** The host's own device token (cookie or app install id). */
+  deviceId?: string;
+  action?: AttemptAction;
+  verified?: VerifiedFactor[];
+  /** Event time; defaults to the guard's clock. Backtests replay history with it. */
+  at?: string | Date | number;
+  /**
+   * Host hint for accounts the guard has no history for yet: the last time the owner signed in
+   * with an SMS code sent to this number (so it proves possession of the number then).
+   */
+  lastSeenAt?: string | Date | number;
+  /** Region for national-format numbers (ISO 3166-1 alpha-2), overrides the guard's default. */
+  defaultCountry?: string;
+}
+
+/** The attempt after validation: normalised, with times as epoch milliseconds. */
+export interface NormalizedAttempt {
+  accountId: string;
+  phoneE164: string;
+  /** ISO 3166-1 alpha-2 region of the number, e.g. `CN`, `US`. */
+  phoneCountry: string;
+  phoneBoundAt: number;
+  ip: string;
+  ipVersion: 4 | 6;
+  userAgent?: string;
+  clientHints?: Record<string, string>;
+  deviceId?: string;
+  action: AttemptAction;
+  verified: VerifiedFactor[];
+  at: number;
+  lastSeenAt?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence the shell gathers for the pure core
+// ---------------------------------------------------------------------------------------------
+
+/** What the guard makes of a user agent plus Client Hints plus device token. */
+export interface DeviceFacts {
+  /** Stable key of this device: the host token when given, else a fingerprint of its class. */
+  key: string;
+  /** True when `key` comes from the host's device token (strong), false for a class fingerprint. */
+  fromToken: boolean;
+  /** Class fingerprint (OS family, device type, vendor, model, browser family), never versions. */
+  classKey: string;
+  osFamily?: string;
+  deviceType: string; // 'mobile' | 'tablet' | 'desktop' | 'other'
+  vendor?: string;
+  model?: string;
+  browserFamily?: string;
+}
+
+/** A geolocation result. Hosts may bring their own `GeoLookup`. */
+export interface GeoResult {
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+  /** ISO 3166-2 subdivision code or name. */
+  region?: string;
+  city?: string;
+  lat?: number;
+  lon?: number;
+  /** Radius of the location's uncertainty; large values switch impossible-travel off. */
+  accuracyKm?: number;
+  asn?: number;
+}
+
+export interface GeoLookup {
+  readonly name: string;
+  lookup(ip: string): GeoResult | null | undefined | Promise<GeoResult | null | undefined>;
+}
+
+/** What a number-intelligence provider answers about one number since one date. */
+export interface NumberIntelAnswer {
+  /** Provider name, e.g. `camara-number-recycling`, shown in reasons and audit records. */
+  source: string;
+  /** The carrier's word on whether the number changed subscriber after `since`. */
+  changedSince?: boolean;
+  /** When the number was (re)issued to its current subscriber, where the provider says. */
+  reissuedAt?: string | Date | number;
+  /** The current subscriber's tenure start (KYC Tenure style). */
+  tenureSince?: string | Date | number;
+  /** Tenure answer as a yes/no: the current subscriber has held the number since `since`. */
+  tenureCoversSince?: boolean;
+  /** Latest SIM change (a new subscription counts). `null` = never changed in the operator's window. */
+  lastSimChange?: string | Date | number | null;
+  /** Latest device change (CAMARA Device Swap). */
+  lastDeviceChange?: string | Date | number | null;
+  /** Whether the operator's current subscriber matches the identity the host holds (KYC Match). */
+  identityMatch?: boolean;
+  /**
+   * The provider could not answer. The string says why (`IDENTIFIER_NOT_FOUND`, `timeout`, ...).
+   * Unavailable answers are reported as such, never as "nothing unusual".
+   */
+  unavailable?: string;
+}
+
+export interface NumberIntelRequest {
+  /** E.164 number. */
+  phone: string;
+  /** The later of the binding date and the last time the owner proved trust by a non-SMS check. */
+  since: Date;
+  /** Aborts when the assess budget runs out. */
+  signal: AbortSignal;
+  /** The account the check is for (KYC Match needs the host's identity record). */
+  accountId?: string;
+}
+
+export interface NumberIntelProvider {
+  readonly name: string;
+  check(request: NumberIntelRequest): Promise<NumberIntelAnswer>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decision
+// ---------------------------------------------------------------------------------------------
+
+/** Every reason the guard can give. docs/scoring.md explains each one. */
+export const REASON_CODES = [
+  'number_reissued_after_binding',
+  'number_not_reissued',
+  'tenure_covers_binding',
+  'tenure_after_binding',
+  'sim_changed_after_binding',
+  'sim_unchanged_since_binding',
+  'recent_sim_change',
+  'carrier_device_changed',
+  'identity_mismatch',
+  'identity_match',
+  'number_intel_unavailable',
+  'number_intel_conflict',
+  'dormant_beyond_aging',
+  'recent_owner_proof',
+  'known_device',
+  'vouched_device',
+  'new_device',
+  'device_class_change',
+  'device_unavailable',
+  'known_region',
+  'new_region',
+  'new_country',
+  'impossible_travel',
+  'number_country_mismatch',
+  'geo_unavailable',
+  'register_on_bound_number',
+  'recovery_attempt',
+  'sensitive_action',
+  'recent_failed_step_up',
+  'strong_factor_verified',
+  'no_history',
+  'history_unavailable',
+  'fail_mode_applied',
+] as const;
+
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface Reason {
+  code: ReasonCode;
+  /**
+   * Signed contribution to `risk`: `risk = prior + sum(effect)`. Positive raises risk.
+   * Zero for reasons that only report (an unavailable signal, a raised bar).
+   */
+  effect: number;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export interface StepUpRequirement {
+  /** Any one of these sets of checks suffices; every check of the chosen set must pass. */
+  anyOf: StepUpCheck[][];
+  /** Epoch-ms deadline for `recordOutcome`, in the guard's clock. */
+  expiresAt: number;
+}
+
+export type NewHolderAdvice = 'none' | 'offer_new_account';
+export type PreviousHolderAdvice = 'none' | 'protect_account' | 'review_binding';
+
+export interface VictimAdvice {
+  /** For the person holding the number now. */
+  newHolder: NewHolderAdvice;
+  /** For the account owner who bound the number. */
+  previousHolder: PreviousHolderAdvice;
+  /** Human-readable steps for the host. */
+  steps: string[];
+}
+
+export type SignalStatus = 'ok' | 'unavailable' | 'not_configured';
+
+export interface EvidenceSummary {
+  history: 'ok' | 'none' | 'unavailable';
+  geo: SignalStatus;
+  device: 'ok' | 'unavailable';
+  numberIntel: SignalStatus | 'cached';
+  /** Every provider answer that took part, in the order asked. */
+  intelSources: string[];
+}
+
+export interface Decision {
+  /** Opaque id; pass it to `recordOutcome` after a step-up. */
+  id: string;
+  accountId: string;
+  /** What the host should do. In `dry_run` this is always `allow`; see `wouldBe`. */
+  action: DecisionAction;
+  /** What enforcement would have done (equal to `action` in `enforce` mode). */
+  wouldBe: DecisionAction;
+  mode: GuardMode;
+  /** Probability that the person holding the number is not the account owner. */
+  risk: number;
+  /** The preset's prior, the starting point of `risk`. */
+  prior: number;
+  reasons: Reason[];
+  stepUp?: StepUpRequirement;
+  numberChangedHands: NumberChangedHands;
+  advice: VictimAdvice;
+  evidence: EvidenceSummary;
+  preset: PresetName;
+  policyVersion: string;
+  /** Event time, ISO-8601. */
+  at: string;
+  /** False when the profile update could not be saved within the budget. */
+  persisted: boolean;
+}
+
+export interface StepUpOutcome {
+  /** The check (or checks) the host ran for this decision. */
+  check?: StepUpCheck;
+  checks?: StepUpCheck[];
+  passed: boolean;
+  /** When given, must match the decision's account. */
+  accountId?: string;
+  /** Event time of the outcome; defaults to the guard's clock. */
+  at?: string | Date | number;
+}
+
+export interface OutcomeResult {
+  decisionId: string;
+  accountId: string;
+  /** `allow` when the passed checks satisfy the step-up, else `deny`. */
+  action: 'allow' | 'deny';
+  satisfied: boolean;
+  /** Present when the step-up failed on a number that may have changed hands. */
+  advice?: VictimAdvice;
+}
