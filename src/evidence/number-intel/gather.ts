@@ -1,0 +1,35 @@
+import type { IntelCacheTtl } from '../../guard/options.js';
+import type { CachedIntel } from '../../persist/types.js';
+import type { NumberIntelAnswer } from '../../types.js';
+import { isConclusive } from './answer.js';
+import { isProviderFailure } from './failure.js';
+
+export { answerSchema, isConclusive, validateAnswer } from './answer.js';
+export { createIntelRunner, IntelRunner } from './runner.js';
+export type { AccountScopedProvider, BreakerEvent, GatheredIntel, IntelBudget, IntelRequest, IntelRunnerOptions } from './runner.js';
+
+/** Reuse a cached answer only for the same question (`since`) and while it is valid. */
+export function usableCache(cached: CachedIntel | null, since: number, now: number): CachedIntel | null {
+  return cached && cached.since === since && cached.expiresAt > now ? cached : null;
+}
+
+/**
+ * How long freshly gathered answers are reused, by what they say:
+ * - a conclusive "changed hands": `changedMs` (it does not become untrue);
+ * - a conclusive "same subscriber": `unchangedMs` (a reissue can happen any day after the aging period);
+ * - only tenure / SIM / device / identity answers: `inconclusiveMs` (SIM data goes stale fastest);
+ * - nothing conclusive and a provider failed (timeout, 5xx, circuit open): not cached, so the next
+ *   login asks again instead of replaying the outage.
+ */
+export function cacheTtlFor(answers: readonly NumberIntelAnswer[], ttl: IntelCacheTtl): number {
+  const primary = answers.find(isConclusive);
+  if (primary) return primary.changedSince ? ttl.changedMs : ttl.unchangedMs;
+  if (answers.some(isProviderFailure)) return 0;
+  return answers.some((answer) => !answer.unavailable) ? ttl.inconclusiveMs : 0;
+}
+
+/** The cache record for fresh answers, or undefined when they should not be reused. */
+export function cacheEntryFor(answers: NumberIntelAnswer[], since: number, now: number, ttl: IntelCacheTtl): CachedIntel | undefined {
+  const ttlMs = cacheTtlFor(answers, ttl);
+  return ttlMs > 0 ? { answers, since, fetchedAt: now, expiresAt: now + ttlMs, ttlMs } : undefined;
+}

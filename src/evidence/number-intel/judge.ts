@@ -1,0 +1,212 @@
+import { lazySchema } from '../../util/lazy-deps.js';
+import { numberChangedHands } from '../../core/decide.js';
+import { intelSince } from '../../core/evaluate.js';
+import type { Policy } from '../../core/policy.js';
+import { score } from '../../core/score.js';
+import { collectSignals, type CoreInput } from '../../core/signals.js';
+import { InvalidInputError, type InputIssue } from '../../errors/invalid-input-error.js';
+import { startDeadline, withinDeadline, type Deadline } from '../../guard/deadline.js';
+import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
+import type { Hasher } from '../../persist/keys.js';
+import type { CachedIntel, ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../../persist/types.js';
+import type { NormalizedAttempt, NumberChangedHands, NumberIntelAnswer, Reason, ReasonCode, SignalStatus } from '../../types.js';
+import { toEpochMs, zodIssues } from '../../validate/attempt.js';
+import { parsePhone } from '../../validate/phone.js';
+import { cacheEntryFor, usableCache } from './gather.js';
+import type { IntelBudget, IntelRunner } from './runner.js';
+
+/** What the guard shares with recipient checks and sweeps. */
+export interface NumberCheckDeps {
+  store: Store;
+  hasher: Hasher;
+  policy: Policy;
+  runner: IntelRunner;
+  clock: () => number;
+  budgetMs: number;
+  intelCacheTtl: IntelCacheTtl;
+  limits: ProfileLimits;
+  defaultCountry: string | undefined;
+  report: (error: unknown, stage: ErrorStage) => void;
+}
+
+/** A number bound to an account, as the host holds it. */
+export interface BindingInput {
+  accountId: string;
+  /** E.164, or national digits with `defaultCountry`. */
+  phone: string;
+  /** When this number was bound to this account. */
+  phoneBoundAt: string | Date | number;
+  /** The last time the owner provably held the number (e.g. signed in with an SMS code), if known. */
+  lastSeenAt?: string | Date | number;
+  defaultCountry?: string;
+}
+
+export interface NormalizedBinding {
+  accountId: string;
+  phoneE164: string;
+  phoneCountry: string;
+  phoneBoundAt: number;
+  lastSeenAt?: number;
+}
+
+const dateInput = lazySchema((z) =>
+  z.union([z.string().max(64), z.date(), z.number()]),
+);
+export const bindingSchema = lazySchema((z) =>
+  z.object({
+  accountId: z.string().min(1).max(256),
+  phone: z.string().min(1).max(40),
+  phoneBoundAt: dateInput(),
+  lastSeenAt: dateInput().optional(),
+  defaultCountry: z.string().regex(/^[A-Za-z]{2}$/).optional(),
+}),
+);
+
+/** Validate a binding; throws `InvalidInputError` naming every bad field. */
+export function normalizeBinding(input: unknown, now: number, defaultCountry: string | undefined): NormalizedBinding {
+  const parsed = bindingSchema().safeParse(input);
+  if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error));
+  const raw = parsed.data;
+  const issues: InputIssue[] = [];
+  const phoneBoundAt = toEpochMs(raw.phoneBoundAt, 'phoneBoundAt', issues);
+  const lastSeenAt = raw.lastSeenAt === undefined ? undefined : toEpochMs(raw.lastSeenAt, 'lastSeenAt', issues);
+  if (phoneBoundAt !== undefined && phoneBoundAt > now) issues.push({ field: 'phoneBoundAt', message: 'in the future: a number cannot be bound in the future' });
+  const phone = parsePhone(raw.phone, raw.defaultCountry?.toUpperCase() ?? defaultCountry);
+  if ('error' in phone) issues.push({ field: 'phone', message: phone.error });
+  if (issues.length > 0 || phoneBoundAt === undefined || 'error' in phone) throw new InvalidInputError(issues);
+  return {
+    accountId: raw.accountId,
+    phoneE164: phone.e164,
+    phoneCountry: phone.country,
+    phoneBoundAt,
+    ...(lastSeenAt !== undefined ? { lastSeenAt } : {}),
+  };
+}
+
+/** The reasons that speak about the number itself; device, region and intent need a login. */
+const NUMBER_CODES = new Set<ReasonCode>([
+  'number_reissued_after_binding',
+  'number_not_reissued',
+  'tenure_covers_binding',
+  'tenure_after_binding',
+  'sim_changed_after_binding',
+  'sim_unchanged_since_binding',
+  'recent_sim_change',
+  'carrier_device_changed',
+  'identity_mismatch',
+  'identity_match',
+  'number_intel_unavailable',
+  'number_intel_conflict',
+  'dormant_beyond_aging',
+  'recent_owner_proof',
+  'history_unavailable',
+]);
+
+export interface NumberVerdict {
+  numberChangedHands: NumberChangedHands;
+  /** The number evidence alone over the preset's prior. */
+  risk: number;
+  reasons: Reason[];
+  /** Every provider answer (fresh or cached), in the order asked. */
+  answers: NumberIntelAnswer[];
+  intel: SignalStatus | 'cached';
+  history: 'ok' | 'none' | 'unavailable';
+  /** What the carriers were asked about: the later of the binding and the last strong proof. */
+  since: number;
+}
+
+/**
+ * Did the bound number change hands? The same evidence and rules as `assess` (carrier answers,
+ * ingested events, tenure, SIM, dormancy against the aging period), without a login: the message
+ * (or the sweep) goes by SMS, so whoever holds the SIM now is the one it reaches.
+ */
+export type JudgeBudget =
+  /** One call with a time budget (recipient checks): evidence within `evidence`, the cache write within `total`. */
+  | { evidence: Deadline; total: Deadline }
+  /** Sweeps: a budget per provider call (and per store call), after the rate limiter lets it go. */
+  | Extract<IntelBudget, { perCallMs: number }>;
+
+export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBinding, mode: JudgeBudget): Promise<NumberVerdict> {
+  const budget: IntelBudget = 'evidence' in mode ? { deadline: mode.evidence } : mode;
+  const now = deps.clock();
+  const phoneHash = deps.hasher.phone(binding.phoneE164);
+  const keys: StoreKeys = { account: binding.accountId, phone: phoneHash };
+  const storeDeadline = 'evidence' in mode ? mode.evidence : startDeadline(Math.min(deps.budgetMs, mode.perCallMs));
+  const storeSignal = (deadline: Deadline) => (deps.store.capabilities.shared ? deadline.signal : undefined);
+
+  let snapshot: StoreSnapshot | null = null;
+  let historyError: string | undefined;
+  try {
+    snapshot = await withinDeadline(deps.store.read(keys, storeSignal(storeDeadline)), storeDeadline, `${deps.store.name} store`);
+  } catch (error) {
+    deps.report(error, 'store_read');
+    historyError = error instanceof Error ? error.message : String(error);
+  } finally {
+    if (!('evidence' in mode)) storeDeadline.done();
+  }
+  const profile = snapshot?.profile ?? null;
+  const since = intelSince(binding.phoneBoundAt, profile?.strongProofAt);
+
+  let intel: SignalStatus | 'cached';
+  let answers: NumberIntelAnswer[];
+  let fresh: CachedIntel | undefined;
+  const cached = usableCache(snapshot?.intel ?? null, since, now);
+  if (cached) {
+    intel = 'cached';
+    answers = cached.answers;
+  } else {
+    const gathered = await deps.runner.gather({ phone: binding.phoneE164, since, accountId: binding.accountId }, budget);
+    intel = gathered.status;
+    answers = gathered.answers;
+    if (gathered.fresh) fresh = cacheEntryFor(answers, since, now, deps.intelCacheTtl);
+    for (const answer of answers) if (answer.unavailable) deps.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
+  }
+
+  const attempt: NormalizedAttempt = {
+    accountId: binding.accountId,
+    phoneE164: binding.phoneE164,
+    phoneCountry: binding.phoneCountry,
+    phoneBoundAt: binding.phoneBoundAt,
+    // No login: no address, device or region. Only the number signals below are used.
+    ip: '0.0.0.0',
+    ipVersion: 4,
+    action: 'login',
+    verified: ['sms_otp'],
+    at: Math.max(now, binding.phoneBoundAt),
+    ...(binding.lastSeenAt !== undefined ? { lastSeenAt: binding.lastSeenAt } : {}),
+  };
+  const input: CoreInput = {
+    attempt,
+    phoneHash,
+    device: null,
+    geo: { status: 'not_configured', result: null },
+    history: snapshot ? { status: profile ? 'ok' : 'none', profile } : { status: 'unavailable', profile: null, ...(historyError ? { error: historyError } : {}) },
+    intel: { status: intel, since, answers },
+    numberEvents: snapshot?.numberEvents ?? [],
+    policy: deps.policy,
+    checks: [],
+  };
+  const { signals, findings } = collectSignals(input);
+  const scored = score(deps.policy.prior, signals.filter((signal) => NUMBER_CODES.has(signal.code)));
+
+  if (fresh) {
+    const writeDeadline = 'evidence' in mode ? mode.total : startDeadline(Math.min(deps.budgetMs, mode.perCallMs));
+    try {
+      await withinDeadline(deps.store.write({ keys, intel: fresh }, deps.limits, storeSignal(writeDeadline)), writeDeadline, `${deps.store.name} store write`);
+    } catch (error) {
+      deps.report(error, 'store_write');
+    } finally {
+      if (!('evidence' in mode)) writeDeadline.done();
+    }
+  }
+
+  return {
+    numberChangedHands: numberChangedHands(findings, scored.risk, deps.policy),
+    risk: scored.risk,
+    reasons: scored.reasons,
+    answers,
+    intel,
+    history: input.history.status,
+    since,
+  };
+}

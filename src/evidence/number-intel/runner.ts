@@ -1,0 +1,238 @@
+import { DeadlineExceededError, raceSignal, startDeadline, type Deadline } from '../../guard/deadline.js';
+import type { NumberIntelAnswer, NumberIntelProvider, SignalStatus } from '../../types.js';
+import { isConclusive, validateAnswer } from './answer.js';
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
+import { attachBudget } from './budget.js';
+import { cleanText, isProviderFailure, unavailableAnswer, unavailableCode } from './failure.js';
+
+export interface GatheredIntel {
+  status: SignalStatus | 'cached';
+  answers: NumberIntelAnswer[];
+  /** Set when the answers came from providers now and are worth caching. */
+  fresh: boolean;
+}
+
+/**
+ * A provider whose answer depends on the account, not only on the number and date (KYC Match
+ * compares the number's subscriber with the account holder): single-flight then keys on the
+ * account too.
+ */
+export interface AccountScopedProvider extends NumberIntelProvider {
+  readonly answersPerAccount: true;
+}
+
+export interface BreakerEvent {
+  provider: string;
+  state: BreakerState;
+  /** The failure that opened the circuit. */
+  why?: string;
+}
+
+export interface IntelRunnerOptions {
+  breaker?: Partial<BreakerOptions>;
+  /** Monotonic milliseconds for breaker cool-downs (tests pass their own). */
+  now?: () => number;
+  /** Circuit opened or closed again: for logs and alerts. */
+  onBreaker?: (event: BreakerEvent) => void;
+}
+
+/**
+ * How much time the providers get.
+ * - `deadline`: the login path. One budget for the whole chain; a provider asked late gets what is left.
+ * - `perCallMs`: sweeps and recipient checks. Each provider call gets its own budget, started after
+ *   `acquire` (a rate limiter) lets it go; `signal` stops everything.
+ */
+export type IntelBudget =
+  | { deadline: Deadline }
+  | {
+      perCallMs: number;
+      signal?: AbortSignal;
+      acquire?: (provider: NumberIntelProvider, signal: AbortSignal | undefined) => Promise<void>;
+    };
+
+export interface IntelRequest {
+  /** E.164. */
+  phone: string;
+  /** Epoch ms. */
+  since: number;
+  accountId: string;
+}
+
+interface Flight {
+  promise: Promise<NumberIntelAnswer>;
+  controller: AbortController;
+  /** Time left of every check waiting on this flight; the flight may use the longest. */
+  waiters: Set<() => number>;
+  settled: boolean;
+}
+
+interface Entry {
+  provider: NumberIntelProvider;
+  breaker: CircuitBreaker;
+  flights: Map<string, Flight>;
+  perAccount: boolean;
+}
+
+/**
+ * A timeout after less than this is the budget's fault (spent on the store, an earlier provider),
+ * not the provider's: it does not count towards opening the circuit.
+ */
+const MIN_FAIR_MS = 50;
+
+/**
+ * Asks providers in the configured order until one answers whether the number changed hands.
+ * Per provider: a circuit breaker, and single-flight (concurrent checks of the same number and date
+ * share one request). Never throws: every failure becomes an unavailable answer naming its cause.
+ */
+export class IntelRunner {
+  private readonly entries: Entry[];
+  private readonly now: () => number;
+
+  constructor(
+    providers: readonly NumberIntelProvider[],
+    private readonly options: IntelRunnerOptions = {},
+  ) {
+    this.now = options.now ?? (() => performance.now());
+    const breaker = { ...DEFAULT_BREAKER, ...options.breaker };
+    this.entries = providers.map((provider) => ({
+      provider,
+      breaker: new CircuitBreaker(breaker, this.now),
+      flights: new Map(),
+      perAccount: (provider as Partial<AccountScopedProvider>).answersPerAccount === true,
+    }));
+  }
+
+  get providers(): NumberIntelProvider[] {
+    return this.entries.map((entry) => entry.provider);
+  }
+
+  /** Circuit state per provider name, for health endpoints and tests. */
+  breakerStates(): Record<string, BreakerState> {
+    return Object.fromEntries(this.entries.map((entry) => [entry.provider.name, entry.breaker.state]));
+  }
+
+  async gather(request: IntelRequest, budget: IntelBudget): Promise<GatheredIntel> {
+    if (this.entries.length === 0) return { status: 'not_configured', answers: [], fresh: false };
+    const answers: NumberIntelAnswer[] = [];
+    for (const entry of this.entries) {
+      const answer = await this.ask(entry, request, budget);
+      answers.push(answer);
+      if (isConclusive(answer)) break;
+    }
+    const anyAnswer = answers.some((answer) => !answer.unavailable);
+    return { status: anyAnswer ? 'ok' : 'unavailable', answers, fresh: anyAnswer };
+  }
+
+  private async ask(entry: Entry, request: IntelRequest, budget: IntelBudget): Promise<NumberIntelAnswer> {
+    const name = entry.provider.name;
+    if ('deadline' in budget ? budget.deadline.remaining() <= 0 : budget.signal?.aborted) {
+      return unavailableAnswer(name, 'timeout', 'the time budget was spent before this provider was asked');
+    }
+    const key = entry.perAccount ? `${request.phone}|${request.since}|${request.accountId}` : `${request.phone}|${request.since}`;
+    let flight = entry.flights.get(key);
+    let probe = false;
+    if (!flight) {
+      const admission = entry.breaker.admit();
+      if (!admission.ok) return unavailableAnswer(name, 'circuit_open', admission.why);
+      probe = admission.probe;
+      if ('perCallMs' in budget && budget.acquire) {
+        try {
+          await budget.acquire(entry.provider, budget.signal);
+        } catch {
+          if (probe) entry.breaker.release();
+          return unavailableAnswer(name, 'timeout', 'stopped while waiting for the rate limit');
+        }
+        flight = entry.flights.get(key);
+        if (flight && probe) entry.breaker.release();
+      }
+    }
+
+    let call: { signal: AbortSignal; remaining: () => number; done: () => void };
+    if ('deadline' in budget) {
+      const { deadline } = budget;
+      call = { signal: deadline.signal, remaining: () => deadline.remaining(), done: () => {} };
+    } else {
+      const deadline = startDeadline(budget.perCallMs);
+      const signal = budget.signal ? AbortSignal.any([deadline.signal, budget.signal]) : deadline.signal;
+      call = { signal, remaining: () => (budget.signal?.aborted ? 0 : deadline.remaining()), done: () => deadline.done() };
+    }
+    try {
+      if (call.signal.aborted) {
+        if (!flight && probe) entry.breaker.release();
+        return unavailableAnswer(name, 'timeout', 'the time budget was spent before this provider was asked');
+      }
+      flight ??= this.start(entry, request, key);
+      // Registered before any await: the provider reads the flight's budget when it starts.
+      flight.waiters.add(call.remaining);
+      try {
+        return await raceSignal(flight.promise, call.signal, name);
+      } catch (error) {
+        return unavailableAnswer(name, 'timeout', error instanceof Error ? error.message : String(error));
+      } finally {
+        flight.waiters.delete(call.remaining);
+        // Nobody waits any more: stop the request instead of letting it run on.
+        if (flight.waiters.size === 0 && !flight.settled) flight.controller.abort(new DeadlineExceededError(name));
+      }
+    } finally {
+      call.done();
+    }
+  }
+
+  private start(entry: Entry, request: IntelRequest, key: string): Flight {
+    const { provider } = entry;
+    const controller = new AbortController();
+    const flight: Flight = { promise: Promise.resolve({ source: provider.name }), controller, waiters: new Set(), settled: false };
+    attachBudget(controller.signal, () => {
+      let longest = 0;
+      for (const remaining of flight.waiters) longest = Math.max(longest, remaining());
+      return longest;
+    });
+    entry.flights.set(key, flight);
+    const startedAt = this.now();
+    flight.promise = (async () => {
+      let answer: NumberIntelAnswer;
+      try {
+        const raw = await raceSignal(
+          Promise.resolve().then(() => provider.check({ phone: request.phone, since: new Date(request.since), signal: controller.signal, accountId: request.accountId })),
+          controller.signal,
+          provider.name,
+        );
+        answer = validateAnswer(raw, provider.name);
+      } catch (error) {
+        const timedOut = error instanceof DeadlineExceededError || controller.signal.aborted;
+        answer = unavailableAnswer(provider.name, timedOut ? 'timeout' : 'error', error instanceof Error ? error.message : String(error));
+      } finally {
+        flight.settled = true;
+        entry.flights.delete(key);
+      }
+      this.record(entry, answer, this.now() - startedAt);
+      return answer;
+    })();
+    return flight;
+  }
+
+  private record(entry: Entry, answer: NumberIntelAnswer, ranMs: number): void {
+    const name = entry.provider.name;
+    if (isProviderFailure(answer)) {
+      if (unavailableCode(answer.unavailable!) === 'timeout' && ranMs < MIN_FAIR_MS) {
+        entry.breaker.release();
+        return;
+      }
+      if (entry.breaker.failure()) this.notify({ provider: name, state: 'open', why: cleanText(answer.unavailable!) });
+    } else if (entry.breaker.success()) {
+      this.notify({ provider: name, state: 'closed' });
+    }
+  }
+
+  private notify(event: BreakerEvent): void {
+    try {
+      this.options.onBreaker?.(event);
+    } catch {
+      // A failing logger must not fail a login decision.
+    }
+  }
+}
+
+export function createIntelRunner(providers: readonly NumberIntelProvider[], options?: IntelRunnerOptions): IntelRunner {
+  return new IntelRunner(providers, options);
+}
