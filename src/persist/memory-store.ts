@@ -1,0 +1,130 @@
+import { mergeProfile } from '../core/profile.js';
+import { BoundedCache } from '../util/bounded-cache.js';
+import type {
+  AccountProfile,
+  CachedIntel,
+  NumberEvent,
+  PendingDecision,
+  ProfileLimits,
+  Store,
+  StoreKeys,
+  StoreSnapshot,
+  StoreWrite,
+} from './types.js';
+
+export interface MemoryStoreOptions {
+  /** Least recently used accounts are evicted beyond this. */
+  maxAccounts?: number;
+  /** Bound on numbers with cached carrier answers or ingested events. */
+  maxNumbers?: number;
+  /** Bound on open step-ups. */
+  maxPending?: number;
+  /** Wall clock for TTLs (tests pass their own). */
+  now?: () => number;
+}
+
+interface Entry<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/** Bounded (near-LRU, see BoundedCache) and TTL-aware: expired entries read as absent. */
+class BoundedTtlMap<T> {
+  private readonly cache: BoundedCache<string, Entry<T>>;
+  constructor(
+    max: number,
+    private readonly now: () => number,
+  ) {
+    this.cache = new BoundedCache(max);
+  }
+
+  get(key: string): T | undefined {
+    const entry = this.cache.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.cache.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(key: string, value: T, ttlMs: number): void {
+    this.cache.set(key, { value, expiresAt: this.now() + ttlMs });
+  }
+
+  take(key: string): T | undefined {
+    const value = this.get(key);
+    this.cache.delete(key);
+    return value;
+  }
+
+  get size(): number {
+    return this.cache.size;
+  }
+
+  clear(): void {
+    this.cache.clear();
+  }
+}
+
+const EVENT_TTL_MS = 400 * 86_400_000;
+const MAX_EVENTS_PER_NUMBER = 32;
+
+/**
+ * The default store: in-process, bounded and TTL-aware. Right for tests, demos, backtests and
+ * single-process apps; history is lost on restart and not shared between app servers.
+ */
+export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonly size: number; clear(): void } {
+  const now = options.now ?? Date.now;
+  const profiles = new BoundedTtlMap<AccountProfile>(options.maxAccounts ?? 100_000, now);
+  const intel = new BoundedTtlMap<CachedIntel>(options.maxNumbers ?? 100_000, now);
+  const events = new BoundedTtlMap<NumberEvent[]>(options.maxNumbers ?? 100_000, now);
+  const pending = new BoundedTtlMap<PendingDecision>(options.maxPending ?? 100_000, now);
+
+  return {
+    name: 'memory',
+    capabilities: { shared: false, persistent: false, ttl: true, atomicMerge: true },
+    get size() {
+      return profiles.size;
+    },
+    clear() {
+      profiles.clear();
+      intel.clear();
+      events.clear();
+      pending.clear();
+    },
+    async read(keys: StoreKeys): Promise<StoreSnapshot> {
+      // No copy: the core never mutates a profile, and mergeProfile builds a new one.
+      return {
+        profile: profiles.get(keys.account) ?? null,
+        intel: intel.get(keys.phone) ?? null,
+        numberEvents: events.get(keys.phone)?.slice() ?? [],
+      };
+    },
+    async write(write: StoreWrite, limits: ProfileLimits): Promise<void> {
+      // No await between read and write: atomic within this process.
+      if (write.patch) {
+        profiles.set(write.keys.account, mergeProfile(profiles.get(write.keys.account) ?? null, write.patch, limits), limits.retentionMs);
+      }
+      if (write.pending) pending.set(write.pending.decisionId, write.pending, write.pending.ttlMs);
+      if (write.intel) intel.set(write.keys.phone, write.intel, write.intel.ttlMs);
+    },
+    async takePending(decisionId: string): Promise<PendingDecision | null> {
+      return pending.take(decisionId) ?? null;
+    },
+    async addNumberEvents(phone: string, added: NumberEvent[]): Promise<void> {
+      const current = events.get(phone) ?? [];
+      const seen = new Set(current.map((event) => `${event.type}@${event.at}`));
+      const merged = [...current];
+      for (const event of added) {
+        const key = `${event.type}@${event.at}`;
+        if (!seen.has(key)) {
+          seen.add(key);
+          merged.push(event);
+        }
+      }
+      merged.sort((a, b) => b.at - a.at);
+      events.set(phone, merged.slice(0, MAX_EVENTS_PER_NUMBER), EVENT_TTL_MS);
+    },
+  };
+}
