@@ -1,0 +1,446 @@
+import { lazySchema } from '../util/lazy-deps.js';
+import type { AuditEntry } from '../audit/index.js';
+import { redactText } from '../audit/redact.js';
+import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
+import { evaluate, intelSince, type CoreResult } from '../core/evaluate.js';
+import type { Policy } from '../core/policy.js';
+import type { CoreInput } from '../core/signals.js';
+import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
+import { parseDevice } from '../evidence/device/parse-device.js';
+import { geoipLiteLookup } from '../evidence/geo/geoip-lite.js';
+import { cacheEntryFor, createIntelRunner, usableCache } from '../evidence/number-intel/gather.js';
+import type { NumberEventSource } from '../evidence/number-intel/ingest/index.js';
+import type { BindingInput } from '../evidence/number-intel/judge.js';
+import { createHasher, joinRetired, randomId128, rekeyDevice } from '../persist/keys.js';
+import { memoryStore } from '../persist/memory-store.js';
+import type { CachedIntel, PendingDecision, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
+import {
+  STEP_UP_CHECKS,
+  type AttemptInput,
+  type Decision,
+  type DecisionAction,
+  type GeoLookup,
+  type GeoResult,
+  type NormalizedAttempt,
+  type OutcomeResult,
+  type SignalStatus,
+  type StepUpCheck,
+  type StepUpOutcome,
+} from '../types.js';
+import { normalizeAttempt, toEpochMs, zodIssues } from '../validate/attempt.js';
+import { startDeadline, withinDeadline, type Deadline } from './deadline.js';
+import { ingestNumberEvents, type IngestOptions, type IngestResult } from './ingest.js';
+import { createRecipientCheck, type RecipientCheckInput, type RecipientDecision } from './recipient.js';
+import { createSweep, type SweepOptions, type SweepRun } from './sweep.js';
+import { resolveOptions, type ErrorStage, type GuardOptions, type ResolvedOptions } from './options.js';
+
+const PENDING_GRACE_MS = 5 * 60_000;
+/** Clock skew tolerated for an outcome's `at`, as for an attempt's: a far-future time would age out the whole profile. */
+const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
+
+export interface Guard {
+  readonly policy: Policy;
+  readonly store: Store;
+  readonly mode: ResolvedOptions['mode'];
+  /** Score one SMS login. Throws only `InvalidInputError`; every other failure degrades the evidence. */
+  assess(input: AttemptInput): Promise<Decision>;
+  /** Report the result of the step-up a decision asked for. Single use, own account only, before expiry. */
+  recordOutcome(decisionId: string, outcome: StepUpOutcome): Promise<OutcomeResult>;
+  /** Before a sensitive SMS (login link, debt notice, account notice): may it go to this bound number? */
+  checkRecipient(input: RecipientCheckInput): Promise<RecipientDecision>;
+  /** Nightly hygiene: the bindings whose number changed hands, with the evidence. */
+  sweep(bindings: AsyncIterable<BindingInput> | Iterable<BindingInput>, options?: SweepOptions): SweepRun;
+  /** Store reissue / deactivation events (CSV or JSONL file or stream, or records), hashed. */
+  ingestNumberEvents(source: NumberEventSource, options?: IngestOptions): Promise<IngestResult>;
+}
+
+const outcomeSchema = lazySchema((z) =>
+  z
+  .object({
+    check: z.enum(STEP_UP_CHECKS as [string, ...string[]]).optional(),
+    checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).min(1).max(STEP_UP_CHECKS.length).optional(),
+    passed: z.boolean(),
+    accountId: z.string().min(1).max(256).optional(),
+    at: z.union([z.string().max(64), z.date(), z.number()]).optional(),
+  })
+  .refine((value) => value.check !== undefined || value.checks !== undefined, { message: 'name the check (or checks) that ran', path: ['check'] }),
+);
+
+export function createGuard(options: GuardOptions = {}): Guard {
+  const resolved = resolveOptions(options);
+  const { policy, clock, limits } = resolved;
+  const store = options.store ?? memoryStore();
+  const geo: GeoLookup | null = options.geo === false ? null : (options.geo ?? geoipLiteLookup());
+  const hasher = createHasher(resolved.hashKeys);
+  const report = (error: unknown, stage: ErrorStage) => {
+    try {
+      options.onError?.(error, stage);
+    } catch {
+      // A failing logger must not fail a login decision.
+    }
+  };
+  // One runner per guard: circuit breakers and single-flight span every assess, check and sweep.
+  const intelRunner = createIntelRunner(resolved.providers, {
+    breaker: resolved.intelBreaker,
+    onBreaker: (event) => report(new Error(`${event.provider}: circuit ${event.state}${event.why ? ` (${event.why})` : ''}`), 'number_intel'),
+  });
+
+  // Only stores across a network can use an abort signal; creating one costs more than an in-process read.
+  const signalFor = (deadline: Deadline) => (store.capabilities.shared ? deadline.signal : undefined);
+
+  async function readHistory(keys: StoreKeys, deadline: Deadline): Promise<{ snapshot: StoreSnapshot | null; error?: string }> {
+    try {
+      const snapshot = await withinDeadline(store.read(keys, signalFor(deadline)), deadline, `${store.name} store`);
+      return { snapshot };
+    } catch (error) {
+      report(error, 'store_read');
+      return { snapshot: null, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  async function locate(ip: string, deadline: Deadline): Promise<{ status: SignalStatus; result: GeoResult | null; error?: string }> {
+    if (!geo) return { status: 'not_configured', result: null };
+    try {
+      const hit = geo.lookup(ip);
+      const result = hit instanceof Promise ? await withinDeadline(hit, deadline, `${geo.name} geolocation`) : hit;
+      if (!result || typeof result.country !== 'string' || !/^[A-Z]{2}$/.test(result.country)) {
+        return { status: 'unavailable', result: null, error: result ? 'malformed location' : `${geo.name} has no location for this address` };
+      }
+      return { status: 'ok', result };
+    } catch (error) {
+      report(error, 'geo');
+      return { status: 'unavailable', result: null, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Carrier answers and ingested events stored under retired hashes of this number. */
+  async function readRetired(current: StoreSnapshot, aliases: string[], attempt: NormalizedAttempt, deadline: Deadline) {
+    try {
+      const retired = await Promise.all(
+        aliases.map((alias) => withinDeadline(store.read({ account: attempt.accountId, phone: alias }, signalFor(deadline)), deadline, `${store.name} store`)),
+      );
+      const joined = joinRetired(current, retired);
+      if (joined.migrate.length > 0) {
+        // Copy the events to the current hash so they outlive the retired key.
+        store.addNumberEvents(hasher.phone(attempt.phoneE164), joined.migrate).catch((error: unknown) => report(error, 'store_write'));
+      }
+      return joined;
+    } catch (error) {
+      report(error, 'store_read');
+      return undefined;
+    }
+  }
+
+  async function save(write: StoreWrite, deadline: Deadline): Promise<boolean> {
+    if (!write.patch && !write.pending && !write.intel) return true;
+    try {
+      await withinDeadline(store.write(write, limits, signalFor(deadline)), deadline, `${store.name} store write`);
+      return true;
+    } catch (error) {
+      report(error, 'store_write');
+      return false;
+    }
+  }
+
+  async function assess(input: AttemptInput): Promise<Decision> {
+    const now = clock();
+    const attempt = normalizeAttempt(input, now, resolved.defaultCountry);
+    const total = startDeadline(resolved.budgetMs);
+    // Evidence may use three quarters of the budget; the rest is kept for saving what was learned.
+    const evidenceDeadline = startDeadline(Math.max(1, Math.floor(resolved.budgetMs * 0.75)));
+    try {
+      return await assessValid(attempt, now, evidenceDeadline, total);
+    } catch (error) {
+      // A bug of ours must not sign anybody in, nor crash the host's request.
+      report(error, 'internal');
+      const decision = failClosed(attempt, error);
+      await audit(decisionEntry(decision, safePhoneHash(attempt.phoneE164)), total);
+      return decision;
+    } finally {
+      evidenceDeadline.done();
+      total.done();
+    }
+  }
+
+  async function assessValid(attempt: NormalizedAttempt, now: number, evidenceDeadline: Deadline, total: Deadline): Promise<Decision> {
+    const phoneHash = hasher.phone(attempt.phoneE164);
+    const keys: StoreKeys = { account: attempt.accountId, phone: phoneHash };
+    const device = parseDevice(attempt.userAgent, attempt.clientHints, attempt.deviceId, hasher.token);
+
+    const [history, place] = await Promise.all([readHistory(keys, evidenceDeadline), locate(attempt.ip, evidenceDeadline)]);
+    // Key rotation (hashKey: [current, ...retired]): history under the retired keys is this number's.
+    const phoneAliases = hasher.phoneAliases(attempt.phoneE164);
+    const rotation = phoneAliases.length > 0 && history.snapshot ? await readRetired(history.snapshot, phoneAliases, attempt, evidenceDeadline) : undefined;
+    const rekeyed = device?.fromToken && attempt.deviceId ? rekeyDevice(history.snapshot?.profile ?? null, device.key, hasher.tokenAliases(attempt.deviceId).map((alias) => `t:${alias}`)) : undefined;
+    const profile = rekeyed ? rekeyed.profile : (history.snapshot?.profile ?? null);
+    const since = intelSince(attempt.phoneBoundAt, profile?.strongProofAt);
+
+    let intelStatus: CoreInput['intel']['status'];
+    let answers: CoreInput['intel']['answers'];
+    let freshIntel: CachedIntel | undefined;
+    const cached = usableCache(rotation?.intel ?? history.snapshot?.intel ?? null, since, now);
+    if (cached) {
+      intelStatus = 'cached';
+      answers = cached.answers;
+    } else {
+      const gathered =
+        resolved.providers.length === 0
+          ? { status: 'not_configured' as const, answers: [], fresh: false }
+          : await intelRunner.gather({ phone: attempt.phoneE164, since, accountId: attempt.accountId }, { deadline: evidenceDeadline });
+      intelStatus = gathered.status;
+      // A provider's error text can echo the number or an address; it reaches reasons, the cache and the audit log.
+      answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
+      if (gathered.fresh) freshIntel = cacheEntryFor(answers, since, now, resolved.intelCacheTtl);
+      for (const answer of answers) if (answer.unavailable) report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
+    }
+
+    const coreInput: CoreInput = {
+      attempt,
+      phoneHash,
+      ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
+      device,
+      geo: place,
+      history: history.snapshot
+        ? { status: profile ? 'ok' : 'none', profile }
+        : { status: 'unavailable', profile: null, ...(history.error ? { error: history.error } : {}) },
+      intel: { status: intelStatus, since, answers },
+      numberEvents: rotation?.numberEvents ?? history.snapshot?.numberEvents ?? [],
+      policy,
+      checks: resolved.checks,
+    };
+    const result = evaluate(coreInput);
+    const decision = toDecision(attempt, result, coreInput);
+    if (phoneAliases.length > 0 || rekeyed?.carried) {
+      // Writes move history to the current key: the patch names the retired hashes, and a device
+      // vouched for under a retired key stays vouched.
+      for (const patch of [result.learn.onAllow, result.learn.onPass]) {
+        if (phoneAliases.length > 0) patch.phoneHashAliases = phoneAliases;
+        if (rekeyed?.carried?.vouched && patch.device) patch.device = { ...patch.device, vouched: true };
+      }
+    }
+
+    const write: StoreWrite = { keys };
+    if (decision.wouldBe === 'allow') write.patch = result.learn.onAllow;
+    if (decision.wouldBe === 'step_up' && decision.stepUp) {
+      write.pending = {
+        decisionId: decision.id,
+        accountId: attempt.accountId,
+        accountKey: keys.account,
+        anyOf: decision.stepUp.anyOf,
+        expiresAt: decision.stepUp.expiresAt,
+        // The store keeps it a little longer than the window, so a late outcome is told EXPIRED, not UNKNOWN.
+        ttlMs: resolved.stepUpTtlMs + PENDING_GRACE_MS,
+        onPass: result.learn.onPass,
+        reissuePossible: result.reissuePossible,
+      };
+    }
+    if (freshIntel) write.intel = freshIntel;
+    decision.persisted = await save(write, total);
+    await audit(decisionEntry(decision, phoneHash), total);
+    await notify(decision);
+    return decision;
+  }
+
+  function toDecision(attempt: NormalizedAttempt, result: CoreResult, input: CoreInput): Decision {
+    const wouldBe = result.action;
+    const decision: Decision = {
+      id: `dec_${randomId128()}`,
+      accountId: attempt.accountId,
+      action: resolved.mode === 'dry_run' ? 'allow' : wouldBe,
+      wouldBe,
+      mode: resolved.mode,
+      risk: result.risk,
+      prior: result.prior,
+      reasons: result.reasons,
+      numberChangedHands: result.numberChangedHands,
+      advice: result.advice,
+      evidence: {
+        history: input.history.status,
+        geo: input.geo.status,
+        device: input.device ? 'ok' : 'unavailable',
+        numberIntel: input.intel.status,
+        intelSources: input.intel.answers.map((answer) => answer.source),
+      },
+      preset: policy.preset,
+      policyVersion: policy.version,
+      at: new Date(attempt.at).toISOString(),
+      persisted: true,
+    };
+    if (result.stepUp) decision.stepUp = { anyOf: result.stepUp, expiresAt: clock() + resolved.stepUpTtlMs };
+    return decision;
+  }
+
+  function failClosed(attempt: NormalizedAttempt, error: unknown): Decision {
+    const strong = resolved.checks.filter((check) => policy.checkStrength[check] >= policy.requiredStrength.high);
+    const wouldBe: DecisionAction = strong.length > 0 ? 'step_up' : 'deny';
+    const decision: Decision = {
+      id: `dec_${randomId128()}`,
+      accountId: attempt.accountId,
+      action: resolved.mode === 'dry_run' ? 'allow' : wouldBe,
+      wouldBe,
+      mode: resolved.mode,
+      risk: policy.prior,
+      prior: policy.prior,
+      reasons: [
+        {
+          code: 'fail_mode_applied',
+          effect: 0,
+          message: `internal error while assessing (${error instanceof Error ? error.message : String(error)}): failing closed`,
+        },
+      ],
+      numberChangedHands: 'unknown',
+      advice: { newHolder: 'none', previousHolder: 'none', steps: [] },
+      evidence: { history: 'unavailable', geo: 'unavailable', device: 'unavailable', numberIntel: 'unavailable', intelSources: [] },
+      preset: policy.preset,
+      policyVersion: policy.version,
+      at: new Date(attempt.at).toISOString(),
+      persisted: false,
+    };
+    // Without a pending record the step-up cannot be completed through recordOutcome, so the
+    // host's step-up cannot turn into an allow here; a fresh attempt gets a fresh decision.
+    if (wouldBe === 'step_up') decision.stepUp = { anyOf: strong.map((check) => [check]), expiresAt: clock() + resolved.stepUpTtlMs };
+    return decision;
+  }
+
+  function decisionEntry(decision: Decision, phoneHash: string): AuditEntry {
+    return {
+      kind: 'decision',
+      at: new Date(clock()).toISOString(),
+      decisionId: decision.id,
+      accountId: decision.accountId,
+      phoneHash,
+      action: decision.action,
+      wouldBe: decision.wouldBe,
+      risk: decision.risk,
+      numberChangedHands: decision.numberChangedHands,
+      reasons: decision.reasons.map(({ code, effect, message }) => ({ code, effect, message })),
+      evidenceSources: decision.evidence.intelSources,
+      preset: decision.preset,
+      policyVersion: decision.policyVersion,
+      mode: decision.mode,
+    };
+  }
+
+  /** The audit record of a fail-closed decision still names the number, unless hashing is what failed. */
+  function safePhoneHash(e164: string): string {
+    try {
+      return hasher.phone(e164);
+    } catch {
+      return '';
+    }
+  }
+
+  /** Audit failures are reported, never allowed to fail or delay a login beyond the budget. */
+  async function audit(entry: AuditEntry, deadline: Deadline): Promise<void> {
+    if (!options.audit) return;
+    try {
+      await withinDeadline(options.audit.append(entry), deadline, `${options.audit.name} audit sink`);
+    } catch (error) {
+      report(error, 'audit');
+    }
+  }
+
+  async function notify(decision: Decision): Promise<void> {
+    if (!options.onDecision) return;
+    try {
+      await options.onDecision(decision);
+    } catch (error) {
+      report(error, 'on_decision');
+    }
+  }
+
+  async function recordOutcome(decisionId: string, outcome: StepUpOutcome): Promise<OutcomeResult> {
+    if (typeof decisionId !== 'string' || !/^dec_[A-Za-z0-9_-]{22}$/.test(decisionId)) {
+      throw new InvalidInputError([{ field: 'decisionId', message: 'not a decision id issued by this library' }]);
+    }
+    const parsed = outcomeSchema().safeParse(outcome);
+    if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error));
+    const issues: { field: string; message: string }[] = [];
+    const outcomeAt = parsed.data.at === undefined ? clock() : toEpochMs(parsed.data.at, 'at', issues);
+    if (outcomeAt === undefined) throw new InvalidInputError(issues);
+    if (outcomeAt > clock() + MAX_OUTCOME_FUTURE_MS) throw new InvalidInputError([{ field: 'at', message: 'more than a day in the future' }]);
+    const ran = new Set<StepUpCheck>([...(parsed.data.checks ?? []), ...(parsed.data.check ? [parsed.data.check] : [])] as StepUpCheck[]);
+
+    const deadline = startDeadline(resolved.budgetMs);
+    let pending: PendingDecision | null = null;
+    try {
+      try {
+        pending = await withinDeadline(store.takePending(decisionId), deadline, `${store.name} store`);
+      } catch (error) {
+        report(error, 'store_read');
+        throw new OutcomeRejectedError('STORE_UNAVAILABLE', decisionId, 'the store could not be reached; treat the step-up as failed', { cause: error });
+      }
+      if (!pending) throw new OutcomeRejectedError('UNKNOWN_DECISION', decisionId, 'unknown decision, or its outcome was already recorded');
+      if (parsed.data.accountId !== undefined && parsed.data.accountId !== pending.accountId) {
+        throw new OutcomeRejectedError('ACCOUNT_MISMATCH', decisionId, 'this decision belongs to another account');
+      }
+      if (clock() > pending.expiresAt) throw new OutcomeRejectedError('EXPIRED', decisionId, 'the step-up window has closed; assess the login again');
+
+      const satisfied = parsed.data.passed && pending.anyOf.some((set) => set.every((check) => ran.has(check as StepUpCheck)));
+      const keys: StoreKeys = { account: pending.accountKey, phone: pending.onPass.phoneHash };
+      if (satisfied) {
+        await save({ keys, patch: pending.onPass }, deadline);
+      } else if (!parsed.data.passed) {
+        // The retired hashes travel along, or a profile not yet migrated would read as another number and lose its proofs.
+        const aliases = pending.onPass.phoneHashAliases ? { phoneHashAliases: pending.onPass.phoneHashAliases } : {};
+        await save({ keys, patch: { at: outcomeAt, phoneHash: pending.onPass.phoneHash, ...aliases, failedStepUp: { at: outcomeAt, checks: [...ran] } } }, deadline);
+      }
+      const result: OutcomeResult = { decisionId, accountId: pending.accountId, action: satisfied ? 'allow' : 'deny', satisfied };
+      await audit(
+        {
+          kind: 'outcome',
+          at: new Date(clock()).toISOString(),
+          decisionId,
+          accountId: pending.accountId,
+          phoneHash: pending.onPass.phoneHash,
+          action: result.action,
+          outcome: { checks: [...ran], passed: parsed.data.passed, satisfied },
+        },
+        deadline,
+      );
+      // Failing the owner's check on a number that may have been reissued: most likely its new holder.
+      if (!satisfied && pending.reissuePossible) result.advice = NUMBER_CHANGED_HANDS_ADVICE;
+      return result;
+    } catch (error) {
+      if (error instanceof OutcomeRejectedError) {
+        // Replayed, forged, foreign or late ids leave a trace: abuse of the feedback path is auditable.
+        const known = pending as PendingDecision | null;
+        await audit(
+          {
+            kind: 'outcome',
+            at: new Date(clock()).toISOString(),
+            decisionId,
+            accountId: known?.accountId ?? parsed.data.accountId ?? '',
+            phoneHash: known?.onPass.phoneHash ?? '',
+            action: 'deny',
+            outcome: { checks: [...ran], passed: parsed.data.passed, satisfied: false, rejected: error.reason },
+          },
+          deadline,
+        );
+      }
+      throw error;
+    } finally {
+      deadline.done();
+    }
+  }
+
+  const numberCheck = {
+    store,
+    hasher,
+    policy,
+    runner: intelRunner,
+    clock,
+    budgetMs: resolved.budgetMs,
+    intelCacheTtl: resolved.intelCacheTtl,
+    limits,
+    defaultCountry: resolved.defaultCountry,
+    report,
+  };
+  const checkRecipient = createRecipientCheck(numberCheck);
+  const sweep = createSweep(numberCheck);
+  const ingest = (source: NumberEventSource, ingestOptions?: IngestOptions) =>
+    ingestNumberEvents({ store, hasher, clock, defaultCountry: resolved.defaultCountry }, source, ingestOptions);
+
+  return { policy, store, mode: resolved.mode, assess, recordOutcome, checkRecipient, sweep, ingestNumberEvents: ingest };
+}

@@ -1,0 +1,194 @@
+import { lazySchema } from '../util/lazy-deps.js';
+import { DEFAULT_PROFILE_LIMITS } from '../core/profile.js';
+import { PRESETS, type Policy, type Thresholds } from '../core/policy.js';
+import type { Weights } from '../core/weights.js';
+import { GuardConfigError } from '../errors/guard-config-error.js';
+import type { AuditSink } from '../audit/index.js';
+import type { ProfileLimits, Store } from '../persist/types.js';
+import {
+  ATTEMPT_ACTIONS,
+  STEP_UP_CHECKS,
+  type AttemptAction,
+  type Decision,
+  type GeoLookup,
+  type GuardMode,
+  type NumberIntelProvider,
+  type PresetName,
+  type StepUpCheck,
+} from '../types.js';
+
+const DAY = 86_400_000;
+
+export type ErrorStage = 'store_read' | 'store_write' | 'geo' | 'number_intel' | 'on_decision' | 'audit' | 'internal';
+
+export interface IntelCacheTtl {
+  /** How long a "the number changed hands" answer is reused. It does not become untrue. */
+  changedMs: number;
+  /** How long a "no change" answer is reused; a reissue can happen any day after the aging period. */
+  unchangedMs: number;
+  /** How long tenure / SIM / device / identity answers without a yes-or-no are reused (SIM data goes stale fastest). */
+  inconclusiveMs: number;
+}
+
+export interface IntelBreakerOptions {
+  /** Consecutive failed checks of one provider that open its circuit. Default 5. */
+  failureThreshold: number;
+  /** How long an open circuit answers "circuit open" at once before one probe goes through. Default 30 s. */
+  cooldownMs: number;
+}
+
+export interface GuardOptions {
+  preset?: PresetName;
+  /** Step-up checks this host can run. The guard never asks for another, and denies when none suffices. */
+  checks?: StepUpCheck[];
+  /** Where history lives. Default: an in-process `memoryStore()`. */
+  store?: Store;
+  /** Carrier evidence, asked in this order until one answers conclusively. Default: none. */
+  numberIntel?: NumberIntelProvider | NumberIntelProvider[];
+  /** IP geolocation. Default: geoip-lite, loaded on first use. `false` turns the region signal off. */
+  geo?: GeoLookup | false;
+  /** HMAC key(s) for phone numbers and device tokens at rest; the first hashes, all are secrets. */
+  hashKey?: string | Buffer | (string | Buffer)[];
+  /** `dry_run` computes and records decisions but always answers `allow`. */
+  mode?: GuardMode;
+  thresholds?: Partial<Thresholds>;
+  sensitiveThresholds?: Partial<Thresholds>;
+  actionThresholds?: Partial<Record<AttemptAction, Thresholds>>;
+  /** Minimum aging period per number country, in days (merged over US 45, CN 90). */
+  minAgingDays?: Record<string, number>;
+  /** For numbers in national format. */
+  defaultCountry?: string;
+  /** Epoch-ms clock; tests and backtests pass their own. */
+  clock?: () => number;
+  /** Time budget for one assess, in ms: store, geo and carrier calls all share it. */
+  budgetMs?: number;
+  /** How long a step-up decision can be completed with `recordOutcome`. */
+  stepUpTtlMs?: number;
+  intelCacheTtl?: Partial<IntelCacheTtl>;
+  /** Circuit breaker per carrier provider (docs/providers.md). */
+  intelBreaker?: Partial<IntelBreakerOptions>;
+  limits?: Partial<ProfileLimits>;
+  /** Advanced: override likelihood ratios (natural-log values; see docs/scoring.md). */
+  weights?: Partial<Weights>;
+  /** Append-only, hash-chained audit trail of every decision and step-up outcome (`fileAuditSink(path)`). */
+  audit?: AuditSink;
+  /** Called with every decision (audit, metrics). Errors are reported to `onError`, never thrown. */
+  onDecision?: (decision: Decision) => void | Promise<void>;
+  /** Degraded evidence and failed writes: for logs and alerts. */
+  onError?: (error: unknown, stage: ErrorStage) => void;
+}
+
+export interface ResolvedOptions {
+  policy: Policy;
+  checks: StepUpCheck[];
+  mode: GuardMode;
+  providers: NumberIntelProvider[];
+  hashKeys: (string | Buffer)[] | undefined;
+  defaultCountry: string | undefined;
+  clock: () => number;
+  budgetMs: number;
+  stepUpTtlMs: number;
+  intelCacheTtl: IntelCacheTtl;
+  intelBreaker: IntelBreakerOptions;
+  limits: ProfileLimits;
+}
+
+const thresholdsSchema = lazySchema((z) =>
+  z
+  .object({ stepUp: z.number().min(0).max(1), deny: z.number().min(0).max(1) })
+  .refine((t) => t.stepUp <= t.deny, { message: 'stepUp must not exceed deny' }),
+);
+
+const optionsSchema = lazySchema((z) =>
+  z.object({
+  preset: z.enum(['cloud-drive', 'social', 'fintech']).optional(),
+  checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).optional(),
+  mode: z.enum(['enforce', 'dry_run']).optional(),
+  thresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
+  sensitiveThresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
+  actionThresholds: z.partialRecord(z.enum(ATTEMPT_ACTIONS as [string, ...string[]]), thresholdsSchema()).optional(),
+  minAgingDays: z.record(z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case'), z.number().min(0).max(3650)).optional(),
+  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case').optional(),
+  budgetMs: z.number().int().min(10).max(60_000).optional(),
+  stepUpTtlMs: z.number().int().min(1_000).max(86_400_000).optional(),
+  intelCacheTtl: z
+    .object({ changedMs: z.number().int().min(0).optional(), unchangedMs: z.number().int().min(0).optional(), inconclusiveMs: z.number().int().min(0).optional() })
+    .optional(),
+  intelBreaker: z.object({ failureThreshold: z.number().int().min(1).max(1000).optional(), cooldownMs: z.number().int().min(0).max(3_600_000).optional() }).optional(),
+  limits: z
+    .object({
+      maxDevices: z.number().int().min(1).max(1000).optional(),
+      maxLocations: z.number().int().min(1).max(1000).optional(),
+      maxFailedStepUps: z.number().int().min(1).max(1000).optional(),
+      retentionMs: z.number().int().min(DAY).optional(),
+    })
+    .optional(),
+  weights: z.record(z.string(), z.number().refine(Number.isFinite, 'must be finite')).optional(),
+}),
+);
+
+function mergeThresholds(base: Thresholds, patch: Partial<Thresholds> | undefined, field: string): Thresholds {
+  const merged = { ...base, ...patch };
+  if (merged.stepUp > merged.deny) throw new GuardConfigError(field, 'stepUp must not exceed deny');
+  return merged;
+}
+
+export function resolveOptions(options: GuardOptions): ResolvedOptions {
+  const parsed = optionsSchema().safeParse(options);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new GuardConfigError(issue.path.map(String).join('.') || '(options)', issue.message);
+  }
+  const preset = PRESETS[options.preset ?? 'cloud-drive'];
+  if (options.weights) {
+    for (const key of Object.keys(options.weights)) {
+      if (!(key in preset.weights)) throw new GuardConfigError(`weights.${key}`, 'unknown weight');
+    }
+  }
+  const policy: Policy = {
+    ...preset,
+    thresholds: mergeThresholds(preset.thresholds, options.thresholds, 'thresholds'),
+    sensitiveThresholds: mergeThresholds(preset.sensitiveThresholds, options.sensitiveThresholds, 'sensitiveThresholds'),
+    actionThresholds: { ...preset.actionThresholds, ...options.actionThresholds },
+    minAgingDays: { ...preset.minAgingDays, ...options.minAgingDays },
+    weights: { ...preset.weights, ...options.weights },
+  };
+
+  const providers = options.numberIntel === undefined ? [] : Array.isArray(options.numberIntel) ? options.numberIntel : [options.numberIntel];
+  providers.forEach((provider, index) => {
+    if (!provider || typeof provider.check !== 'function' || typeof provider.name !== 'string') {
+      throw new GuardConfigError(`numberIntel[${index}]`, 'a provider needs a name and a check() method');
+    }
+  });
+  if (options.geo !== undefined && options.geo !== false && typeof options.geo?.lookup !== 'function') {
+    throw new GuardConfigError('geo', 'a GeoLookup needs a lookup(ip) method, or pass false');
+  }
+  if (options.audit !== undefined && typeof options.audit?.append !== 'function') {
+    throw new GuardConfigError('audit', 'an audit sink needs an append(entry) method (fileAuditSink, callbackAuditSink)');
+  }
+  const hashKeys = options.hashKey === undefined ? undefined : Array.isArray(options.hashKey) ? options.hashKey : [options.hashKey];
+  if (hashKeys) {
+    hashKeys.forEach((key, index) => {
+      if (Buffer.byteLength(key) < 16) throw new GuardConfigError(`hashKey[${index}]`, 'use at least 16 bytes of secret');
+    });
+  }
+  if (options.store && options.store.capabilities.persistent && !hashKeys) {
+    throw new GuardConfigError('hashKey', `the ${options.store.name} store keeps history across restarts, so it needs a stable hashKey`);
+  }
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new GuardConfigError('clock', 'must be a function returning epoch ms');
+
+  return {
+    policy,
+    checks: (options.checks ?? ['password']) as StepUpCheck[],
+    mode: options.mode ?? 'enforce',
+    providers,
+    hashKeys,
+    defaultCountry: options.defaultCountry,
+    clock: options.clock ?? Date.now,
+    budgetMs: options.budgetMs ?? 400,
+    stepUpTtlMs: options.stepUpTtlMs ?? 10 * 60_000,
+    intelCacheTtl: { changedMs: 30 * DAY, unchangedMs: DAY, inconclusiveMs: 3_600_000, ...options.intelCacheTtl },
+    intelBreaker: { failureThreshold: 5, cooldownMs: 30_000, ...options.intelBreaker },
+    limits: { ...DEFAULT_PROFILE_LIMITS, ...options.limits },
+  };
+}
