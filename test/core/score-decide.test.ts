@@ -1,0 +1,177 @@
+import { describe, expect, it } from 'vitest';
+import { chooseStepUp } from '../../src/core/decide.js';
+import { evaluate } from '../../src/core/evaluate.js';
+import { PRESETS, PRESET_NAMES } from '../../src/core/policy.js';
+import { score } from '../../src/core/score.js';
+import { ATTEMPT_ACTIONS, SENSITIVE_ACTIONS, STEP_UP_CHECKS } from '../../src/types.js';
+import { ANDROID, AT, DAY, IPHONE, SHANGHAI, coreInput, ownerProfile } from '../helpers/core-input.js';
+
+const BOUND = Date.parse('2022-11-02T08:00:00Z');
+const dormantStranger = (preset: 'cloud-drive' | 'social' | 'fintech' = 'cloud-drive') =>
+  coreInput({ preset, device: ANDROID, geo: { status: 'ok', result: SHANGHAI }, profile: ownerProfile({ ownerProofAt: AT - 400 * DAY }) });
+const carrierYes = { status: 'ok' as const, since: BOUND, answers: [{ source: 'carrier', changedSince: true }] };
+
+describe('score', () => {
+  it('is the prior with no evidence', () => {
+    const result = score(0.01, []);
+    expect(result.risk).toBeCloseTo(0.01, 12);
+    expect(result.reasons).toEqual([]);
+  });
+
+  it('effects add up to risk - prior, keep their sign, and come strongest first', () => {
+    const result = score(0.001, [
+      { code: 'new_device', logLR: Math.log(6), message: 'm' },
+      { code: 'known_region', logLR: Math.log(0.7), message: 'm' },
+      { code: 'dormant_beyond_aging', logLR: Math.log(20), message: 'm' },
+      { code: 'geo_unavailable', logLR: 0, message: 'm' },
+    ]);
+    const sum = result.reasons.reduce((total, reason) => total + reason.effect, 0);
+    expect(result.prior + sum).toBeCloseTo(result.risk, 12);
+    expect(result.risk).toBeCloseTo(1 / (1 + ((1 - 0.001) / 0.001) / (6 * 0.7 * 20)), 12);
+    expect(result.reasons.map((reason) => reason.code)).toEqual(['dormant_beyond_aging', 'new_device', 'known_region', 'geo_unavailable']);
+    expect(result.reasons.find((reason) => reason.code === 'known_region')!.effect).toBeLessThan(0);
+    expect(result.reasons.find((reason) => reason.code === 'geo_unavailable')!.effect).toBe(0);
+  });
+
+  it('stays within [0, 1] for extreme evidence', () => {
+    expect(score(0.5, [{ code: 'new_device', logLR: 800, message: 'm' }]).risk).toBeLessThanOrEqual(1);
+    expect(score(0.5, [{ code: 'known_device', logLR: -800, message: 'm' }]).risk).toBeGreaterThanOrEqual(0);
+  });
+});
+
+describe('decisions', () => {
+  it('the core is deterministic: same input, same result', () => {
+    const input = dormantStranger();
+    expect(evaluate(input)).toEqual(evaluate(structuredClone(input)));
+  });
+
+  it('allows the owner who provably held the number recently, from a known device, without friction', () => {
+    for (const preset of PRESET_NAMES) {
+      const result = evaluate(coreInput({ preset }));
+      expect(result.action, preset).toBe('allow');
+      expect(result.stepUp).toBeUndefined();
+    }
+  });
+
+  it('carrier-confirmed reissue never yields allow, in any preset or action', () => {
+    for (const preset of PRESET_NAMES) {
+      for (const action of ATTEMPT_ACTIONS) {
+        for (const verified of [['sms_otp'], ['sms_otp', 'password'], ['sms_otp', 'face', 'id_match']] as const) {
+          const result = evaluate(coreInput({ preset, attempt: { action, verified: [...verified] }, intel: carrierYes }));
+          expect(result.action, `${preset} ${action} ${verified.join('+')}`).not.toBe('allow');
+          expect(result.numberChangedHands).toBe('yes');
+          expect(result.advice.newHolder).toBe('offer_new_account');
+          expect(result.advice.previousHolder).toBe('protect_account');
+        }
+      }
+    }
+  });
+
+  it('fintech denies a carrier-confirmed reissue; cloud-drive asks for a strong check', () => {
+    expect(evaluate({ ...dormantStranger('fintech'), intel: carrierYes }).action).toBe('deny');
+    const drive = evaluate({ ...coreInput({ profile: null }), intel: carrierYes });
+    expect(drive.action).toBe('step_up');
+    for (const set of drive.stepUp!) for (const check of set) expect(PRESETS['cloud-drive'].checkStrength[check]).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('every preset steps up (or denies) a stranger on a long-dormant account', () => {
+    for (const preset of PRESET_NAMES) expect(evaluate(dormantStranger(preset)).action, preset).not.toBe('allow');
+  });
+
+  it('fintech is the strictest preset: its step-up threshold is lowest for every action', () => {
+    for (const action of ATTEMPT_ACTIONS) {
+      const sensitive = SENSITIVE_ACTIONS.has(action);
+      const t = (name: 'cloud-drive' | 'social' | 'fintech') => (sensitive ? PRESETS[name].sensitiveThresholds : PRESETS[name].thresholds).stepUp;
+      expect(t('fintech')).toBeLessThanOrEqual(t('cloud-drive'));
+      expect(t('fintech')).toBeLessThanOrEqual(t('social'));
+    }
+  });
+
+  it('sensitive actions raise the bar: the same evidence can pass a login and be stepped up for a payment', () => {
+    // The owner's phone model with a new token (app reinstalled), four months after the last login.
+    const input = coreInput({ device: { ...IPHONE, key: 't:reinstalled' }, profile: ownerProfile({ ownerProofAt: AT - 120 * DAY }) });
+    const login = evaluate(input);
+    const payment = evaluate({ ...input, attempt: { ...input.attempt, action: 'payment' } });
+    expect(login.risk).toBeCloseTo(payment.risk, 12);
+    expect(login.action).toBe('allow');
+    expect(payment.action).toBe('step_up');
+    expect(payment.reasons.map((reason) => reason.code)).toContain('sensitive_action');
+  });
+
+  it('covers every preset x action with a well-formed result', () => {
+    for (const preset of PRESET_NAMES) {
+      for (const action of ATTEMPT_ACTIONS) {
+        const result = evaluate({ ...dormantStranger(preset), attempt: { ...dormantStranger(preset).attempt, action } });
+        expect(['allow', 'step_up', 'deny']).toContain(result.action);
+        expect(result.risk).toBeGreaterThanOrEqual(0);
+        expect(result.risk).toBeLessThanOrEqual(1);
+        if (result.action === 'step_up') expect(result.stepUp!.length).toBeGreaterThan(0);
+        else expect(result.stepUp).toBeUndefined();
+      }
+    }
+  });
+
+  it('fintech always asks for a non-SMS check before changing the phone or resetting the password', () => {
+    for (const action of ['change_phone', 'reset_password'] as const) {
+      expect(evaluate(coreInput({ preset: 'fintech', attempt: { action } })).action).toBe('step_up');
+      expect(evaluate(coreInput({ preset: 'fintech', attempt: { action, verified: ['sms_otp', 'face'] } })).action).toBe('allow');
+    }
+  });
+
+  it('register on an already-bound number advises a fresh account for the holder', () => {
+    const result = evaluate(coreInput({ device: ANDROID, attempt: { action: 'register' }, profile: ownerProfile({ ownerProofAt: AT - 200 * DAY }) }));
+    expect(result.action).not.toBe('allow');
+    expect(result.advice.newHolder).toBe('offer_new_account');
+  });
+
+  it('fail mode: fintech steps up without history; cloud-drive scores what it has', () => {
+    const unavailable = { status: 'unavailable' as const, profile: null, error: 'down' };
+    const fintech = evaluate(coreInput({ preset: 'fintech', history: unavailable, attempt: { lastSeenAt: AT - DAY } }));
+    expect(fintech.action).toBe('step_up');
+    expect(fintech.reasons.map((reason) => reason.code)).toEqual(expect.arrayContaining(['history_unavailable', 'fail_mode_applied']));
+    const drive = evaluate(coreInput({ history: unavailable, attempt: { lastSeenAt: AT - DAY } }));
+    expect(drive.reasons.map((reason) => reason.code)).toContain('history_unavailable');
+    expect(drive.reasons.map((reason) => reason.code)).not.toContain('fail_mode_applied');
+  });
+
+  it('fail mode: fintech steps up a dormant account when carrier evidence is unavailable', () => {
+    const input = coreInput({
+      preset: 'fintech',
+      profile: ownerProfile({ ownerProofAt: AT - 120 * DAY }),
+      intel: { status: 'unavailable', since: BOUND, answers: [{ source: 'carrier', unavailable: 'timeout' }] },
+    });
+    expect(evaluate(input).action).toBe('step_up');
+  });
+});
+
+describe('step-up choice', () => {
+  const policy = PRESETS['cloud-drive'];
+
+  it('never asks for a check the host cannot run', () => {
+    for (const check of STEP_UP_CHECKS) {
+      const options = chooseStepUp(policy, [check], [], 0.5);
+      for (const set of options) expect(set).toEqual([check]);
+    }
+  });
+
+  it('combines two weaker checks when no single one suffices', () => {
+    expect(chooseStepUp(policy, ['email', 'known_address'], [], 0.85)).toEqual([['email', 'known_address']]);
+    expect(chooseStepUp(policy, ['email', 'known_address'], [], 0.9)).toEqual([]);
+  });
+
+  it('does not ask again for a check already passed in this attempt', () => {
+    expect(chooseStepUp(policy, ['password', 'face'], ['password'], 0.9)).toEqual([['face']]);
+  });
+
+  it('denies when none of the host checks is strong enough', () => {
+    const result = evaluate({ ...dormantStranger(), checks: ['known_address'] });
+    expect(result.action).toBe('deny');
+    expect(result.reasons.find((reason) => reason.code === 'fail_mode_applied')?.message).toMatch(/none of the host's checks/);
+  });
+
+  it('asks for stronger checks when the number likely changed hands', () => {
+    const result = evaluate({ ...dormantStranger(), checks: ['password', 'email', 'face'] });
+    expect(result.action).toBe('step_up');
+    expect(result.stepUp!.flat()).not.toContain('email');
+  });
+});
