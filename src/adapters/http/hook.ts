@@ -1,0 +1,41 @@
+import type { Guard } from '../../guard/create-guard.js';
+import type { Decision } from '../../types.js';
+import type { ClientIpOptions } from './client-ip.js';
+import { attemptFromRequest, type AttemptFields, type AttemptRequestLike } from './request.js';
+import { decisionResponse, type DecisionResponseOptions } from './response.js';
+
+/** What the host resolves per request; `deviceId` is for apps that send an install id instead of a cookie. */
+export type RouteAttempt = AttemptFields & { deviceId?: string };
+
+/** Options shared by the Express middleware and the Fastify hook. */
+export interface GuardRouteOptions<Req> extends ClientIpOptions, DecisionResponseOptions {
+  /**
+   * Who is signing in, with what: called after your OTP check passed. Throw (or answer yourself
+   * before this route) when there is no account; the guard never runs without one.
+   */
+  attempt: (request: Req) => RouteAttempt | Promise<RouteAttempt>;
+  /** Name of your device-token cookie. */
+  deviceCookie?: string;
+}
+
+// Keyed by the request object, so nothing is added to framework objects and nothing outlives the request.
+const decisions = new WeakMap<object, Decision>();
+
+/** The decision the guard middleware/hook made for this request; undefined when it did not run. */
+export function decisionFor(request: object): Decision | undefined {
+  return decisions.get(request);
+}
+
+/** Runs the guard for one request and remembers the decision; shared by the framework glue. */
+export async function assessRequest<Req extends AttemptRequestLike>(guard: Pick<Guard, 'assess'>, request: Req, options: GuardRouteOptions<Req>) {
+  const fields = await options.attempt(request);
+  const attempt = attemptFromRequest(request, {
+    ...fields,
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+    ...(options.header ? { header: options.header } : {}),
+    ...(options.deviceCookie ? { deviceCookie: options.deviceCookie } : {}),
+  });
+  const decision = await guard.assess(attempt);
+  decisions.set(request, decision);
+  return { decision, answer: decisionResponse(decision, options) };
+}

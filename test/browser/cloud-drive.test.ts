@@ -1,0 +1,160 @@
+// The cloud-drive example in a real browser: the four stories the library exists for.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startCloudDrive } from '../../examples/cloud-drive/app.js';
+import { chromiumAvailable, CHROMIUM_PATH, launchPerson, type Person } from './chromium.js';
+
+const SHOTS = join(process.cwd(), 'test-output', 'browser');
+const LI_WEI_FILES = ['Family photos 2023', 'Apartment lease (signed).pdf', 'Tax return 2024.pdf', "Grandma's 80th birthday.mp4"];
+// Reduced Android user agents name no model ("K"): only the Sec-CH-UA-Model hint says which phone.
+const REDUCED_ANDROID = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+const PIXEL = { userAgent: REDUCED_ANDROID, hints: { platform: 'Android', platformVersion: '14.0.0', model: 'Pixel 8' } };
+const GALAXY = { userAgent: REDUCED_ANDROID, hints: { platform: 'Android', platformVersion: '14.0.0', model: 'SM-S9180' } };
+// Safari sends no Client Hints.
+const IPHONE = { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' };
+
+if (!chromiumAvailable) {
+  if (process.env.CI) {
+    describe('browser tests', () => {
+      it('need chromium in CI', () => {
+        throw new Error(`chromium not found at ${CHROMIUM_PATH}: CI must install it (apt-get install -y chromium)`);
+      });
+    });
+  } else {
+    console.warn(`browser tests skipped: chromium not found at ${CHROMIUM_PATH} (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+  }
+}
+
+type Drive = Awaited<ReturnType<typeof startCloudDrive>>;
+interface AdminState {
+  decisions: { accountId: string; action: string; stepUp?: string[][]; reasons: { code: string; message: string }[]; advice: { newHolder: string; previousHolder: string } }[];
+  accounts: { id: string; protectedSince: number | null }[];
+}
+
+describe.runIf(chromiumAvailable)('cloud-drive in Chromium', () => {
+  let drive: Drive;
+  const people: Person[] = [];
+
+  const admin = async (): Promise<AdminState> => (await fetch(`${drive.url}/admin/decisions.json`)).json() as Promise<AdminState>;
+  const advanceDays = async (days: number) => {
+    const response = await fetch(`${drive.url}/__sim/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ days }) });
+    expect(response.status).toBe(200);
+  };
+  const person = async (options: Parameters<typeof launchPerson>[0]) => {
+    const launched = await launchPerson(options);
+    people.push(launched);
+    return launched;
+  };
+  const shot = (page: Page, name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+  /** Types the number, reads the code from the on-page SMS inbox, submits it. */
+  async function smsLogin(page: Page, phone: string) {
+    await page.goto(`${drive.url}/`);
+    await page.fill('#phone', phone);
+    await page.click('[data-testid="send-code"]');
+    const code = await page.locator('[data-testid="sms-code"]').first().getAttribute('data-code');
+    expect(code).toMatch(/^\d{6}$/);
+    await page.fill('#code', code!);
+    await page.click('[data-testid="verify-code"]');
+  }
+
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    drive = await startCloudDrive({ port: 0, simulation: true, log: () => {} });
+  });
+  afterAll(async () => {
+    for (const launched of people) await launched.close().catch(() => {});
+    await drive?.close();
+  });
+
+  it("(a) the owner's routine login lands in the drive", async () => {
+    // Li Wei's iPhone: the device cookie the app set on it years ago.
+    const { page } = await person({ city: 'Shenzhen', phone: IPHONE, device: { name: 'cd_device', value: 'seed-liwei-iphone', url: drive.url } });
+    await smsLogin(page, '+86 138 0013 8000');
+    await page.waitForSelector('[data-testid="drive"]');
+    await expect.poll(() => page.locator('[data-testid="file"]').count()).toBe(LI_WEI_FILES.length);
+    expect(await page.textContent('[data-testid="drive"] h1')).toBe("Li Wei's drive");
+    expect((await admin()).decisions[0]).toMatchObject({ accountId: 'acct-liwei', action: 'allow' });
+    await shot(page, 'a-owner-routine-login');
+  });
+
+  it('(b) the new holder of the recycled number never sees the files and is offered a fresh account', async () => {
+    await advanceDays(130);
+    // The carrier sold the number to someone in Guangzhou, who uses it on his Android phone.
+    const { page } = await person({ city: 'Guangzhou', phone: GALAXY });
+    // Every page the server sends this browser.
+    const documents: Promise<string>[] = [];
+    page.on('response', (response) => {
+      if (response.request().resourceType() === 'document' && response.status() === 200) documents.push(response.text());
+    });
+    await smsLogin(page, '138 0013 8000');
+    await page.waitForSelector('[data-testid="step-up"]');
+    expect((await admin()).decisions[0]).toMatchObject({ accountId: 'acct-liwei', action: 'step_up' });
+    await page.click('[data-testid="not-my-account"]');
+    await page.waitForSelector('[data-testid="fresh-start"]');
+    const offer = await page.textContent('[data-testid="fresh-start"]');
+    expect(offer).toContain('This number belonged to someone else');
+    expect(offer).toContain('Start a fresh account');
+    expect(offer).not.toMatch(/already registered/i);
+    await shot(page, 'b-new-holder-offered-fresh-account');
+
+    await page.fill('#name', 'Chen Jie');
+    await page.click('[data-testid="start-fresh"]');
+    await page.waitForSelector('[data-testid="empty-drive"]');
+    expect(await page.textContent('[data-testid="drive"] h1')).toBe("Chen Jie's drive");
+    await shot(page, 'b-new-holder-fresh-drive');
+
+    const pages = await Promise.all(documents);
+    // Sign-in, code, step-up, fresh start, the new drive.
+    expect(pages.length).toBeGreaterThanOrEqual(5);
+    for (const html of pages) {
+      const appPart = html.replace(/<section class="card sim"[\s\S]*?<\/section>/, '');
+      for (const file of LI_WEI_FILES) expect(appPart).not.toContain(file.replace("'", '&#39;'));
+      expect(appPart).not.toContain('Li Wei');
+    }
+    const state = await admin();
+    expect(state.accounts.find((account) => account.id === 'acct-liwei')?.protectedSince).toEqual(expect.any(Number));
+  });
+
+  it('(c) the previous holder gets back in with his password from a new city', async () => {
+    await advanceDays(5);
+    // He moved to Shanghai, gave up the number, and signs in from his laptop.
+    const { page } = await person({ city: 'Shanghai' });
+    await page.goto(`${drive.url}/`);
+    await page.click('[data-testid="password-link"]');
+    await page.fill('#email', 'liwei@example.cn');
+    await page.fill('#pw', 'li-wei-2019');
+    await page.click('[data-testid="password-sign-in"]');
+    await page.waitForSelector('[data-testid="drive"]');
+    expect(await page.textContent('[data-testid="drive"] h1')).toBe("Li Wei's drive");
+    await expect.poll(() => page.locator('[data-testid="file"]').count()).toBe(LI_WEI_FILES.length);
+    expect(await page.textContent('[data-testid="protected-banner"]')).toContain('SMS sign-in is off for your drive');
+    const decision = (await admin()).decisions[0]!;
+    expect(decision).toMatchObject({ accountId: 'acct-liwei', action: 'allow' });
+    expect(decision.reasons.map((reason) => reason.code)).toEqual(expect.arrayContaining(['new_region', 'strong_factor_verified']));
+    await shot(page, 'c-previous-holder-back-with-password');
+  });
+
+  it('(d) an owner on a new phone after months away is offered exactly the step-up the guard asked for', async () => {
+    const { page } = await person({ city: 'Beijing', phone: PIXEL });
+    await smsLogin(page, '+86 139 1234 5678');
+    await page.waitForSelector('[data-testid="step-up"]');
+    const decision = (await admin()).decisions[0]!;
+    expect(decision).toMatchObject({ accountId: 'acct-zhangmin', action: 'step_up' });
+    expect(decision.reasons.map((reason) => reason.code)).toEqual(expect.arrayContaining(['dormant_beyond_aging', 'new_device']));
+    // The model came from Sec-CH-UA-Model, which the browser sent because the login page asked (Accept-CH).
+    expect(decision.reasons.find((reason) => reason.code === 'new_device')?.message).toContain('Pixel 8');
+    const offered = await page.locator('[data-testid="step-up-option"]').evaluateAll((buttons) => buttons.map((button) => (button.getAttribute('data-checks') ?? '').split('+')));
+    expect(offered).toEqual(decision.stepUp);
+    expect(JSON.parse((await page.getAttribute('[data-testid="step-up"]', 'data-any-of'))!)).toEqual(decision.stepUp);
+    await shot(page, 'd-new-phone-step-up');
+
+    await page.click('[data-testid="step-up-option"][data-checks="face"]');
+    await page.click('[data-testid="face-match"]');
+    await page.waitForSelector('[data-testid="drive"]');
+    expect(await page.textContent('[data-testid="drive"] h1')).toBe("Zhang Min's drive");
+    await shot(page, 'd-new-phone-after-face-check');
+  });
+});
