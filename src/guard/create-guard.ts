@@ -179,19 +179,21 @@ export function createGuard(options: GuardOptions = {}): Guard {
     let intelStatus: CoreInput['intel']['status'];
     let answers: CoreInput['intel']['answers'];
     let freshIntel: CachedIntel | undefined;
-    const cached = usableCache(rotation?.intel ?? history.snapshot?.intel ?? null, since, now);
+    // Account-scoped carrier answers (KYC Match) are cached for their account only.
+    const accountScope = hasher.token(`account:${attempt.accountId}`);
+    const cached = usableCache(rotation?.intel ?? history.snapshot?.intel ?? null, since, now, accountScope);
     if (cached) {
       intelStatus = 'cached';
       answers = cached.answers;
     } else {
       const gathered =
         resolved.providers.length === 0
-          ? { status: 'not_configured' as const, answers: [], fresh: false }
+          ? { status: 'not_configured' as const, answers: [], fresh: false, accountScoped: false }
           : await intelRunner.gather({ phone: attempt.phoneE164, since, accountId: attempt.accountId }, { deadline: evidenceDeadline });
       intelStatus = gathered.status;
       // A provider's error text can echo the number or an address; it reaches reasons, the cache and the audit log.
       answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
-      if (gathered.fresh) freshIntel = cacheEntryFor(answers, since, now, resolved.intelCacheTtl);
+      if (gathered.fresh) freshIntel = cacheEntryFor(answers, since, now, resolved.intelCacheTtl, gathered.accountScoped ? accountScope : undefined);
       for (const answer of answers) if (answer.unavailable) report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
     }
 

@@ -65,6 +65,7 @@ export const cachedIntelSchema = z.object({
   fetchedAt: time,
   expiresAt: time,
   ttlMs: z.number(),
+  account: z.string().optional(),
 });
 
 export const numberEventsSchema = list(

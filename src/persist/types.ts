@@ -116,6 +116,11 @@ export interface CachedIntel {
   expiresAt: number;
   /** How long the store keeps it (its own clock). */
   ttlMs: number;
+  /**
+   * Set when an answer is about one account's holder (KYC Match): the keyed hash of that account.
+   * The entry is then reused for that account only.
+   */
+  account?: string;
 }
 
 /** A reissue or deactivation event the host ingested (carrier file, renewal notice, own records). */

@@ -197,9 +197,10 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
     await store.write({ keys: { account: 'acct-1', phone: 'phone-n' }, intel }, limits);
     assertEqual((await store.read({ account: 'acct-2', phone: 'phone-n' })).intel, intel, 'another account on the same number sees the answer');
     assertEqual((await store.read({ account: 'acct-1', phone: 'phone-m' })).intel, null, 'another number does not');
-    const newer = { ...cachedIntel(60_000, false), fetchedAt: T0 + DAY };
+    // An account-scoped entry (KYC Match) carries its account's keyed hash; the guard checks it on read.
+    const newer: CachedIntel = { ...cachedIntel(60_000, false), fetchedAt: T0 + DAY, account: 'account-scope-hash' };
     await store.write({ keys: { account: 'acct-2', phone: 'phone-n' }, intel: newer }, limits);
-    assertEqual((await store.read({ account: 'acct-1', phone: 'phone-n' })).intel, newer, 'the latest answer');
+    assertEqual((await store.read({ account: 'acct-1', phone: 'phone-n' })).intel, newer, 'the latest answer, with its account scope');
   });
 
   add(`ingested events: deduplicated by type and time, newest first, at most ${maxEvents} per number (the newest)`, async () => {

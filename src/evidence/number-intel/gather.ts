@@ -8,9 +8,15 @@ export { answerSchema, isConclusive, validateAnswer } from './answer.js';
 export { createIntelRunner, IntelRunner } from './runner.js';
 export type { AccountScopedProvider, BreakerEvent, GatheredIntel, IntelBudget, IntelRequest, IntelRunnerOptions } from './runner.js';
 
-/** Reuse a cached answer only for the same question (`since`) and while it is valid. */
-export function usableCache(cached: CachedIntel | null, since: number, now: number): CachedIntel | null {
-  return cached && cached.since === since && cached.expiresAt > now ? cached : null;
+/**
+ * Reuse a cached answer only for the same question (`since`), while it is valid, and, when it holds
+ * an account-scoped answer (KYC Match), only for the account it was asked for: the cache lives
+ * under the number, and another account on the same number must not see that holder's match.
+ */
+export function usableCache(cached: CachedIntel | null, since: number, now: number, accountScope: string): CachedIntel | null {
+  if (!cached || cached.since !== since || cached.expiresAt <= now) return null;
+  if (cached.account !== undefined && cached.account !== accountScope) return null;
+  return cached;
 }
 
 /**
@@ -28,8 +34,14 @@ export function cacheTtlFor(answers: readonly NumberIntelAnswer[], ttl: IntelCac
   return answers.some((answer) => !answer.unavailable) ? ttl.inconclusiveMs : 0;
 }
 
-/** The cache record for fresh answers, or undefined when they should not be reused. */
-export function cacheEntryFor(answers: NumberIntelAnswer[], since: number, now: number, ttl: IntelCacheTtl): CachedIntel | undefined {
+/**
+ * The cache record for fresh answers, or undefined when they should not be reused. `accountScope`
+ * (a keyed hash of the account id) is recorded when an answer is about this account's holder.
+ */
+export function cacheEntryFor(answers: NumberIntelAnswer[], since: number, now: number, ttl: IntelCacheTtl, accountScope?: string): CachedIntel | undefined {
   const ttlMs = cacheTtlFor(answers, ttl);
-  return ttlMs > 0 ? { answers, since, fetchedAt: now, expiresAt: now + ttlMs, ttlMs } : undefined;
+  if (ttlMs <= 0) return undefined;
+  const entry: CachedIntel = { answers, since, fetchedAt: now, expiresAt: now + ttlMs, ttlMs };
+  if (accountScope !== undefined) entry.account = accountScope;
+  return entry;
 }

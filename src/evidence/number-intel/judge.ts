@@ -1,4 +1,5 @@
 import { lazySchema } from '../../util/lazy-deps.js';
+import { redactText } from '../../audit/redact.js';
 import { numberChangedHands } from '../../core/decide.js';
 import { intelSince } from '../../core/evaluate.js';
 import type { Policy } from '../../core/policy.js';
@@ -150,15 +151,17 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
   let intel: SignalStatus | 'cached';
   let answers: NumberIntelAnswer[];
   let fresh: CachedIntel | undefined;
-  const cached = usableCache(snapshot?.intel ?? null, since, now);
+  const accountScope = deps.hasher.token(`account:${binding.accountId}`);
+  const cached = usableCache(snapshot?.intel ?? null, since, now, accountScope);
   if (cached) {
     intel = 'cached';
     answers = cached.answers;
   } else {
     const gathered = await deps.runner.gather({ phone: binding.phoneE164, since, accountId: binding.accountId }, budget);
     intel = gathered.status;
-    answers = gathered.answers;
-    if (gathered.fresh) fresh = cacheEntryFor(answers, since, now, deps.intelCacheTtl);
+    // As on the login path: a provider's error text can echo the number or an address.
+    answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
+    if (gathered.fresh) fresh = cacheEntryFor(answers, since, now, deps.intelCacheTtl, gathered.accountScoped ? accountScope : undefined);
     for (const answer of answers) if (answer.unavailable) deps.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
   }
 

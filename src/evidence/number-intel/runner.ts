@@ -10,6 +10,11 @@ export interface GatheredIntel {
   answers: NumberIntelAnswer[];
   /** Set when the answers came from providers now and are worth caching. */
   fresh: boolean;
+  /**
+   * Some answer came from a provider that answers per account (KYC Match): the answers hold facts
+   * about this account's holder and may be reused for this account only.
+   */
+  accountScoped: boolean;
 }
 
 /**
@@ -112,15 +117,17 @@ export class IntelRunner {
   }
 
   async gather(request: IntelRequest, budget: IntelBudget): Promise<GatheredIntel> {
-    if (this.entries.length === 0) return { status: 'not_configured', answers: [], fresh: false };
+    if (this.entries.length === 0) return { status: 'not_configured', answers: [], fresh: false, accountScoped: false };
     const answers: NumberIntelAnswer[] = [];
+    let accountScoped = false;
     for (const entry of this.entries) {
       const answer = await this.ask(entry, request, budget);
       answers.push(answer);
+      if (entry.perAccount && !answer.unavailable) accountScoped = true;
       if (isConclusive(answer)) break;
     }
     const anyAnswer = answers.some((answer) => !answer.unavailable);
-    return { status: anyAnswer ? 'ok' : 'unavailable', answers, fresh: anyAnswer };
+    return { status: anyAnswer ? 'ok' : 'unavailable', answers, fresh: anyAnswer, accountScoped };
   }
 
   private async ask(entry: Entry, request: IntelRequest, budget: IntelBudget): Promise<NumberIntelAnswer> {
