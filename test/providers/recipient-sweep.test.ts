@@ -87,6 +87,23 @@ describe('checkRecipient', () => {
     expect(result.reasons.map((reason) => reason.code)).toContain('recent_owner_proof');
   });
 
+  it("a provider error that echoes the number or an address is scrubbed before reasons and onError see it", async () => {
+    const errors: unknown[] = [];
+    const leaky: NumberIntelProvider = {
+      name: 'leaky',
+      check: async () => {
+        throw new Error('upstream rejected +14155552671 from 198.51.100.23 (tel 415-555-2671)');
+      },
+    };
+    const guard = guardWith(leaky, { onError: (error) => errors.push(error) });
+    const result = await guard.checkRecipient({ ...OLD_BINDING, purpose: 'login_link' });
+    expect(result.send).toBe(false);
+    const text = JSON.stringify(result) + errors.map((error) => (error instanceof Error ? error.message : String(error))).join('\n');
+    expect(text).toContain('upstream rejected');
+    expect(errors.length).toBeGreaterThan(0);
+    for (const secret of ['4155552671', '415-555-2671', '198.51.100.23']) expect(text).not.toContain(secret);
+  });
+
   it('its answer is cached for the next login', async () => {
     const { provider, server } = await carrier(new Set(['+14155552671']));
     const guard = guardWith(provider);
