@@ -51,10 +51,21 @@ export function chooseStepUp(policy: Policy, available: StepUpCheck[], alreadyPa
   return [...singles.map((check) => [check]), ...pairs];
 }
 
+/** How strong several independent checks are together: the chance at least one stops a stranger. */
+function combinedStrength(policy: Policy, checks: readonly StepUpCheck[]): number {
+  let through = 1;
+  for (const check of new Set(checks)) through *= 1 - policy.checkStrength[check];
+  return 1 - through;
+}
+
 const RANK: Record<DecisionAction, number> = { allow: 0, step_up: 1, deny: 2 };
 const atLeast = (current: DecisionAction, floor: DecisionAction): DecisionAction => (RANK[current] >= RANK[floor] ? current : floor);
 
-export function decide(input: CoreInput, result: Score, findings: NumberFindings): Verdict {
+/**
+ * `riskBeforeChecks` is the risk without the checks passed in this attempt (equal to `result.risk`
+ * when none was): it sets the step-up those checks are measured against.
+ */
+export function decide(input: CoreInput, result: Score, findings: NumberFindings, riskBeforeChecks = result.risk): Verdict {
   const { policy, attempt } = input;
   const notes: Reason[] = [];
   const thresholds = thresholdsFor(policy, attempt.action);
@@ -91,6 +102,25 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
   }
 
   let stepUp: StepUpCheck[][] | undefined;
+  if (action === 'step_up' && strongPassed.length > 0 && changed !== 'yes' && riskBeforeChecks < thresholdsFor(policy, attempt.action).deny) {
+    // Measured against the step-up the SMS-only attempt would have been asked for.
+    const changedBefore = numberChangedHands(findings, riskBeforeChecks, policy);
+    const high = riskBeforeChecks >= policy.requiredStrength.highRiskAt || changedBefore === 'yes' || changedBefore === 'likely';
+    const required = high ? policy.requiredStrength.high : policy.requiredStrength.base;
+    const passedStrength = combinedStrength(policy, strongPassed);
+    if (passedStrength >= required) {
+      // The checks passed in this attempt already are the step-up we would ask for: asking for
+      // another (or denying when the host has no other) would treat the owner worse than the
+      // assess -> step-up -> recordOutcome path does. A carrier-confirmed reissue stays above this.
+      action = 'allow';
+      notes.push({
+        code: 'strong_factor_verified',
+        effect: 0,
+        message: `the step-up this risk needs (strength ${required}) was already met in this attempt by ${strongPassed.join(' + ')}`,
+        details: { required, passed: strongPassed, strength: Number(passedStrength.toFixed(4)) },
+      });
+    }
+  }
   if (action === 'step_up') {
     const high = risk >= policy.requiredStrength.highRiskAt || changed === 'yes' || changed === 'likely';
     const required = high ? policy.requiredStrength.high : policy.requiredStrength.base;

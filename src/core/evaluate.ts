@@ -28,7 +28,11 @@ export interface CoreResult {
 export function evaluate(input: CoreInput): CoreResult {
   const { signals, findings } = collectSignals(input);
   const scored = score(input.policy.prior, signals);
-  const verdict = decide(input, scored, findings);
+  // The risk an SMS-only attempt would have had: checks passed in this attempt lower the score, so
+  // they must not also lower the bar they are measured against.
+  const passedChecks = signals.some((signal) => signal.code === 'strong_factor_verified');
+  const riskBeforeChecks = passedChecks ? score(input.policy.prior, signals.filter((signal) => signal.code !== 'strong_factor_verified')).risk : scored.risk;
+  const verdict = decide(input, scored, findings, riskBeforeChecks);
   return {
     action: verdict.action,
     risk: scored.risk,

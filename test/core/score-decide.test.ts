@@ -175,3 +175,38 @@ describe('step-up choice', () => {
     expect(result.stepUp!.flat()).not.toContain('email');
   });
 });
+
+describe('checks passed in the attempt itself', () => {
+  // A stranger on a long-dormant account: SMS alone puts risk above cloud-drive's high-risk bar.
+  const stranger = dormantStranger();
+  const withVerified = (verified: ('sms_otp' | 'password' | 'email')[], checks: ('password' | 'email' | 'face')[]) =>
+    evaluate({ ...stranger, checks, attempt: { ...stranger.attempt, verified } });
+
+  it('meet the step-up: a password-only host whose user already gave the password is allowed, not denied', () => {
+    const smsOnly = withVerified(['sms_otp'], ['password']);
+    expect(smsOnly.action).toBe('step_up');
+    expect(smsOnly.stepUp).toEqual([['password']]);
+    const withPassword = withVerified(['sms_otp', 'password'], ['password']);
+    expect(withPassword.risk).toBeLessThan(smsOnly.risk);
+    expect(withPassword.risk).toBeGreaterThanOrEqual(PRESETS['cloud-drive'].thresholds.stepUp);
+    // The same person on the assess -> step-up -> recordOutcome path would be let in.
+    expect(withPassword.action).toBe('allow');
+    const note = withPassword.reasons.find((reason) => reason.code === 'strong_factor_verified' && reason.effect === 0);
+    expect(note?.message).toMatch(/already met in this attempt by password/);
+  });
+
+  it('are measured against the bar of the SMS-only attempt, not the bar their own discount lowered', () => {
+    // Email (0.8) meets the base bar but not the high one this stranger faces (0.9).
+    const smsOnly = withVerified(['sms_otp'], ['password', 'email', 'face']);
+    expect(smsOnly.risk).toBeGreaterThanOrEqual(PRESETS['cloud-drive'].requiredStrength.highRiskAt);
+    const withEmail = withVerified(['sms_otp', 'email'], ['password', 'email', 'face']);
+    expect(withEmail.risk).toBeLessThan(PRESETS['cloud-drive'].requiredStrength.highRiskAt);
+    expect(withEmail.action).toBe('step_up');
+    expect(withEmail.stepUp).toEqual([['password'], ['face']]);
+  });
+
+  it('never let a carrier-confirmed reissue through from assess, whatever was passed', () => {
+    const result = evaluate({ ...stranger, checks: ['password'], intel: carrierYes, attempt: { ...stranger.attempt, verified: ['sms_otp', 'password'] } });
+    expect(result.action).not.toBe('allow');
+  });
+});
