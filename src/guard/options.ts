@@ -153,6 +153,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     minAgingDays: { ...preset.minAgingDays, ...options.minAgingDays },
     weights: { ...preset.weights, ...options.weights },
   };
+  if (options.weights) assertReissueDominates(policy.weights);
 
   const providers = options.numberIntel === undefined ? [] : Array.isArray(options.numberIntel) ? options.numberIntel : [options.numberIntel];
   providers.forEach((provider, index) => {
@@ -191,4 +192,20 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     intelBreaker: { failureThreshold: 5, cooldownMs: 30_000, ...options.intelBreaker },
     limits: { ...DEFAULT_PROFILE_LIMITS, ...options.limits },
   };
+}
+
+/**
+ * A carrier-confirmed reissue replaces the dormancy, tenure and SIM signals it supersedes, so its
+ * weight must be at least their largest combined raise (ln 720 with the defaults): otherwise a
+ * host's weight override would let "the carrier says reissued" lower risk, which the library promises
+ * never happens.
+ */
+function assertReissueDominates(weights: Weights): void {
+  const superseded = Math.max(0, weights.dormancyCap) + Math.max(0, weights.tenureAfter) + Math.max(0, weights.simChangedAfterBinding);
+  if (weights.numberReissued < superseded) {
+    throw new GuardConfigError(
+      'weights.numberReissued',
+      `must be at least ${superseded.toFixed(3)} (ln ${Math.round(Math.exp(superseded))}: dormancyCap + tenureAfter + simChangedAfterBinding), because a confirmed reissue replaces those signals and must never lower risk`,
+    );
+  }
 }
