@@ -54,6 +54,12 @@ export interface GuardOptions {
   thresholds?: Partial<Thresholds>;
   sensitiveThresholds?: Partial<Thresholds>;
   actionThresholds?: Partial<Record<AttemptAction, Thresholds>>;
+  /**
+   * Actions that always need a non-SMS check, whatever the risk (replaces the preset's list; fintech:
+   * `change_phone`, `reset_password`). A sensitive action inside a session otherwise inherits the
+   * trust of the login that opened it; list `payment` here to ask before every payment.
+   */
+  alwaysStepUp?: AttemptAction[];
   /** Minimum aging period per number country, in days (merged over US 45, CN 90). */
   minAgingDays?: Record<string, number>;
   /** For numbers in national format. */
@@ -107,6 +113,7 @@ const optionsSchema = lazySchema((z) =>
   thresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
   sensitiveThresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
   actionThresholds: z.partialRecord(z.enum(ATTEMPT_ACTIONS as [string, ...string[]]), thresholdsSchema()).optional(),
+  alwaysStepUp: z.array(z.enum(ATTEMPT_ACTIONS as [string, ...string[]])).max(ATTEMPT_ACTIONS.length).optional(),
   minAgingDays: z.record(z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case'), z.number().min(0).max(3650)).optional(),
   defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case').optional(),
   budgetMs: z.number().int().min(10).max(60_000).optional(),
@@ -150,6 +157,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     thresholds: mergeThresholds(preset.thresholds, options.thresholds, 'thresholds'),
     sensitiveThresholds: mergeThresholds(preset.sensitiveThresholds, options.sensitiveThresholds, 'sensitiveThresholds'),
     actionThresholds: { ...preset.actionThresholds, ...options.actionThresholds },
+    alwaysStepUp: options.alwaysStepUp ? [...new Set(options.alwaysStepUp)] : preset.alwaysStepUp,
     minAgingDays: { ...preset.minAgingDays, ...options.minAgingDays },
     weights: { ...preset.weights, ...options.weights },
   };

@@ -79,3 +79,39 @@ describe('invalid input names the field and never allows', () => {
     expect(() => createGuard({ checks: ['sms'] as never })).toThrow(/checks/);
   });
 });
+
+describe('alwaysStepUp: actions that always need a non-SMS check', () => {
+  const AT = Date.parse('2026-01-10T09:30:00Z');
+  const login: AttemptInput = {
+    accountId: 'acct-pay',
+    phone: '+14155552671',
+    phoneBoundAt: '2025-12-20T08:00:00Z',
+    ip: '192.0.2.10',
+    deviceId: 'device-of-the-owner',
+    userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+    at: AT,
+  };
+  // Inside the session the login's factor is what the host has: verified ['sms_otp'].
+  const payment: AttemptInput = { ...login, action: 'payment', verified: ['sms_otp'], at: AT + 5 * 60_000 };
+
+  it('a payment inside the session inherits the login trust by default; listed, it always steps up', async () => {
+    for (const alwaysStepUp of [undefined, ['payment' as const]]) {
+      const guard = createGuard({ preset: 'cloud-drive', geo: false, checks: ['password', 'face'], hashKey: 'always-step-up-key-0123456789', clock: () => AT, ...(alwaysStepUp ? { alwaysStepUp } : {}) });
+      expect((await guard.assess(login)).action).toBe('allow');
+      const decision = await guard.assess(payment);
+      if (!alwaysStepUp) {
+        expect(decision.action).toBe('allow');
+      } else {
+        expect(decision.action).toBe('step_up');
+        expect(decision.stepUp?.anyOf.length).toBeGreaterThan(0);
+        expect(decision.reasons.some((reason) => reason.code === 'fail_mode_applied' && /always asks for a non-SMS check before payment/.test(reason.message))).toBe(true);
+        // A payment that already carries a strong check goes through.
+        expect((await guard.assess({ ...payment, verified: ['sms_otp', 'face'] })).action).toBe('allow');
+      }
+    }
+  });
+
+  it('rejects an unknown action, naming the option', () => {
+    expect(() => createGuard({ alwaysStepUp: ['pay'] as never })).toThrow(/alwaysStepUp/);
+  });
+});
