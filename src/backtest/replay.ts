@@ -5,6 +5,7 @@
  * step-up is completed the way the actor would have completed it (`label.passesStepUp`), so the
  * guard learns exactly what it would have learned in production.
  */
+import type { Thresholds } from '../core/policy.js';
 import type { Weights } from '../core/weights.js';
 import { createGuard, type Guard } from '../guard/create-guard.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
@@ -33,6 +34,8 @@ export interface ReplayOptions {
   /** P17 sweeps: evidence shares per number instead of the event's own signal. */
   shares?: { exact: number; coarse: number; missing: number };
   weights?: Partial<Weights>;
+  /** Threshold sweeps: the login step-up / deny lines instead of the preset's. */
+  thresholds?: Partial<Thresholds>;
   /** Ablations: strip user agent, Client Hints and token / only the token. */
   stripDevice?: boolean;
   stripToken?: boolean;
@@ -69,6 +72,7 @@ export function createReplayer(options: ReplayOptions): Replayer {
     ...(options.geo === undefined ? {} : { geo: options.geo }),
     ...(carrier ? { numberIntel: carrier } : {}),
     ...(options.weights ? { weights: options.weights } : {}),
+    ...(options.thresholds ? { thresholds: options.thresholds } : {}),
   });
   const replayOutcomes = options.replayOutcomes ?? true;
 

@@ -6,6 +6,7 @@
  */
 import { createReplayer, type ReplayOptions, type Replayer } from '../backtest/replay.js';
 import { auc, catchAtBudget, budgetForCatch, ScoreHistogram } from '../backtest/stats.js';
+import type { Thresholds } from '../core/policy.js';
 import type { Weights } from '../core/weights.js';
 import type { Decision, DecisionAction, PresetName } from '../types.js';
 import { freemanModel, newDeviceOrIp, reissueRuleOnly, smsOnly, type Baseline } from './baselines.js';
@@ -24,6 +25,7 @@ export interface GuardVariant {
   stripDevice?: boolean;
   stripToken?: boolean;
   weights?: Partial<Weights>;
+  thresholds?: Partial<Thresholds>;
 }
 
 /** Dormancy off: the dormancy curve and the "recent proof" discount are the same evidence. */
@@ -41,6 +43,11 @@ export const VARIANTS: Record<string, GuardVariant> = {
   'no-geo': { id: 'no-geo', title: 'no geolocation', preset: 'cloud-drive', intel: 'truth', geo: false },
   'no-dormancy': { id: 'no-dormancy', title: 'no dormancy signal', preset: 'cloud-drive', intel: 'truth', weights: NO_DORMANCY },
   'no-carrier-no-token': { id: 'no-carrier-no-token', title: 'no carrier evidence, no device token', preset: 'cloud-drive', intel: 'none', stripToken: true },
+  // Step-up line sweeps (cloud-drive's default is 0.006), run on tuning seeds apart from the reported ones.
+  'full-t005': { id: 'full-t005', title: 'full, step-up at 0.005', preset: 'cloud-drive', intel: 'truth', thresholds: { stepUp: 0.005 } },
+  'full-t004': { id: 'full-t004', title: 'full, step-up at 0.004', preset: 'cloud-drive', intel: 'truth', thresholds: { stepUp: 0.004 } },
+  'full-t003': { id: 'full-t003', title: 'full, step-up at 0.003', preset: 'cloud-drive', intel: 'truth', thresholds: { stepUp: 0.003 } },
+  'no-carrier-t004': { id: 'no-carrier-t004', title: 'no carrier, step-up at 0.004', preset: 'cloud-drive', intel: 'none', thresholds: { stepUp: 0.004 } },
   'p17-exact-0': { id: 'p17-exact-0', title: 'P17: exact 0%, missing 100%', preset: 'cloud-drive', intel: 'truth', shares: { exact: 0, coarse: 0, missing: 1 } },
   'p17-exact-25': { id: 'p17-exact-25', title: 'P17: exact 25%, missing 75%', preset: 'cloud-drive', intel: 'truth', shares: { exact: 0.25, coarse: 0, missing: 0.75 } },
   'p17-exact-50': { id: 'p17-exact-50', title: 'P17: exact 50%, missing 50%', preset: 'cloud-drive', intel: 'truth', shares: { exact: 0.5, coarse: 0, missing: 0.5 } },
@@ -292,6 +299,7 @@ export async function evaluateStream(options: EvaluateOptions): Promise<RunResul
       ...(variant.signal ? { signal: variant.signal } : {}),
       ...(variant.shares ? { shares: variant.shares } : {}),
       ...(variant.weights ? { weights: variant.weights } : {}),
+      ...(variant.thresholds ? { thresholds: variant.thresholds } : {}),
       ...(variant.stripDevice ? { stripDevice: true } : {}),
       ...(variant.stripToken ? { stripToken: true } : {}),
       maxAccounts: Math.max(1000, options.accounts * 2),
