@@ -48,7 +48,7 @@ export interface Policy {
   weights: Weights;
 }
 
-export const POLICY_VERSION = '2026.11.2';
+export const POLICY_VERSION = '2026.11.3';
 
 /** US: FCC minimum aging 45 days (47 CFR 52.15(f)); China: about 90 days or more after cancellation. */
 export const DEFAULT_MIN_AGING_DAYS: Record<string, number> = {
@@ -91,7 +91,10 @@ export const PRESETS: Record<PresetName, Policy> = {
     ...base,
     preset: 'cloud-drive',
     prior: 0.001,
-    thresholds: { stepUp: 0.006, deny: 0.97 },
+    // Step-up line chosen on the simulator's tuning seeds (101-103, docs/evaluation.md section 3),
+    // apart from the seeds it is reported on: 0.004 is where US first logins without a conclusive
+    // carrier answer stop slipping under it, for about 0.05 points more owner friction.
+    thresholds: { stepUp: 0.004, deny: 0.97 },
     sensitiveThresholds: { stepUp: 0.003, deny: 0.9 },
     alwaysStepUp: [],
     requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2 },
@@ -115,7 +118,8 @@ export const PRESETS: Record<PresetName, Policy> = {
     ...base,
     preset: 'fintech',
     prior: 0.003,
-    thresholds: { stepUp: 0.006, deny: 0.9 },
+    // Never above cloud-drive's line: fintech is the strictest preset for every action.
+    thresholds: { stepUp: 0.004, deny: 0.9 },
     sensitiveThresholds: { stepUp: 0.002, deny: 0.8 },
     alwaysStepUp: ['change_phone', 'reset_password'],
     requiredStrength: { base: 0.9, high: 0.97, highRiskAt: 0.1 },

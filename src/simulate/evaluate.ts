@@ -43,7 +43,7 @@ export const VARIANTS: Record<string, GuardVariant> = {
   'no-geo': { id: 'no-geo', title: 'no geolocation', preset: 'cloud-drive', intel: 'truth', geo: false },
   'no-dormancy': { id: 'no-dormancy', title: 'no dormancy signal', preset: 'cloud-drive', intel: 'truth', weights: NO_DORMANCY },
   'no-carrier-no-token': { id: 'no-carrier-no-token', title: 'no carrier evidence, no device token', preset: 'cloud-drive', intel: 'none', stripToken: true },
-  // Step-up line sweeps (cloud-drive's default is 0.006), run on tuning seeds apart from the reported ones.
+  // Step-up line sweeps (cloud-drive's line was 0.006 when they were run; it is now 0.004), run on tuning seeds apart from the reported ones.
   'full-t005': { id: 'full-t005', title: 'full, step-up at 0.005', preset: 'cloud-drive', intel: 'truth', thresholds: { stepUp: 0.005 } },
   'full-t004': { id: 'full-t004', title: 'full, step-up at 0.004', preset: 'cloud-drive', intel: 'truth', thresholds: { stepUp: 0.004 } },
   'full-t003': { id: 'full-t003', title: 'full, step-up at 0.003', preset: 'cloud-drive', intel: 'truth', thresholds: { stepUp: 0.003 } },
