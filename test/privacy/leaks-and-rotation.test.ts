@@ -182,3 +182,27 @@ describe('key rotation keeps history through every kind of write', () => {
     expectClean(JSON.stringify(writes), 'store writes');
   });
 });
+
+describe('key rotation in recipient checks', () => {
+  async function* oneChunk(text: string): AsyncGenerator<Buffer> {
+    yield Buffer.from(text);
+  }
+
+  it('an ingested reissue written under the retired key still stops a debt-collection text', async () => {
+    const store = memoryStore({ now: () => AT });
+    const binding = { accountId: 'acct-old-binding', phone: PHONE, phoneBoundAt: '2023-03-01T00:00:00Z' };
+    const before = createGuard({ store, geo: false, hashKey: 'old-key-0123456789abcdef', clock: () => AT });
+    const ingest = await before.ingestNumberEvents(oneChunk(`${JSON.stringify({ phone: PHONE, type: 'reissued', date: '2025-09-01' })}\n`), { format: 'jsonl' });
+    expect(ingest.accepted).toBe(1);
+    expect(await before.checkRecipient({ ...binding, purpose: 'debt_collection' })).toMatchObject({ send: false, numberChangedHands: 'yes' });
+
+    // After the rotation the event is found under the retired key...
+    const rotating = createGuard({ store, geo: false, hashKey: ['new-key-0123456789abcdef', 'old-key-0123456789abcdef'], clock: () => AT });
+    const after = await rotating.checkRecipient({ ...binding, purpose: 'debt_collection' });
+    expect(after).toMatchObject({ send: false, numberChangedHands: 'yes' });
+    expect(after.reasons.map((reason) => reason.code)).toContain('number_reissued_after_binding');
+    // ...and without the retired key it is not (the check above is not passing by accident).
+    const forgetful = createGuard({ store, geo: false, hashKey: 'new-key-0123456789abcdef', clock: () => AT });
+    expect((await forgetful.checkRecipient({ ...binding, purpose: 'debt_collection' })).numberChangedHands).not.toBe('yes');
+  });
+});

@@ -8,7 +8,7 @@ import { collectSignals, type CoreInput } from '../../core/signals.js';
 import { InvalidInputError, type InputIssue } from '../../errors/invalid-input-error.js';
 import { startDeadline, withinDeadline, type Deadline } from '../../guard/deadline.js';
 import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
-import type { Hasher } from '../../persist/keys.js';
+import { joinRetired, type Hasher } from '../../persist/keys.js';
 import type { CachedIntel, ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../../persist/types.js';
 import type { NormalizedAttempt, NumberChangedHands, NumberIntelAnswer, Reason, ReasonCode, SignalStatus } from '../../types.js';
 import { toEpochMs, zodIssues } from '../../validate/attempt.js';
@@ -137,8 +137,23 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
 
   let snapshot: StoreSnapshot | null = null;
   let historyError: string | undefined;
+  // Key rotation (hashKey: [current, ...retired]): carrier answers and ingested events written under
+  // a retired key are this number's too, as on the login path.
+  const phoneAliases = deps.hasher.phoneAliases(binding.phoneE164);
+  let rotation: ReturnType<typeof joinRetired> | undefined;
   try {
     snapshot = await withinDeadline(deps.store.read(keys, storeSignal(storeDeadline)), storeDeadline, `${deps.store.name} store`);
+    if (phoneAliases.length > 0) {
+      try {
+        const retired = await Promise.all(
+          phoneAliases.map((alias) => withinDeadline(deps.store.read({ account: binding.accountId, phone: alias }, storeSignal(storeDeadline)), storeDeadline, `${deps.store.name} store`)),
+        );
+        rotation = joinRetired(snapshot, retired);
+      } catch (error) {
+        // The current key's history still counts; only the retired part is missing.
+        deps.report(error, 'store_read');
+      }
+    }
   } catch (error) {
     deps.report(error, 'store_read');
     historyError = error instanceof Error ? error.message : String(error);
@@ -152,7 +167,7 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
   let answers: NumberIntelAnswer[];
   let fresh: CachedIntel | undefined;
   const accountScope = deps.hasher.token(`account:${binding.accountId}`);
-  const cached = usableCache(snapshot?.intel ?? null, since, now, accountScope);
+  const cached = usableCache(rotation?.intel ?? snapshot?.intel ?? null, since, now, accountScope);
   if (cached) {
     intel = 'cached';
     answers = cached.answers;
@@ -181,11 +196,12 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
   const input: CoreInput = {
     attempt,
     phoneHash,
+    ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
     device: null,
     geo: { status: 'not_configured', result: null },
     history: snapshot ? { status: profile ? 'ok' : 'none', profile } : { status: 'unavailable', profile: null, ...(historyError ? { error: historyError } : {}) },
     intel: { status: intel, since, answers },
-    numberEvents: snapshot?.numberEvents ?? [],
+    numberEvents: rotation?.numberEvents ?? snapshot?.numberEvents ?? [],
     policy: deps.policy,
     checks: [],
   };
