@@ -92,20 +92,28 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
     action = atLeast(action, 'step_up');
     notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} always asks for a non-SMS check before ${attempt.action.replace('_', ' ')}` });
   }
-  if (input.history.status === 'unavailable' && policy.failMode.history === 'step_up' && action === 'allow') {
-    action = 'step_up';
-    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow without the account's history` });
-  }
-  if (findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up' && action === 'allow') {
-    action = 'step_up';
-    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow a dormant account while carrier evidence is unavailable` });
+  // A step-up forced because evidence is missing asks for a strong check: the guard is blind to what
+  // it would otherwise weigh, so the check has to carry the decision alone.
+  const blindToHistory = input.history.status === 'unavailable' && policy.failMode.history === 'step_up';
+  const blindToCarrier = findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up';
+  // Whether or not the score alone already asked for a step-up (so more adverse evidence never
+  // lowers the bar).
+  const blind = blindToHistory || blindToCarrier;
+  if (blindToHistory && action !== 'deny') {
+    const forced = action === 'allow';
+    if (forced) action = 'step_up';
+    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow without the account's history${forced ? '' : ': the step-up must be a strong check'}` });
+  } else if (blindToCarrier && action !== 'deny') {
+    const forced = action === 'allow';
+    if (forced) action = 'step_up';
+    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow a dormant account while carrier evidence is unavailable${forced ? '' : ': the step-up must be a strong check'}` });
   }
 
   let stepUp: StepUpCheck[][] | undefined;
   if (action === 'step_up' && strongPassed.length > 0 && changed !== 'yes' && riskBeforeChecks < thresholdsFor(policy, attempt.action).deny) {
     // Measured against the step-up the SMS-only attempt would have been asked for.
     const changedBefore = numberChangedHands(findings, riskBeforeChecks, policy);
-    const high = riskBeforeChecks >= policy.requiredStrength.highRiskAt || changedBefore === 'yes' || changedBefore === 'likely';
+    const high = blind || riskBeforeChecks >= policy.requiredStrength.highRiskAt || changedBefore === 'yes' || changedBefore === 'likely';
     const required = high ? policy.requiredStrength.high : policy.requiredStrength.base;
     const passedStrength = combinedStrength(policy, strongPassed);
     if (passedStrength >= required) {
@@ -122,7 +130,7 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
     }
   }
   if (action === 'step_up') {
-    const high = risk >= policy.requiredStrength.highRiskAt || changed === 'yes' || changed === 'likely';
+    const high = blind || risk >= policy.requiredStrength.highRiskAt || changed === 'yes' || changed === 'likely';
     const required = high ? policy.requiredStrength.high : policy.requiredStrength.base;
     stepUp = chooseStepUp(policy, input.checks, strongPassed, required);
     if (stepUp.length === 0) {

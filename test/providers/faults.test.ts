@@ -157,14 +157,21 @@ describe('fail mode: fintech steps up a dormant account when carrier evidence is
     expect(decision.numberChangedHands).toBe('no');
   });
 
-  it('carrier answers 500: step-up, with the fail mode and the cause in the reasons', async () => {
+  it('carrier answers 500: step-up to a strong check, with the fail mode and the cause in the reasons', async () => {
     const server = await carrier((request, response) => json(response, 500, { status: 500, code: 'INTERNAL', message: 'down' }, echo(request)));
-    const { decision } = await guardWith(recyclingAt(server), { preset: 'fintech', checks: ['password', 'face'] }).assess(attempt);
+    const guard = guardWith(recyclingAt(server), { preset: 'fintech', checks: ['password', 'face'] });
+    // SMS and a password: blind to the carrier, the guard wants the strong check (face), not the password again.
+    const { decision } = await guard.assess({ verified: ['sms_otp', 'password'] });
     expect(decision.action).toBe('step_up');
+    expect(decision.stepUp?.anyOf).toEqual([['face']]);
     expect(decision.numberChangedHands).toBe('unknown');
     const codes = decision.reasons.map((reason) => reason.code);
     expect(codes).toEqual(expect.arrayContaining(['number_intel_unavailable', 'dormant_beyond_aging', 'fail_mode_applied']));
     expect(decision.reasons.find((reason) => reason.code === 'fail_mode_applied')!.message).toMatch(/dormant account while carrier evidence is unavailable/);
+    // A face check already passed in the attempt is that strong check.
+    const { decision: withFace } = await guard.assess(attempt);
+    expect(withFace.action).toBe('allow');
+    expect(withFace.reasons.map((reason) => reason.code)).toEqual(expect.arrayContaining(['fail_mode_applied', 'strong_factor_verified']));
   });
 });
 
