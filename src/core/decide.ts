@@ -92,29 +92,34 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
     action = atLeast(action, 'step_up');
     notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} always asks for a non-SMS check before ${attempt.action.replace('_', ' ')}` });
   }
-  // A step-up forced because evidence is missing asks for a strong check: the guard is blind to what
-  // it would otherwise weigh, so the check has to carry the decision alone.
+  // A step-up forced because evidence is missing asks for a strong check where the host has one: the
+  // guard is blind to what it would otherwise weigh, so the check has to carry the decision alone.
   const blindToHistory = input.history.status === 'unavailable' && policy.failMode.history === 'step_up';
   const blindToCarrier = findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up';
   // Whether or not the score alone already asked for a step-up (so more adverse evidence never
   // lowers the bar).
   const blind = blindToHistory || blindToCarrier;
+  // Blind, the step-up must be the strongest kind the host can run (a host with only a password
+  // still gets a password step-up, not a denial for lack of evidence).
+  const high = policy.requiredStrength.high;
+  const blindHigh = blind && (combinedStrength(policy, strongPassed) >= high || chooseStepUp(policy, input.checks, strongPassed, high).length > 0);
+
   if (blindToHistory && action !== 'deny') {
     const forced = action === 'allow';
     if (forced) action = 'step_up';
-    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow without the account's history${forced ? '' : ': the step-up must be a strong check'}` });
+    if (forced || blindHigh) notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow without the account's history${!forced ? ': the step-up must be a strong check' : ''}` });
   } else if (blindToCarrier && action !== 'deny') {
     const forced = action === 'allow';
     if (forced) action = 'step_up';
-    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow a dormant account while carrier evidence is unavailable${forced ? '' : ': the step-up must be a strong check'}` });
+    if (forced || blindHigh) notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow a dormant account while carrier evidence is unavailable${!forced ? ': the step-up must be a strong check' : ''}` });
   }
 
   let stepUp: StepUpCheck[][] | undefined;
   if (action === 'step_up' && strongPassed.length > 0 && changed !== 'yes' && riskBeforeChecks < thresholdsFor(policy, attempt.action).deny) {
     // Measured against the step-up the SMS-only attempt would have been asked for.
     const changedBefore = numberChangedHands(findings, riskBeforeChecks, policy);
-    const high = blind || riskBeforeChecks >= policy.requiredStrength.highRiskAt || changedBefore === 'yes' || changedBefore === 'likely';
-    const required = high ? policy.requiredStrength.high : policy.requiredStrength.base;
+    const strong = blindHigh || riskBeforeChecks >= policy.requiredStrength.highRiskAt || changedBefore === 'yes' || changedBefore === 'likely';
+    const required = strong ? high : policy.requiredStrength.base;
     const passedStrength = combinedStrength(policy, strongPassed);
     if (passedStrength >= required) {
       // The checks passed in this attempt already are the step-up we would ask for: asking for
@@ -130,8 +135,8 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
     }
   }
   if (action === 'step_up') {
-    const high = blind || risk >= policy.requiredStrength.highRiskAt || changed === 'yes' || changed === 'likely';
-    const required = high ? policy.requiredStrength.high : policy.requiredStrength.base;
+    const strong = blindHigh || risk >= policy.requiredStrength.highRiskAt || changed === 'yes' || changed === 'likely';
+    const required = strong ? high : policy.requiredStrength.base;
     stepUp = chooseStepUp(policy, input.checks, strongPassed, required);
     if (stepUp.length === 0) {
       action = 'deny';

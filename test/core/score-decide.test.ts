@@ -216,3 +216,21 @@ describe('checks passed in the attempt itself', () => {
     expect(result.action).not.toBe('allow');
   });
 });
+
+describe('fail modes: blind to history, fintech asks for the strongest check the host has', () => {
+  // Bound four months ago, store down: risk is above fintech's step-up line but below its high-risk
+  // line, so only the blindness decides how strong the step-up must be.
+  const blind = coreInput({ preset: 'fintech', history: { status: 'unavailable', profile: null }, attempt: { phoneBoundAt: AT - 120 * DAY } });
+  const run = (checks: ('password' | 'face')[], verified: ('sms_otp' | 'password')[]) => evaluate({ ...blind, checks, attempt: { ...blind.attempt, verified } });
+
+  it('a host with a face check: the step-up is the face check, even after a password', () => {
+    expect(run(['password', 'face'], ['sms_otp'])).toMatchObject({ action: 'step_up', stepUp: [['face']] });
+    expect(run(['password', 'face'], ['sms_otp', 'password'])).toMatchObject({ action: 'step_up', stepUp: [['face']] });
+  });
+
+  it('a host with only a password: a password step-up, never a denial for lack of evidence', () => {
+    expect(run(['password'], ['sms_otp']).risk).toBeLessThan(PRESETS.fintech.requiredStrength.highRiskAt);
+    expect(run(['password'], ['sms_otp'])).toMatchObject({ action: 'step_up', stepUp: [['password']] });
+    expect(run(['password'], ['sms_otp', 'password']).action).toBe('allow');
+  });
+});
