@@ -174,14 +174,16 @@ describe.skipIf(!hasRedisServer())('a private redis-server (script cache flushes
     const own = new Redis({ host: '127.0.0.1', port: server.ports[0]! });
     own.on('error', () => {});
     try {
-      const guard = createGuard({ store: redisStore({ client: own, prefix: 'dies' }), preset: 'fintech', geo: false, hashKey: HASH_KEY, clock: () => Date.parse(AT), budgetMs: 200 });
+      // A host with a face check: blind to history, fintech wants it even after the password.
+      const guard = createGuard({ store: redisStore({ client: own, prefix: 'dies' }), preset: 'fintech', checks: ['password', 'face'], geo: false, hashKey: HASH_KEY, clock: () => Date.parse(AT), budgetMs: 200 });
       expect((await guard.assess(attempt())).evidence.history).toBe('none');
       await server.stop();
       const started = performance.now();
       const decision = await guard.assess(attempt());
       expect(performance.now() - started).toBeLessThan(350);
       expect(decision.evidence.history).toBe('unavailable');
-      expect(decision.action).not.toBe('allow');
+      expect(decision.action).toBe('step_up');
+      expect(decision.stepUp?.anyOf).toEqual([['face']]);
     } finally {
       own.disconnect();
     }
