@@ -224,6 +224,9 @@ export function learningPatch(input: CoreInput, vouched: boolean): ProfilePatch 
     patch.lastLogin = { at: attempt.at };
   }
   if (attempt.verified.includes('sms_otp')) patch.ownerProofAt = attempt.at;
-  if (vouched || attempt.verified.some((factor) => factor !== 'sms_otp')) patch.strongProofAt = attempt.at;
+  // Only with the SMS code in the same attempt: `strongProofAt` moves the carrier question ("did the
+  // number change hands since?") forward, so it must mean "the owner, holding this number". A password
+  // login without the number (the previous owner after losing it) proves the owner, not the number.
+  if (attempt.verified.includes('sms_otp') && (vouched || attempt.verified.some((factor) => factor !== 'sms_otp'))) patch.strongProofAt = attempt.at;
   return patch;
 }

@@ -47,7 +47,7 @@ export function evaluate(input: CoreInput): CoreResult {
   };
 }
 
-/** `since` for carrier questions: the later of the binding and the owner's last non-SMS proof. */
+/** `since` for carrier questions: the later of the binding and the owner's last strong proof made with the number. */
 export function intelSince(phoneBoundAt: number, strongProofAt: number | undefined): number {
   return strongProofAt !== undefined && strongProofAt > phoneBoundAt ? strongProofAt : phoneBoundAt;
 }

@@ -59,7 +59,7 @@ export interface AccountProfile {
   lastLogin?: LastLogin;
   /** Last time the owner provably held the number (an allowed SMS login, a passed step-up). */
   ownerProofAt?: number;
-  /** Last time the owner re-established trust by a non-SMS check. */
+  /** Last time the owner re-established trust by a non-SMS check while proving the number (SMS code). */
   strongProofAt?: number;
   failedStepUps: FailedStepUp[];
   updatedAt: number;

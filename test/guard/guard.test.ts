@@ -196,3 +196,30 @@ describe('modes and hooks', () => {
     expect(local.evidence.geo).toBe('unavailable');
   });
 });
+
+describe('the previous owner still signs in with a password after losing the number', () => {
+  it("does not move the carrier question past the reissue: the new holder's SMS login is still caught", async () => {
+    const reissuedAt = Date.parse('2025-10-01T00:00:00Z');
+    const asked: number[] = [];
+    // An exact carrier: did the subscriber change after `since`?
+    const carrier = {
+      name: 'carrier',
+      check: async ({ since }: { since: Date }) => {
+        asked.push(since.getTime());
+        return since.getTime() < reissuedAt ? { source: 'carrier', changedSince: true, reissuedAt: new Date(reissuedAt).toISOString() } : { source: 'carrier', changedSince: false };
+      },
+    };
+    const { guard, base } = setup({ numberIntel: carrier, intelCacheTtl: { changedMs: 0, unchangedMs: 0, inconclusiveMs: 0 } });
+    // Months after the reissue the previous owner signs in with his password only (no SMS code: he
+    // no longer has the number), from his usual phone.
+    // The carrier's "reissued" keeps even him from a plain allow; he passes the face check.
+    const owner = await guard.assess({ ...base, verified: ['password'], at: Date.parse('2026-01-05T09:00:00Z') });
+    expect(owner.action).toBe('step_up');
+    expect((await guard.recordOutcome(owner.id, { check: 'face', passed: true, accountId: base.accountId })).action).toBe('allow');
+    // Then the number's new holder logs in with the SMS code.
+    const stranger = await guard.assess({ ...base, userAgent: ANDROID, deviceId: 'new-holder', ip: '198.51.100.200', verified: ['sms_otp'], at: Date.parse('2026-01-10T09:30:00Z') });
+    expect(asked.at(-1)).toBeLessThan(reissuedAt);
+    expect(stranger.numberChangedHands).toBe('yes');
+    expect(stranger.action).not.toBe('allow');
+  });
+});
