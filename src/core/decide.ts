@@ -84,8 +84,8 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
   const changed = numberChangedHands(findings, risk, policy);
   const strongPassed = attempt.verified.filter((factor): factor is StepUpCheck => factor !== 'sms_otp');
 
-  if (changed === 'yes') {
-    // Carrier-confirmed reissue after binding never yields allow.
+  if (changed === 'yes' && attempt.verified.includes('sms_otp')) {
+    // Carrier-confirmed reissue after binding never yields allow to someone using the number's SMS code.
     action = atLeast(action, policy.denyOnConfirmedReissue ? 'deny' : 'step_up');
   }
   if (policy.alwaysStepUp.includes(attempt.action) && strongPassed.length === 0) {
@@ -95,7 +95,8 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
   // A step-up forced because evidence is missing asks for a strong check where the host has one: the
   // guard is blind to what it would otherwise weigh, so the check has to carry the decision alone.
   const blindToHistory = input.history.status === 'unavailable' && policy.failMode.history === 'step_up';
-  const blindToCarrier = findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up';
+  // Carrier evidence only bears on logins that used the number (see signals.ts), so only they can be blind to it.
+  const blindToCarrier = attempt.verified.includes('sms_otp') && findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up';
   // Whether or not the score alone already asked for a step-up (so more adverse evidence never
   // lowers the bar).
   const blind = blindToHistory || blindToCarrier;
@@ -166,8 +167,20 @@ export const NUMBER_CHANGED_HANDS_ADVICE: VictimAdvice = {
 };
 
 export function advise(input: CoreInput, changed: NumberChangedHands, action: DecisionAction, reissuePossible: boolean): VictimAdvice {
+  const smsUsed = input.attempt.verified.includes('sms_otp');
+  if (!smsUsed && (changed === 'yes' || changed === 'likely')) {
+    // The owner signed in another way; the number they left bound is (likely) someone else's now.
+    return {
+      newHolder: 'none',
+      previousHolder: 'review_binding',
+      steps: [
+        'Stop SMS logins and SMS notices to the bound number for this account: it has (likely) gone to someone else.',
+        'Ask the owner, now signed in, to bind a current number.',
+      ],
+    };
+  }
   if (changed === 'yes' || changed === 'likely') return NUMBER_CHANGED_HANDS_ADVICE;
-  if (!input.attempt.verified.includes('sms_otp') && reissuePossible && changed !== 'no') {
+  if (!smsUsed && reissuePossible && changed !== 'no') {
     // The owner got in without SMS while the bound number may have gone to someone else.
     return {
       newHolder: 'none',

@@ -428,6 +428,20 @@ function intentSignals(input: CoreInput, out: Signal[]): void {
   }
 }
 
+/** Carrier facts about the number's current holder: they bear on a login only through its SMS code. */
+const CARRIER_HOLDER_CODES = new Set<ReasonCode>([
+  'number_reissued_after_binding',
+  'number_not_reissued',
+  'tenure_covers_binding',
+  'tenure_after_binding',
+  'sim_changed_after_binding',
+  'sim_unchanged_since_binding',
+  'recent_sim_change',
+  'carrier_device_changed',
+  'identity_mismatch',
+  'identity_match',
+]);
+
 /** All signals for one attempt, in a fixed order (number, device, region, intent). */
 export function collectSignals(input: CoreInput): { signals: Signal[]; findings: NumberFindings } {
   const signals: Signal[] = [];
@@ -441,6 +455,16 @@ export function collectSignals(input: CoreInput): { signals: Signal[]; findings:
     signals.push({ code: 'no_history', logLR: 0, message: 'first time the guard sees this account: nothing to compare devices and regions with' });
   }
   const findings = numberSignals(input, signals);
+  if (!input.attempt.verified.includes('sms_otp')) {
+    // Who holds the number says nothing about a login that did not use it (a password login by the
+    // previous owner after the number went to someone else): reported, not scored.
+    for (const signal of signals) {
+      if (!CARRIER_HOLDER_CODES.has(signal.code) || signal.logLR === 0) continue;
+      signal.logLR = 0;
+      signal.message += ' (not scored: this login did not use an SMS code)';
+      signal.details = { ...signal.details, smsUsed: false };
+    }
+  }
   deviceSignals(input, signals);
   geoSignals(input, signals);
   intentSignals(input, signals);

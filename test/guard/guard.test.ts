@@ -212,10 +212,13 @@ describe('the previous owner still signs in with a password after losing the num
     const { guard, base } = setup({ numberIntel: carrier, intelCacheTtl: { changedMs: 0, unchangedMs: 0, inconclusiveMs: 0 } });
     // Months after the reissue the previous owner signs in with his password only (no SMS code: he
     // no longer has the number), from his usual phone.
-    // The carrier's "reissued" keeps even him from a plain allow; he passes the face check.
+    // His login did not use the number, so who holds it now is not scored: he gets in, and is asked
+    // to bind a current number.
     const owner = await guard.assess({ ...base, verified: ['password'], at: Date.parse('2026-01-05T09:00:00Z') });
-    expect(owner.action).toBe('step_up');
-    expect((await guard.recordOutcome(owner.id, { check: 'face', passed: true, accountId: base.accountId })).action).toBe('allow');
+    expect(owner.action).toBe('allow');
+    expect(owner.numberChangedHands).toBe('yes');
+    expect(owner.advice).toMatchObject({ newHolder: 'none', previousHolder: 'review_binding' });
+    expect(owner.reasons.find((reason) => reason.code === 'number_reissued_after_binding')).toMatchObject({ effect: 0 });
     // Then the number's new holder logs in with the SMS code.
     const stranger = await guard.assess({ ...base, userAgent: ANDROID, deviceId: 'new-holder', ip: '198.51.100.200', verified: ['sms_otp'], at: Date.parse('2026-01-10T09:30:00Z') });
     expect(asked.at(-1)).toBeLessThan(reissuedAt);
