@@ -146,7 +146,7 @@ describe('a carrier-confirmed reissue after binding is never allow, whatever the
         const decision = await guard.assess(attempt);
         isDecision(decision);
         expect(decision.numberChangedHands).toBe('yes');
-        if (attempt.verified.includes('sms_otp')) expect(decision.wouldBe).not.toBe('allow');
+        if (attempt.verified?.includes('sms_otp')) expect(decision.wouldBe).not.toBe('allow');
         expect(decision.action).toBe(c.mode === 'dry_run' ? 'allow' : decision.wouldBe);
       }),
       { numRuns: 1000 },
