@@ -32,6 +32,7 @@ const SUITES: Record<string, Suite> = {
   p13: { variants: ['full', 'no-carrier'], baselines: false, configs: { 'p13-0.10': { staleBindingRate: 0.1 }, 'p13-0.30': { staleBindingRate: 0.3 }, 'p13-0.66': { staleBindingRate: 0.66 } } },
   p15: { variants: ['full', 'no-carrier'], baselines: false, configs: { 'p15-0.05': { newHolderLoginRate: 0.05 }, 'p15-0.20': { newHolderLoginRate: 0.2 }, 'p15-0.50': { newHolderLoginRate: 0.5 } } },
   thresholds: { variants: ['full', 'full-t005', 'full-t004', 'full-t003', 'no-carrier', 'no-carrier-t004'], baselines: false, configs: { default: {} } },
+  fintech: { variants: ['fintech', 'fintech-kyc'], baselines: false, configs: { default: {} } },
   p19: { variants: ['full', 'no-carrier'], baselines: false, configs: { 'p19-emitted': { emitNonSmsLogins: true } } },
 };
 

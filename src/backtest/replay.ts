@@ -13,7 +13,7 @@ import { memoryStore } from '../persist/memory-store.js';
 import { simCarrier, type SimCarrier } from '../simulate/carrier.js';
 import type { EvidenceSignal } from '../simulate/config.js';
 import { attemptOf, type EventLabel, type NumberTruth } from '../simulate/events.js';
-import type { AttemptInput, Decision, GeoLookup, PresetName } from '../types.js';
+import type { AttemptInput, Decision, GeoLookup, PresetName, StepUpCheck } from '../types.js';
 
 /** One input line after parsing: the attempt, plus ground truth when the file has it. */
 export interface ReplayEvent extends AttemptInput {
@@ -36,6 +36,8 @@ export interface ReplayOptions {
   weights?: Partial<Weights>;
   /** Threshold sweeps: the login step-up / deny lines instead of the preset's. */
   thresholds?: Partial<Thresholds>;
+  /** The step-up checks the simulated host can run (default: the guard's, `password`). */
+  checks?: StepUpCheck[];
   /** Ablations: strip user agent, Client Hints and token / only the token. */
   stripDevice?: boolean;
   stripToken?: boolean;
@@ -73,6 +75,7 @@ export function createReplayer(options: ReplayOptions): Replayer {
     ...(carrier ? { numberIntel: carrier } : {}),
     ...(options.weights ? { weights: options.weights } : {}),
     ...(options.thresholds ? { thresholds: options.thresholds } : {}),
+    ...(options.checks ? { checks: options.checks } : {}),
   });
   const replayOutcomes = options.replayOutcomes ?? true;
 

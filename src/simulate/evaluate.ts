@@ -8,7 +8,7 @@ import { createReplayer, type ReplayOptions, type Replayer } from '../backtest/r
 import { auc, catchAtBudget, budgetForCatch, ScoreHistogram } from '../backtest/stats.js';
 import type { Thresholds } from '../core/policy.js';
 import type { Weights } from '../core/weights.js';
-import type { Decision, DecisionAction, PresetName } from '../types.js';
+import type { Decision, DecisionAction, PresetName, StepUpCheck } from '../types.js';
 import { freemanModel, newDeviceOrIp, reissueRuleOnly, smsOnly, type Baseline } from './baselines.js';
 import type { EvidenceSignal } from './config.js';
 import type { SimEvent } from './events.js';
@@ -26,6 +26,7 @@ export interface GuardVariant {
   stripToken?: boolean;
   weights?: Partial<Weights>;
   thresholds?: Partial<Thresholds>;
+  checks?: StepUpCheck[];
 }
 
 /** Dormancy off: the dormancy curve and the "recent proof" discount are the same evidence. */
@@ -35,7 +36,8 @@ export const VARIANTS: Record<string, GuardVariant> = {
   full: { id: 'full', title: 'guard, cloud-drive, carrier evidence per P17', preset: 'cloud-drive', intel: 'truth' },
   'no-carrier': { id: 'no-carrier', title: 'no carrier evidence at all', preset: 'cloud-drive', intel: 'none' },
   social: { id: 'social', title: 'preset social', preset: 'social', intel: 'truth' },
-  fintech: { id: 'fintech', title: 'preset fintech', preset: 'fintech', intel: 'truth' },
+  fintech: { id: 'fintech', title: 'preset fintech (host checks: password only)', preset: 'fintech', intel: 'truth' },
+  'fintech-kyc': { id: 'fintech-kyc', title: 'preset fintech, host checks password, ID match, face', preset: 'fintech', intel: 'truth', checks: ['password', 'id_match', 'face'] },
   'coarse-only': { id: 'coarse-only', title: 'coarse evidence only (every number RND-style)', preset: 'cloud-drive', intel: 'truth', signal: 'coarse' },
   'exact-only': { id: 'exact-only', title: 'exact evidence for every number (P17 exact 100%)', preset: 'cloud-drive', intel: 'truth', signal: 'exact' },
   'no-device': { id: 'no-device', title: 'no device signal (no UA, hints or token)', preset: 'cloud-drive', intel: 'truth', stripDevice: true },
@@ -300,6 +302,7 @@ export async function evaluateStream(options: EvaluateOptions): Promise<RunResul
       ...(variant.shares ? { shares: variant.shares } : {}),
       ...(variant.weights ? { weights: variant.weights } : {}),
       ...(variant.thresholds ? { thresholds: variant.thresholds } : {}),
+      ...(variant.checks ? { checks: variant.checks } : {}),
       ...(variant.stripDevice ? { stripDevice: true } : {}),
       ...(variant.stripToken ? { stripToken: true } : {}),
       maxAccounts: Math.max(1000, options.accounts * 2),
