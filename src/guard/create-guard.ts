@@ -180,7 +180,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
     let answers: CoreInput['intel']['answers'];
     let freshIntel: CachedIntel | undefined;
     // Account-scoped carrier answers (KYC Match) are cached for their account only.
-    const accountScope = hasher.token(`account:${attempt.accountId}`);
+    const accountScope = () => hasher.token(`account:${attempt.accountId}`);
     const cached = usableCache(rotation?.intel ?? history.snapshot?.intel ?? null, since, now, accountScope);
     if (cached) {
       intelStatus = 'cached';
@@ -193,7 +193,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
       intelStatus = gathered.status;
       // A provider's error text can echo the number or an address; it reaches reasons, the cache and the audit log.
       answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
-      if (gathered.fresh) freshIntel = cacheEntryFor(answers, since, now, resolved.intelCacheTtl, gathered.accountScoped ? accountScope : undefined);
+      if (gathered.fresh) freshIntel = cacheEntryFor(answers, since, now, resolved.intelCacheTtl, gathered.accountScoped ? accountScope() : undefined);
       for (const answer of answers) if (answer.unavailable) report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
     }
 

@@ -13,9 +13,10 @@ export type { AccountScopedProvider, BreakerEvent, GatheredIntel, IntelBudget, I
  * an account-scoped answer (KYC Match), only for the account it was asked for: the cache lives
  * under the number, and another account on the same number must not see that holder's match.
  */
-export function usableCache(cached: CachedIntel | null, since: number, now: number, accountScope: string): CachedIntel | null {
+export function usableCache(cached: CachedIntel | null, since: number, now: number, accountScope: () => string): CachedIntel | null {
   if (!cached || cached.since !== since || cached.expiresAt <= now) return null;
-  if (cached.account !== undefined && cached.account !== accountScope) return null;
+  // The scope is an HMAC: computed only for the rare entry that needs it, off the hot path.
+  if (cached.account !== undefined && cached.account !== accountScope()) return null;
   return cached;
 }
 

@@ -166,7 +166,7 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
   let intel: SignalStatus | 'cached';
   let answers: NumberIntelAnswer[];
   let fresh: CachedIntel | undefined;
-  const accountScope = deps.hasher.token(`account:${binding.accountId}`);
+  const accountScope = () => deps.hasher.token(`account:${binding.accountId}`);
   const cached = usableCache(rotation?.intel ?? snapshot?.intel ?? null, since, now, accountScope);
   if (cached) {
     intel = 'cached';
@@ -176,7 +176,7 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
     intel = gathered.status;
     // As on the login path: a provider's error text can echo the number or an address.
     answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
-    if (gathered.fresh) fresh = cacheEntryFor(answers, since, now, deps.intelCacheTtl, gathered.accountScoped ? accountScope : undefined);
+    if (gathered.fresh) fresh = cacheEntryFor(answers, since, now, deps.intelCacheTtl, gathered.accountScoped ? accountScope() : undefined);
     for (const answer of answers) if (answer.unavailable) deps.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
   }
 
