@@ -429,7 +429,7 @@ function intentSignals(input: CoreInput, out: Signal[]): void {
 }
 
 /** Carrier facts about the number's current holder: they bear on a login only through its SMS code. */
-const CARRIER_HOLDER_CODES = new Set<ReasonCode>([
+export const CARRIER_HOLDER_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>([
   'number_reissued_after_binding',
   'number_not_reissued',
   'tenure_covers_binding',

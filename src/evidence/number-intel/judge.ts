@@ -4,7 +4,7 @@ import { numberChangedHands } from '../../core/decide.js';
 import { intelSince } from '../../core/evaluate.js';
 import type { Policy } from '../../core/policy.js';
 import { score } from '../../core/score.js';
-import { collectSignals, type CoreInput } from '../../core/signals.js';
+import { CARRIER_HOLDER_CODES, collectSignals, type CoreInput } from '../../core/signals.js';
 import { InvalidInputError, type InputIssue } from '../../errors/invalid-input-error.js';
 import { startDeadline, withinDeadline, type Deadline } from '../../guard/deadline.js';
 import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
@@ -86,16 +86,7 @@ export function normalizeBinding(input: unknown, now: number, defaultCountry: st
 
 /** The reasons that speak about the number itself; device, region and intent need a login. */
 const NUMBER_CODES = new Set<ReasonCode>([
-  'number_reissued_after_binding',
-  'number_not_reissued',
-  'tenure_covers_binding',
-  'tenure_after_binding',
-  'sim_changed_after_binding',
-  'sim_unchanged_since_binding',
-  'recent_sim_change',
-  'carrier_device_changed',
-  'identity_mismatch',
-  'identity_match',
+  ...CARRIER_HOLDER_CODES,
   'number_intel_unavailable',
   'number_intel_conflict',
   'dormant_beyond_aging',
