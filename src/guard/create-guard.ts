@@ -1,6 +1,5 @@
 import { lazySchema } from '../util/lazy-deps.js';
 import type { AuditEntry } from '../audit/index.js';
-import { redactText } from '../audit/redact.js';
 import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { evaluate, intelSince, type CoreResult } from '../core/evaluate.js';
 import type { Policy } from '../core/policy.js';
@@ -9,12 +8,12 @@ import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
 import { parseDevice } from '../evidence/device/parse-device.js';
 import { geoipLiteLookup } from '../evidence/geo/geoip-lite.js';
-import { cacheEntryFor, createIntelRunner, usableCache } from '../evidence/number-intel/gather.js';
+import { carrierEvidence, createIntelRunner } from '../evidence/number-intel/gather.js';
 import type { NumberEventSource } from '../evidence/number-intel/ingest/index.js';
 import type { BindingInput } from '../evidence/number-intel/judge.js';
 import { createHasher, joinRetired, randomId128, rekeyDevice } from '../persist/keys.js';
 import { memoryStore } from '../persist/memory-store.js';
-import type { CachedIntel, PendingDecision, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
+import type { PendingDecision, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
 import {
   STEP_UP_CHECKS,
   type AttemptInput,
@@ -176,26 +175,12 @@ export function createGuard(options: GuardOptions = {}): Guard {
     const profile = rekeyed ? rekeyed.profile : (history.snapshot?.profile ?? null);
     const since = intelSince(attempt.phoneBoundAt, profile?.strongProofAt);
 
-    let intelStatus: CoreInput['intel']['status'];
-    let answers: CoreInput['intel']['answers'];
-    let freshIntel: CachedIntel | undefined;
-    // Account-scoped carrier answers (KYC Match) are cached for their account only.
-    const accountScope = () => hasher.token(`account:${attempt.accountId}`);
-    const cached = usableCache(rotation?.intel ?? history.snapshot?.intel ?? null, since, now, accountScope);
-    if (cached) {
-      intelStatus = 'cached';
-      answers = cached.answers;
-    } else {
-      const gathered =
-        resolved.providers.length === 0
-          ? { status: 'not_configured' as const, answers: [], fresh: false, accountScoped: false }
-          : await intelRunner.gather({ phone: attempt.phoneE164, since, accountId: attempt.accountId }, { deadline: evidenceDeadline });
-      intelStatus = gathered.status;
-      // A provider's error text can echo the number or an address; it reaches reasons, the cache and the audit log.
-      answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
-      if (gathered.fresh) freshIntel = cacheEntryFor(answers, since, now, resolved.intelCacheTtl, gathered.accountScoped ? accountScope() : undefined);
-      for (const answer of answers) if (answer.unavailable) report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
-    }
+    const carrier = await carrierEvidence(
+      { runner: intelRunner, ttl: resolved.intelCacheTtl, now, accountScope: () => hasher.token(`account:${attempt.accountId}`), report },
+      rotation?.intel ?? history.snapshot?.intel ?? null,
+      { phone: attempt.phoneE164, since, accountId: attempt.accountId },
+      { deadline: evidenceDeadline },
+    );
 
     const coreInput: CoreInput = {
       attempt,
@@ -206,7 +191,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
       history: history.snapshot
         ? { status: profile ? 'ok' : 'none', profile }
         : { status: 'unavailable', profile: null, ...(history.error ? { error: history.error } : {}) },
-      intel: { status: intelStatus, since, answers },
+      intel: { status: carrier.status, since, answers: carrier.answers },
       numberEvents: rotation?.numberEvents ?? history.snapshot?.numberEvents ?? [],
       policy,
       checks: resolved.checks,
@@ -237,7 +222,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
         reissuePossible: result.reissuePossible,
       };
     }
-    if (freshIntel) write.intel = freshIntel;
+    if (carrier.fresh) write.intel = carrier.fresh;
     decision.persisted = await save(write, total);
     await audit(decisionEntry(decision, phoneHash), total);
     await notify(decision);

@@ -1,8 +1,10 @@
-import type { IntelCacheTtl } from '../../guard/options.js';
+import { redactText } from '../../audit/redact.js';
+import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
 import type { CachedIntel } from '../../persist/types.js';
-import type { NumberIntelAnswer } from '../../types.js';
+import type { NumberIntelAnswer, SignalStatus } from '../../types.js';
 import { isConclusive } from './answer.js';
 import { isProviderFailure } from './failure.js';
+import type { IntelBudget, IntelRequest, IntelRunner } from './runner.js';
 
 export { answerSchema, isConclusive, validateAnswer } from './answer.js';
 export { createIntelRunner, IntelRunner } from './runner.js';
@@ -45,4 +47,38 @@ export function cacheEntryFor(answers: NumberIntelAnswer[], since: number, now: 
   const entry: CachedIntel = { answers, since, fetchedAt: now, expiresAt: now + ttlMs, ttlMs };
   if (accountScope !== undefined) entry.account = accountScope;
   return entry;
+}
+
+export interface CarrierEvidence {
+  status: SignalStatus | 'cached';
+  answers: NumberIntelAnswer[];
+  /** The cache entry to write when the answers are fresh and worth reusing. */
+  fresh?: CachedIntel;
+}
+
+export interface CarrierEvidenceContext {
+  runner: IntelRunner;
+  ttl: IntelCacheTtl;
+  now: number;
+  /** Keyed hash of the account, for account-scoped answers; called only when one is involved. */
+  accountScope: () => string;
+  report: (error: unknown, stage: ErrorStage) => void;
+}
+
+/**
+ * The carrier's answers to "did the number change hands since `request.since`?": the cached ones
+ * when they still answer this question for this account, else the providers' (asked in order
+ * within `budget`) with the cache entry to write. The login path, recipient checks and sweeps all
+ * come through here. A provider's error text can echo the number or an address, and it reaches
+ * reasons, the cache, `onError` and the audit log: it is scrubbed here, once.
+ */
+export async function carrierEvidence(context: CarrierEvidenceContext, cached: CachedIntel | null, request: IntelRequest, budget: IntelBudget): Promise<CarrierEvidence> {
+  const usable = usableCache(cached, request.since, context.now, context.accountScope);
+  if (usable) return { status: 'cached', answers: usable.answers };
+  if (context.runner.size === 0) return { status: 'not_configured', answers: [] };
+  const gathered = await context.runner.gather(request, budget);
+  const answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
+  for (const answer of answers) if (answer.unavailable) context.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
+  const fresh = gathered.fresh ? cacheEntryFor(answers, request.since, context.now, context.ttl, gathered.accountScoped ? context.accountScope() : undefined) : undefined;
+  return { status: gathered.status, answers, ...(fresh ? { fresh } : {}) };
 }

@@ -1,5 +1,4 @@
 import { lazySchema } from '../../util/lazy-deps.js';
-import { redactText } from '../../audit/redact.js';
 import { numberChangedHands } from '../../core/decide.js';
 import { intelSince } from '../../core/evaluate.js';
 import type { Policy } from '../../core/policy.js';
@@ -9,11 +8,11 @@ import { InvalidInputError, type InputIssue } from '../../errors/invalid-input-e
 import { startDeadline, withinDeadline, type Deadline } from '../../guard/deadline.js';
 import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
 import { joinRetired, type Hasher } from '../../persist/keys.js';
-import type { CachedIntel, ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../../persist/types.js';
+import type { ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../../persist/types.js';
 import type { NormalizedAttempt, NumberChangedHands, NumberIntelAnswer, Reason, ReasonCode, SignalStatus } from '../../types.js';
 import { toEpochMs, zodIssues } from '../../validate/attempt.js';
 import { parsePhone } from '../../validate/phone.js';
-import { cacheEntryFor, usableCache } from './gather.js';
+import { carrierEvidence } from './gather.js';
 import type { IntelBudget, IntelRunner } from './runner.js';
 
 /** What the guard shares with recipient checks and sweeps. */
@@ -154,22 +153,12 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
   const profile = snapshot?.profile ?? null;
   const since = intelSince(binding.phoneBoundAt, profile?.strongProofAt);
 
-  let intel: SignalStatus | 'cached';
-  let answers: NumberIntelAnswer[];
-  let fresh: CachedIntel | undefined;
-  const accountScope = () => deps.hasher.token(`account:${binding.accountId}`);
-  const cached = usableCache(rotation?.intel ?? snapshot?.intel ?? null, since, now, accountScope);
-  if (cached) {
-    intel = 'cached';
-    answers = cached.answers;
-  } else {
-    const gathered = await deps.runner.gather({ phone: binding.phoneE164, since, accountId: binding.accountId }, budget);
-    intel = gathered.status;
-    // As on the login path: a provider's error text can echo the number or an address.
-    answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
-    if (gathered.fresh) fresh = cacheEntryFor(answers, since, now, deps.intelCacheTtl, gathered.accountScoped ? accountScope() : undefined);
-    for (const answer of answers) if (answer.unavailable) deps.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
-  }
+  const { status: intel, answers, fresh } = await carrierEvidence(
+    { runner: deps.runner, ttl: deps.intelCacheTtl, now, accountScope: () => deps.hasher.token(`account:${binding.accountId}`), report: deps.report },
+    rotation?.intel ?? snapshot?.intel ?? null,
+    { phone: binding.phoneE164, since, accountId: binding.accountId },
+    budget,
+  );
 
   const attempt: NormalizedAttempt = {
     accountId: binding.accountId,

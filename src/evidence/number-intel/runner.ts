@@ -107,6 +107,11 @@ export class IntelRunner {
     }));
   }
 
+  /** How many providers are configured (none: carrier evidence is `not_configured`). */
+  get size(): number {
+    return this.entries.length;
+  }
+
   get providers(): NumberIntelProvider[] {
     return this.entries.map((entry) => entry.provider);
   }
