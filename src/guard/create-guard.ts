@@ -11,7 +11,7 @@ import { geoipLiteLookup } from '../evidence/geo/geoip-lite.js';
 import { carrierEvidence, createIntelRunner } from '../evidence/number-intel/gather.js';
 import type { NumberEventSource } from '../evidence/number-intel/ingest/index.js';
 import type { BindingInput } from '../evidence/number-intel/judge.js';
-import { createHasher, joinRetired, randomId128, rekeyDevice } from '../persist/keys.js';
+import { createHasher, randomId128, rekeyDevice } from '../persist/keys.js';
 import { memoryStore } from '../persist/memory-store.js';
 import type { PendingDecision, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
 import {
@@ -29,6 +29,7 @@ import {
 } from '../types.js';
 import { normalizeAttempt, toEpochMs, zodIssues } from '../validate/attempt.js';
 import { startDeadline, withinDeadline, type Deadline } from './deadline.js';
+import { readUnderRetiredKeys } from './retired-keys.js';
 import { ingestNumberEvents, type IngestOptions, type IngestResult } from './ingest.js';
 import { createRecipientCheck, type RecipientCheckInput, type RecipientDecision } from './recipient.js';
 import { createSweep, type SweepOptions, type SweepRun } from './sweep.js';
@@ -115,20 +116,12 @@ export function createGuard(options: GuardOptions = {}): Guard {
 
   /** Carrier answers and ingested events stored under retired hashes of this number. */
   async function readRetired(current: StoreSnapshot, aliases: string[], attempt: NormalizedAttempt, deadline: Deadline) {
-    try {
-      const retired = await Promise.all(
-        aliases.map((alias) => withinDeadline(store.read({ account: attempt.accountId, phone: alias }, signalFor(deadline)), deadline, `${store.name} store`)),
-      );
-      const joined = joinRetired(current, retired);
-      if (joined.migrate.length > 0) {
-        // Copy the events to the current hash so they outlive the retired key.
-        store.addNumberEvents(hasher.phone(attempt.phoneE164), joined.migrate).catch((error: unknown) => report(error, 'store_write'));
-      }
-      return joined;
-    } catch (error) {
-      report(error, 'store_read');
-      return undefined;
+    const joined = await readUnderRetiredKeys(store, current, attempt.accountId, aliases, deadline, report);
+    if (joined && joined.migrate.length > 0) {
+      // Copy the events to the current hash so they outlive the retired key.
+      store.addNumberEvents(hasher.phone(attempt.phoneE164), joined.migrate).catch((error: unknown) => report(error, 'store_write'));
     }
+    return joined;
   }
 
   async function save(write: StoreWrite, deadline: Deadline): Promise<boolean> {

@@ -7,7 +7,8 @@ import { CARRIER_HOLDER_CODES, collectSignals, type CoreInput } from '../../core
 import { InvalidInputError, type InputIssue } from '../../errors/invalid-input-error.js';
 import { startDeadline, withinDeadline, type Deadline } from '../../guard/deadline.js';
 import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
-import { joinRetired, type Hasher } from '../../persist/keys.js';
+import type { Hasher } from '../../persist/keys.js';
+import { readUnderRetiredKeys } from '../../guard/retired-keys.js';
 import type { ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../../persist/types.js';
 import type { NormalizedAttempt, NumberChangedHands, NumberIntelAnswer, Reason, ReasonCode, SignalStatus } from '../../types.js';
 import { toEpochMs, zodIssues } from '../../validate/attempt.js';
@@ -127,23 +128,12 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
 
   let snapshot: StoreSnapshot | null = null;
   let historyError: string | undefined;
-  // Key rotation (hashKey: [current, ...retired]): carrier answers and ingested events written under
-  // a retired key are this number's too, as on the login path.
+  // Key rotation: history under the retired keys is this number's too, as on the login path.
   const phoneAliases = deps.hasher.phoneAliases(binding.phoneE164);
-  let rotation: ReturnType<typeof joinRetired> | undefined;
+  let rotation: Awaited<ReturnType<typeof readUnderRetiredKeys>>;
   try {
     snapshot = await withinDeadline(deps.store.read(keys, storeSignal(storeDeadline)), storeDeadline, `${deps.store.name} store`);
-    if (phoneAliases.length > 0) {
-      try {
-        const retired = await Promise.all(
-          phoneAliases.map((alias) => withinDeadline(deps.store.read({ account: binding.accountId, phone: alias }, storeSignal(storeDeadline)), storeDeadline, `${deps.store.name} store`)),
-        );
-        rotation = joinRetired(snapshot, retired);
-      } catch (error) {
-        // The current key's history still counts; only the retired part is missing.
-        deps.report(error, 'store_read');
-      }
-    }
+    if (phoneAliases.length > 0) rotation = await readUnderRetiredKeys(deps.store, snapshot, binding.accountId, phoneAliases, storeDeadline, deps.report);
   } catch (error) {
     deps.report(error, 'store_read');
     historyError = error instanceof Error ? error.message : String(error);
