@@ -115,12 +115,14 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
     if (forced || blindHigh) notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow a dormant account while carrier evidence is unavailable${!forced ? ': the step-up must be a strong check' : ''}` });
   }
 
+  // The strength a step-up must have at a given risk and verdict on the number.
+  const requiredAt = (atRisk: number, verdict: NumberChangedHands) =>
+    blindHigh || atRisk >= policy.requiredStrength.highRiskAt || verdict === 'yes' || verdict === 'likely' ? high : policy.requiredStrength.base;
+
   let stepUp: StepUpCheck[][] | undefined;
   if (action === 'step_up' && strongPassed.length > 0 && changed !== 'yes' && riskBeforeChecks < thresholdsFor(policy, attempt.action).deny) {
     // Measured against the step-up the SMS-only attempt would have been asked for.
-    const changedBefore = numberChangedHands(findings, riskBeforeChecks, policy);
-    const strong = blindHigh || riskBeforeChecks >= policy.requiredStrength.highRiskAt || changedBefore === 'yes' || changedBefore === 'likely';
-    const required = strong ? high : policy.requiredStrength.base;
+    const required = requiredAt(riskBeforeChecks, numberChangedHands(findings, riskBeforeChecks, policy));
     const passedStrength = combinedStrength(policy, strongPassed);
     if (passedStrength >= required) {
       // The checks passed in this attempt already are the step-up we would ask for: asking for
@@ -136,8 +138,7 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
     }
   }
   if (action === 'step_up') {
-    const strong = blindHigh || risk >= policy.requiredStrength.highRiskAt || changed === 'yes' || changed === 'likely';
-    const required = strong ? high : policy.requiredStrength.base;
+    const required = requiredAt(risk, changed);
     stepUp = chooseStepUp(policy, input.checks, strongPassed, required);
     if (stepUp.length === 0) {
       action = 'deny';
