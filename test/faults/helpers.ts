@@ -150,22 +150,7 @@ export function faultyStore(fault: StoreFault, delayMs = 10_000): Store {
 }
 
 /** Collects unhandled rejections and uncaught exceptions while a suite runs. */
-export function watchProcess() {
-  const seen: unknown[] = [];
-  const onRejection = (reason: unknown) => seen.push(reason);
-  const onException = (error: unknown) => seen.push(error);
-  return {
-    seen,
-    start() {
-      process.on('unhandledRejection', onRejection);
-      process.on('uncaughtException', onException);
-    },
-    stop() {
-      process.off('unhandledRejection', onRejection);
-      process.off('uncaughtException', onException);
-    },
-  };
-}
+export { watchProcess } from '../stores/helpers.js';
 
 export const DORMANT = {
   accountId: 'acct-dormant',
