@@ -71,18 +71,49 @@ const EVENT_TTL_MS = 400 * 86_400_000;
 const MAX_EVENTS_PER_NUMBER = 32;
 
 /**
+ * Synchronous access to a memory store, for the backtest's replay engine: the same reads and
+ * writes as the `Store` methods (which call these), without a promise per call.
+ */
+export interface MemoryStoreSync {
+  read(keys: StoreKeys): StoreSnapshot;
+  write(write: StoreWrite, limits: ProfileLimits): void;
+}
+
+export type MemoryStore = Store & { readonly size: number; clear(): void; readonly sync: MemoryStoreSync };
+
+/**
  * The default store: in-process, bounded and TTL-aware. Right for tests, demos, backtests and
  * single-process apps; history is lost on restart and not shared between app servers.
  */
-export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonly size: number; clear(): void } {
+export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const now = options.now ?? Date.now;
   const profiles = new BoundedTtlMap<AccountProfile>(options.maxAccounts ?? 100_000, now);
   const intel = new BoundedTtlMap<CachedIntel>(options.maxNumbers ?? 100_000, now);
   const events = new BoundedTtlMap<NumberEvent[]>(options.maxNumbers ?? 100_000, now);
   const pending = new BoundedTtlMap<PendingDecision>(options.maxPending ?? 100_000, now);
 
+  const sync: MemoryStoreSync = {
+    read(keys) {
+      // No copy: the core never mutates a profile, and mergeProfile builds a new one.
+      return {
+        profile: profiles.get(keys.account) ?? null,
+        intel: intel.get(keys.phone) ?? null,
+        numberEvents: events.get(keys.phone)?.slice() ?? [],
+      };
+    },
+    write(write, limits) {
+      // No await between read and write: atomic within this process.
+      if (write.patch) {
+        profiles.set(write.keys.account, mergeProfile(profiles.get(write.keys.account) ?? null, write.patch, limits), limits.retentionMs);
+      }
+      if (write.pending) pending.set(write.pending.decisionId, write.pending, write.pending.ttlMs);
+      if (write.intel) intel.set(write.keys.phone, write.intel, write.intel.ttlMs);
+    },
+  };
+
   return {
     name: 'memory',
+    sync,
     capabilities: { shared: false, persistent: false, ttl: true, atomicMerge: true },
     get size() {
       return profiles.size;
@@ -94,20 +125,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): Store & { readonl
       pending.clear();
     },
     async read(keys: StoreKeys): Promise<StoreSnapshot> {
-      // No copy: the core never mutates a profile, and mergeProfile builds a new one.
-      return {
-        profile: profiles.get(keys.account) ?? null,
-        intel: intel.get(keys.phone) ?? null,
-        numberEvents: events.get(keys.phone)?.slice() ?? [],
-      };
+      return sync.read(keys);
     },
     async write(write: StoreWrite, limits: ProfileLimits): Promise<void> {
-      // No await between read and write: atomic within this process.
-      if (write.patch) {
-        profiles.set(write.keys.account, mergeProfile(profiles.get(write.keys.account) ?? null, write.patch, limits), limits.retentionMs);
-      }
-      if (write.pending) pending.set(write.pending.decisionId, write.pending, write.pending.ttlMs);
-      if (write.intel) intel.set(write.keys.phone, write.intel, write.intel.ttlMs);
+      sync.write(write, limits);
     },
     async takePending(decisionId: string): Promise<PendingDecision | null> {
       return pending.take(decisionId) ?? null;
