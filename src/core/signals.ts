@@ -8,6 +8,7 @@ import type {
   SignalStatus,
   StepUpCheck,
 } from '../types.js';
+import { isoTime } from '../util/iso-time.js';
 import { distanceKm } from './geo-math.js';
 import { minAgingDaysFor, type Policy } from './policy.js';
 
@@ -50,7 +51,7 @@ export interface NumberFindings {
   intelMissing: boolean;
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
+const iso = isoTime;
 
 function toMs(value: string | Date | number | null | undefined): number | undefined {
   if (value === null || value === undefined) return undefined;
