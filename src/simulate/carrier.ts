@@ -15,6 +15,7 @@
  * The backtest hands it the current event before each assess (`use`); answers use only facts dated
  * at or before the guard's clock, so nothing leaks from the future.
  */
+import type { InProcessIntel } from '../evidence/number-intel/runner.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../types.js';
 import { DAY_MS, type EvidenceSignal } from './config.js';
 import type { NumberTruth } from './events.js';
@@ -31,7 +32,7 @@ export interface SimCarrierOptions {
   simLookbackDays?: number;
 }
 
-export interface SimCarrier extends NumberIntelProvider {
+export interface SimCarrier extends NumberIntelProvider, InProcessIntel {
   /** The number truth of the event about to be assessed. */
   use(phone: string, truth: NumberTruth | undefined): void;
 }
@@ -66,6 +67,9 @@ export function simCarrier(options: SimCarrierOptions): SimCarrier {
       current = { phone, truth };
     },
     async check(request: NumberIntelRequest): Promise<NumberIntelAnswer> {
+      return this.answer(request);
+    },
+    answer(request: Pick<NumberIntelRequest, 'phone' | 'since'>): NumberIntelAnswer {
       const truth = current && current.phone === request.phone ? current.truth : undefined;
       const signal = options.signal ?? (options.shares ? signalByShares(request.phone, options.shares) : (truth?.signal ?? 'missing'));
       if (!truth || signal === 'missing') {

@@ -4,11 +4,11 @@ import type { CachedIntel } from '../../persist/types.js';
 import type { NumberIntelAnswer, SignalStatus } from '../../types.js';
 import { isConclusive } from './answer.js';
 import { isProviderFailure } from './failure.js';
-import type { IntelBudget, IntelRequest, IntelRunner } from './runner.js';
+import { gatherInProcess, type GatheredIntel, type InProcessIntel, type IntelBudget, type IntelRequest, type IntelRunner } from './runner.js';
 
 export { answerSchema, isConclusive, validateAnswer } from './answer.js';
-export { createIntelRunner, IntelRunner } from './runner.js';
-export type { AccountScopedProvider, BreakerEvent, GatheredIntel, IntelBudget, IntelRequest, IntelRunnerOptions } from './runner.js';
+export { createIntelRunner, gatherInProcess, IntelRunner } from './runner.js';
+export type { AccountScopedProvider, BreakerEvent, GatheredIntel, InProcessIntel, IntelBudget, IntelRequest, IntelRunnerOptions } from './runner.js';
 
 /**
  * Reuse a cached answer only for the same question (`since`), while it is valid, and, when it holds
@@ -62,7 +62,8 @@ export interface CarrierEvidenceContext {
   now: number;
   /** Keyed hash of the account, for account-scoped answers; called only when one is involved. */
   accountScope: () => string;
-  report: (error: unknown, stage: ErrorStage) => void;
+  /** Told of every unavailable answer; absent: nobody listens, so no error is built. */
+  report?: (error: unknown, stage: ErrorStage) => void;
 }
 
 /**
@@ -76,9 +77,25 @@ export async function carrierEvidence(context: CarrierEvidenceContext, cached: C
   const usable = usableCache(cached, request.since, context.now, context.accountScope);
   if (usable) return { status: 'cached', answers: usable.answers };
   if (context.runner.size === 0) return { status: 'not_configured', answers: [] };
-  const gathered = await context.runner.gather(request, budget);
+  return fromGathered(context, await context.runner.gather(request, budget), request);
+}
+
+/** `carrierEvidence` for in-process providers (the backtest's replay engine): the same answer, synchronously. */
+export function carrierEvidenceInProcess(
+  context: Omit<CarrierEvidenceContext, 'runner'>,
+  cached: CachedIntel | null,
+  request: IntelRequest,
+  providers: readonly InProcessIntel[],
+): CarrierEvidence {
+  const usable = usableCache(cached, request.since, context.now, context.accountScope);
+  if (usable) return { status: 'cached', answers: usable.answers };
+  if (providers.length === 0) return { status: 'not_configured', answers: [] };
+  return fromGathered(context, gatherInProcess(providers, request), request);
+}
+
+function fromGathered(context: Omit<CarrierEvidenceContext, 'runner'>, gathered: GatheredIntel, request: IntelRequest): CarrierEvidence {
   const answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
-  for (const answer of answers) if (answer.unavailable) context.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
+  if (context.report) for (const answer of answers) if (answer.unavailable) context.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
   const fresh = gathered.fresh ? cacheEntryFor(answers, request.since, context.now, context.ttl, gathered.accountScoped ? context.accountScope() : undefined) : undefined;
   return { status: gathered.status, answers, ...(fresh ? { fresh } : {}) };
 }

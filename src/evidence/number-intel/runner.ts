@@ -1,5 +1,5 @@
 import { DeadlineExceededError, raceSignal, startDeadline, type Deadline } from '../../guard/deadline.js';
-import type { NumberIntelAnswer, NumberIntelProvider, SignalStatus } from '../../types.js';
+import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest, SignalStatus } from '../../types.js';
 import { isConclusive, validateAnswer } from './answer.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
 import { attachBudget } from './budget.js';
@@ -24,6 +24,16 @@ export interface GatheredIntel {
  */
 export interface AccountScopedProvider extends NumberIntelProvider {
   readonly answersPerAccount: true;
+}
+
+/**
+ * A provider that answers synchronously from process memory (the simulator's carrier in a
+ * backtest): no time budget, breaker or single-flight is needed, so none is paid for.
+ */
+export interface InProcessIntel {
+  readonly name: string;
+  readonly answersPerAccount?: boolean;
+  answer(request: Pick<NumberIntelRequest, 'phone' | 'since' | 'accountId'>): NumberIntelAnswer;
 }
 
 export interface BreakerEvent {
@@ -131,8 +141,7 @@ export class IntelRunner {
       if (entry.perAccount && !answer.unavailable) accountScoped = true;
       if (isConclusive(answer)) break;
     }
-    const anyAnswer = answers.some((answer) => !answer.unavailable);
-    return { status: anyAnswer ? 'ok' : 'unavailable', answers, fresh: anyAnswer, accountScoped };
+    return gathered(answers, accountScoped);
   }
 
   private async ask(entry: Entry, request: IntelRequest, budget: IntelBudget): Promise<NumberIntelAnswer> {
@@ -243,6 +252,33 @@ export class IntelRunner {
       // A failing logger must not fail a login decision.
     }
   }
+}
+
+function gathered(answers: NumberIntelAnswer[], accountScoped: boolean): GatheredIntel {
+  const anyAnswer = answers.some((answer) => !answer.unavailable);
+  return { status: anyAnswer ? 'ok' : 'unavailable', answers, fresh: anyAnswer, accountScoped };
+}
+
+/**
+ * `IntelRunner.gather` for in-process providers: the same order, validation and result, with no
+ * budget (they answer at once) and no breaker (they do not fail the way a network does).
+ */
+export function gatherInProcess(providers: readonly InProcessIntel[], request: IntelRequest): GatheredIntel {
+  if (providers.length === 0) return { status: 'not_configured', answers: [], fresh: false, accountScoped: false };
+  const answers: NumberIntelAnswer[] = [];
+  let accountScoped = false;
+  for (const provider of providers) {
+    let answer: NumberIntelAnswer;
+    try {
+      answer = validateAnswer(provider.answer({ phone: request.phone, since: new Date(request.since), accountId: request.accountId }), provider.name);
+    } catch (error) {
+      answer = unavailableAnswer(provider.name, 'error', error instanceof Error ? error.message : String(error));
+    }
+    answers.push(answer);
+    if (provider.answersPerAccount === true && !answer.unavailable) accountScoped = true;
+    if (isConclusive(answer)) break;
+  }
+  return gathered(answers, accountScoped);
 }
 
 export function createIntelRunner(providers: readonly NumberIntelProvider[], options?: IntelRunnerOptions): IntelRunner {
