@@ -1,9 +1,8 @@
 import { lazySchema } from '../util/lazy-deps.js';
 import type { AuditEntry } from '../audit/index.js';
 import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
-import { evaluate, intelSince, type CoreResult } from '../core/evaluate.js';
+import { intelSince } from '../core/evaluate.js';
 import type { Policy } from '../core/policy.js';
-import type { CoreInput } from '../core/signals.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
 import { parseDevice } from '../evidence/device/parse-device.js';
@@ -20,14 +19,14 @@ import {
   type Decision,
   type DecisionAction,
   type GeoLookup,
-  type GeoResult,
   type NormalizedAttempt,
   type OutcomeResult,
-  type SignalStatus,
   type StepUpCheck,
   type StepUpOutcome,
 } from '../types.js';
 import { normalizeAttempt, toEpochMs, zodIssues } from '../validate/attempt.js';
+import { isoTime } from '../util/iso-time.js';
+import { conclude, outcomeWrite, placeOf, type Place } from './conclude.js';
 import { startDeadline, withinDeadline, type Deadline } from './deadline.js';
 import { readUnderRetiredKeys } from './retired-keys.js';
 import { ingestNumberEvents, type IngestOptions, type IngestResult } from './ingest.js';
@@ -35,7 +34,6 @@ import { createRecipientCheck, type RecipientCheckInput, type RecipientDecision 
 import { createSweep, type SweepOptions, type SweepRun } from './sweep.js';
 import { resolveOptions, type ErrorStage, type GuardOptions, type ResolvedOptions } from './options.js';
 
-const PENDING_GRACE_MS = 5 * 60_000;
 /** Clock skew tolerated for an outcome's `at`, as for an attempt's: a far-future time would age out the whole profile. */
 const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
 
@@ -99,15 +97,11 @@ export function createGuard(options: GuardOptions = {}): Guard {
     }
   }
 
-  async function locate(ip: string, deadline: Deadline): Promise<{ status: SignalStatus; result: GeoResult | null; error?: string }> {
+  async function locate(ip: string, deadline: Deadline): Promise<Place> {
     if (!geo) return { status: 'not_configured', result: null };
     try {
       const hit = geo.lookup(ip);
-      const result = hit instanceof Promise ? await withinDeadline(hit, deadline, `${geo.name} geolocation`) : hit;
-      if (!result || typeof result.country !== 'string' || !/^[A-Z]{2}$/.test(result.country)) {
-        return { status: 'unavailable', result: null, error: result ? 'malformed location' : `${geo.name} has no location for this address` };
-      }
-      return { status: 'ok', result };
+      return placeOf(hit instanceof Promise ? await withinDeadline(hit, deadline, `${geo.name} geolocation`) : hit, geo);
     } catch (error) {
       report(error, 'geo');
       return { status: 'unavailable', result: null, error: error instanceof Error ? error.message : String(error) };
@@ -169,85 +163,33 @@ export function createGuard(options: GuardOptions = {}): Guard {
     const since = intelSince(attempt.phoneBoundAt, profile?.strongProofAt);
 
     const carrier = await carrierEvidence(
-      { runner: intelRunner, ttl: resolved.intelCacheTtl, now, accountScope: () => hasher.token(`account:${attempt.accountId}`), report },
+      { runner: intelRunner, ttl: resolved.intelCacheTtl, now, accountScope: () => hasher.token(`account:${attempt.accountId}`), ...(options.onError ? { report } : {}) },
       rotation?.intel ?? history.snapshot?.intel ?? null,
       { phone: attempt.phoneE164, since, accountId: attempt.accountId },
       { deadline: evidenceDeadline },
     );
 
-    const coreInput: CoreInput = {
+    const { decision, write } = conclude(
+      resolved,
       attempt,
-      phoneHash,
-      ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
-      device,
-      geo: place,
-      history: history.snapshot
-        ? { status: profile ? 'ok' : 'none', profile }
-        : { status: 'unavailable', profile: null, ...(history.error ? { error: history.error } : {}) },
-      intel: { status: carrier.status, since, answers: carrier.answers },
-      numberEvents: rotation?.numberEvents ?? history.snapshot?.numberEvents ?? [],
-      policy,
-      checks: resolved.checks,
-    };
-    const result = evaluate(coreInput);
-    const decision = toDecision(attempt, result, coreInput);
-    if (phoneAliases.length > 0 || rekeyed?.carried) {
-      // Writes move history to the current key: the patch names the retired hashes, and a device
-      // vouched for under a retired key stays vouched.
-      for (const patch of [result.learn.onAllow, result.learn.onPass]) {
-        if (phoneAliases.length > 0) patch.phoneHashAliases = phoneAliases;
-        if (rekeyed?.carried?.vouched && patch.device) patch.device = { ...patch.device, vouched: true };
-      }
-    }
-
-    const write: StoreWrite = { keys };
-    if (decision.wouldBe === 'allow') write.patch = result.learn.onAllow;
-    if (decision.wouldBe === 'step_up' && decision.stepUp) {
-      write.pending = {
-        decisionId: decision.id,
-        accountId: attempt.accountId,
-        accountKey: keys.account,
-        anyOf: decision.stepUp.anyOf,
-        expiresAt: decision.stepUp.expiresAt,
-        // The store keeps it a little longer than the window, so a late outcome is told EXPIRED, not UNKNOWN.
-        ttlMs: resolved.stepUpTtlMs + PENDING_GRACE_MS,
-        onPass: result.learn.onPass,
-        reissuePossible: result.reissuePossible,
-      };
-    }
-    if (carrier.fresh) write.intel = carrier.fresh;
+      {
+        keys,
+        phoneAliases,
+        device,
+        snapshot: history.snapshot,
+        ...(history.error ? { historyError: history.error } : {}),
+        profile,
+        ...(rekeyed?.carried ? { carriedDevice: rekeyed.carried } : {}),
+        place,
+        since,
+        carrier,
+        numberEvents: rotation?.numberEvents ?? history.snapshot?.numberEvents ?? [],
+      },
+      clock(),
+    );
     decision.persisted = await save(write, total);
     await audit(decisionEntry(decision, phoneHash), total);
     await notify(decision);
-    return decision;
-  }
-
-  function toDecision(attempt: NormalizedAttempt, result: CoreResult, input: CoreInput): Decision {
-    const wouldBe = result.action;
-    const decision: Decision = {
-      id: `dec_${randomId128()}`,
-      accountId: attempt.accountId,
-      action: resolved.mode === 'dry_run' ? 'allow' : wouldBe,
-      wouldBe,
-      mode: resolved.mode,
-      risk: result.risk,
-      prior: result.prior,
-      reasons: result.reasons,
-      numberChangedHands: result.numberChangedHands,
-      advice: result.advice,
-      evidence: {
-        history: input.history.status,
-        geo: input.geo.status,
-        device: input.device ? 'ok' : 'unavailable',
-        numberIntel: input.intel.status,
-        intelSources: input.intel.answers.map((answer) => answer.source),
-      },
-      preset: policy.preset,
-      policyVersion: policy.version,
-      at: new Date(attempt.at).toISOString(),
-      persisted: true,
-    };
-    if (result.stepUp) decision.stepUp = { anyOf: result.stepUp, expiresAt: clock() + resolved.stepUpTtlMs };
     return decision;
   }
 
@@ -274,7 +216,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
       evidence: { history: 'unavailable', geo: 'unavailable', device: 'unavailable', numberIntel: 'unavailable', intelSources: [] },
       preset: policy.preset,
       policyVersion: policy.version,
-      at: new Date(attempt.at).toISOString(),
+      at: isoTime(attempt.at),
       persisted: false,
     };
     // Without a pending record the step-up cannot be completed through recordOutcome, so the
@@ -286,7 +228,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
   function decisionEntry(decision: Decision, phoneHash: string): AuditEntry {
     return {
       kind: 'decision',
-      at: new Date(clock()).toISOString(),
+      at: isoTime(clock()),
       decisionId: decision.id,
       accountId: decision.accountId,
       phoneHash,
@@ -357,20 +299,13 @@ export function createGuard(options: GuardOptions = {}): Guard {
       }
       if (clock() > pending.expiresAt) throw new OutcomeRejectedError('EXPIRED', decisionId, 'the step-up window has closed; assess the login again');
 
-      const satisfied = parsed.data.passed && pending.anyOf.some((set) => set.every((check) => ran.has(check as StepUpCheck)));
-      const keys: StoreKeys = { account: pending.accountKey, phone: pending.onPass.phoneHash };
-      if (satisfied) {
-        await save({ keys, patch: pending.onPass }, deadline);
-      } else if (!parsed.data.passed) {
-        // The retired hashes travel along, or a profile not yet migrated would read as another number and lose its proofs.
-        const aliases = pending.onPass.phoneHashAliases ? { phoneHashAliases: pending.onPass.phoneHashAliases } : {};
-        await save({ keys, patch: { at: outcomeAt, phoneHash: pending.onPass.phoneHash, ...aliases, failedStepUp: { at: outcomeAt, checks: [...ran] } } }, deadline);
-      }
+      const { satisfied, write } = outcomeWrite(pending, ran, parsed.data.passed, outcomeAt);
+      if (write) await save(write, deadline);
       const result: OutcomeResult = { decisionId, accountId: pending.accountId, action: satisfied ? 'allow' : 'deny', satisfied };
       await audit(
         {
           kind: 'outcome',
-          at: new Date(clock()).toISOString(),
+          at: isoTime(clock()),
           decisionId,
           accountId: pending.accountId,
           phoneHash: pending.onPass.phoneHash,
@@ -389,7 +324,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
         await audit(
           {
             kind: 'outcome',
-            at: new Date(clock()).toISOString(),
+            at: isoTime(clock()),
             decisionId,
             accountId: known?.accountId ?? parsed.data.accountId ?? '',
             phoneHash: known?.onPass.phoneHash ?? '',

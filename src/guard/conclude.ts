@@ -1,0 +1,143 @@
+/**
+ * From gathered evidence to a decision and what to store: the step between "gather evidence" and
+ * "persist", without I/O. The live guard (create-guard.ts) and the backtest's replay engine
+ * (backtest/replay.ts) both come through here, so a replay decides exactly as the guard would.
+ */
+import { evaluate, type CoreResult } from '../core/evaluate.js';
+import type { CoreInput } from '../core/signals.js';
+import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
+import { randomId128 } from '../persist/keys.js';
+import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
+import type { Decision, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types.js';
+import { isoTime } from '../util/iso-time.js';
+import type { ResolvedOptions } from './options.js';
+
+/** How long the store keeps a pending step-up beyond its window, so a late outcome is told EXPIRED, not UNKNOWN. */
+export const PENDING_GRACE_MS = 5 * 60_000;
+
+export type Place = { status: SignalStatus; result: GeoResult | null; error?: string };
+
+/** A geolocation answer as the core sees it: a two-letter country, or unavailable with the reason. */
+export function placeOf(result: GeoResult | null | undefined, geo: GeoLookup): Place {
+  if (!result || typeof result.country !== 'string' || !/^[A-Z]{2}$/.test(result.country)) {
+    return { status: 'unavailable', result: null, error: result ? 'malformed location' : `${geo.name} has no location for this address` };
+  }
+  return { status: 'ok', result };
+}
+
+export interface GatheredEvidence {
+  keys: StoreKeys;
+  /** The number's hashes under retired keys (empty without key rotation). */
+  phoneAliases: string[];
+  device: DeviceFacts | null;
+  /** `null`: the store could not be read (`historyError` says why). */
+  snapshot: StoreSnapshot | null;
+  historyError?: string;
+  /** The profile as scored (a device re-keyed after a token-key rotation). */
+  profile: AccountProfile | null;
+  /** The device record carried over from a retired token key, if any. */
+  carriedDevice?: DeviceRecord;
+  place: Place;
+  since: number;
+  carrier: CarrierEvidence;
+  numberEvents: NumberEvent[];
+}
+
+export interface Conclusion {
+  decision: Decision;
+  result: CoreResult;
+  /** What the store should learn: the profile patch on allow, the pending step-up, fresh carrier answers. */
+  write: StoreWrite;
+}
+
+type DecisionSettings = Pick<ResolvedOptions, 'policy' | 'mode' | 'checks' | 'stepUpTtlMs'>;
+
+export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt, evidence: GatheredEvidence, now: number): Conclusion {
+  const { snapshot, profile, phoneAliases, keys } = evidence;
+  const coreInput: CoreInput = {
+    attempt,
+    phoneHash: keys.phone,
+    ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
+    device: evidence.device,
+    geo: evidence.place,
+    history: snapshot
+      ? { status: profile ? 'ok' : 'none', profile }
+      : { status: 'unavailable', profile: null, ...(evidence.historyError ? { error: evidence.historyError } : {}) },
+    intel: { status: evidence.carrier.status, since: evidence.since, answers: evidence.carrier.answers },
+    numberEvents: evidence.numberEvents,
+    policy: settings.policy,
+    checks: settings.checks,
+  };
+  const result = evaluate(coreInput);
+  const decision = toDecision(settings, attempt, result, coreInput, now);
+  if (phoneAliases.length > 0 || evidence.carriedDevice) {
+    // Writes move history to the current key: the patch names the retired hashes, and a device
+    // vouched for under a retired key stays vouched.
+    for (const patch of [result.learn.onAllow, result.learn.onPass]) {
+      if (phoneAliases.length > 0) patch.phoneHashAliases = phoneAliases;
+      if (evidence.carriedDevice?.vouched && patch.device) patch.device = { ...patch.device, vouched: true };
+    }
+  }
+
+  const write: StoreWrite = { keys };
+  if (decision.wouldBe === 'allow') write.patch = result.learn.onAllow;
+  if (decision.wouldBe === 'step_up' && decision.stepUp) {
+    write.pending = {
+      decisionId: decision.id,
+      accountId: attempt.accountId,
+      accountKey: keys.account,
+      anyOf: decision.stepUp.anyOf,
+      expiresAt: decision.stepUp.expiresAt,
+      ttlMs: settings.stepUpTtlMs + PENDING_GRACE_MS,
+      onPass: result.learn.onPass,
+      reissuePossible: result.reissuePossible,
+    };
+  }
+  if (evidence.carrier.fresh) write.intel = evidence.carrier.fresh;
+  return { decision, result, write };
+}
+
+function toDecision(settings: DecisionSettings, attempt: NormalizedAttempt, result: CoreResult, input: CoreInput, now: number): Decision {
+  const { policy } = settings;
+  const wouldBe = result.action;
+  const decision: Decision = {
+    id: `dec_${randomId128()}`,
+    accountId: attempt.accountId,
+    action: settings.mode === 'dry_run' ? 'allow' : wouldBe,
+    wouldBe,
+    mode: settings.mode,
+    risk: result.risk,
+    prior: result.prior,
+    reasons: result.reasons,
+    numberChangedHands: result.numberChangedHands,
+    advice: result.advice,
+    evidence: {
+      history: input.history.status,
+      geo: input.geo.status,
+      device: input.device ? 'ok' : 'unavailable',
+      numberIntel: input.intel.status,
+      intelSources: input.intel.answers.map((answer) => answer.source),
+    },
+    preset: policy.preset,
+    policyVersion: policy.version,
+    at: isoTime(attempt.at),
+    persisted: true,
+  };
+  if (result.stepUp) decision.stepUp = { anyOf: result.stepUp, expiresAt: now + settings.stepUpTtlMs };
+  return decision;
+}
+
+/**
+ * What a step-up outcome teaches: a satisfied step-up applies the decision's `onPass` patch (the
+ * device becomes vouched for); a failed one is remembered as a failed step-up; a passed check that
+ * was not one of those asked for changes nothing.
+ */
+export function outcomeWrite(pending: PendingDecision, ran: ReadonlySet<StepUpCheck>, passed: boolean, outcomeAt: number): { satisfied: boolean; write?: StoreWrite } {
+  const satisfied = passed && pending.anyOf.some((set) => set.every((check) => ran.has(check as StepUpCheck)));
+  const keys: StoreKeys = { account: pending.accountKey, phone: pending.onPass.phoneHash };
+  if (satisfied) return { satisfied, write: { keys, patch: pending.onPass } };
+  if (passed) return { satisfied };
+  // The retired hashes travel along, or a profile not yet migrated would read as another number and lose its proofs.
+  const aliases = pending.onPass.phoneHashAliases ? { phoneHashAliases: pending.onPass.phoneHashAliases } : {};
+  return { satisfied, write: { keys, patch: { at: outcomeAt, phoneHash: pending.onPass.phoneHash, ...aliases, failedStepUp: { at: outcomeAt, checks: [...ran] } } } };
+}
