@@ -1,19 +1,34 @@
 /**
- * Replays logged attempts through a real guard, in time order, as if it had run then: the guard's
- * clock is the event time, history lives in a memory store that expires on that clock, carrier
- * answers come from the event's own ground truth (simulator output) through a real provider, and a
- * step-up is completed the way the actor would have completed it (`label.passesStepUp`), so the
- * guard learns exactly what it would have learned in production.
+ * Replays logged attempts in time order, deciding each as the guard would have decided it then:
+ * the clock is the event time, history lives in a memory store that expires on that clock,
+ * carrier answers come from the event's own ground truth (simulator output), and a step-up is
+ * completed the way the actor would have completed it (`label.passesStepUp`), so the replay
+ * learns exactly what the guard would have learned in production.
+ *
+ * It is the guard's pipeline with the live-login machinery left out: validation, hashing, device
+ * parsing, the core and the profile merge are the guard's own functions (the decision is made by
+ * `conclude`, as in `assess`), but the store, the geolocation and the carrier are in-process and
+ * called synchronously, so there is no promise, time budget, abort signal or circuit breaker per
+ * event. A test replays simulated logins through both this and `createGuard` and compares them.
  */
 import type { Thresholds } from '../core/policy.js';
 import type { Weights } from '../core/weights.js';
-import { createGuard, type Guard } from '../guard/create-guard.js';
+import { intelSince } from '../core/evaluate.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
-import { memoryStore } from '../persist/memory-store.js';
+import { parseDevice } from '../evidence/device/parse-device.js';
+import { geoipLiteLookup } from '../evidence/geo/geoip-lite.js';
+import { carrierEvidenceInProcess } from '../evidence/number-intel/gather.js';
+import { conclude, outcomeWrite, placeOf, type Place } from '../guard/conclude.js';
+import { resolveOptions } from '../guard/options.js';
+import { createHasher } from '../persist/keys.js';
+import { memoryStore, type MemoryStore } from '../persist/memory-store.js';
+import type { StoreKeys, StoreSnapshot } from '../persist/types.js';
 import { simCarrier, type SimCarrier } from '../simulate/carrier.js';
 import type { EvidenceSignal } from '../simulate/config.js';
 import { attemptOf, type EventLabel, type NumberTruth } from '../simulate/events.js';
-import type { AttemptInput, Decision, GeoLookup, PresetName, StepUpCheck } from '../types.js';
+import type { InputIssue } from '../errors/invalid-input-error.js';
+import { normalizeAttempt, toEpochMs } from '../validate/attempt.js';
+import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, PresetName, StepUpCheck } from '../types.js';
 
 /** One input line after parsing: the attempt, plus ground truth when the file has it. */
 export interface ReplayEvent extends AttemptInput {
@@ -48,18 +63,29 @@ export interface ReplayOptions {
 }
 
 export interface Replayer {
-  readonly guard: Guard;
-  /** Latest event time seen: the guard's clock. */
+  /** The replay's memory store (its history after the events so far). */
+  readonly store: MemoryStore;
+  /** Latest event time seen: the replay's clock. */
   readonly now: number;
-  assess(event: ReplayEvent): Promise<Decision>;
+  /**
+   * Decide one event and learn from it. Synchronous, except while the geolocation loads (the first
+   * lookup of geoip-lite): then a promise. Throws `InvalidInputError` or `ReplayInputError` for a
+   * bad event, which leaves the history untouched. `at`: the event's time when the caller has
+   * already read it (`eventTime`).
+   */
+  assess(event: ReplayEvent, at?: number): Decision | Promise<Decision>;
 }
 
 export class ReplayInputError extends Error {}
 
+/** The event's time, read as the guard reads an attempt's `at` (so the replay can hand it over as a number). */
 export function eventTime(event: { at?: unknown }): number {
   const at = event.at;
-  const ms = typeof at === 'number' ? at : typeof at === 'string' ? Date.parse(at) : NaN;
-  if (!Number.isFinite(ms)) throw new ReplayInputError('every line needs "at" (ISO-8601 or epoch ms): a backtest replays history in event time');
+  const issues: InputIssue[] = [];
+  const ms = typeof at === 'number' || typeof at === 'string' ? toEpochMs(at, 'at', issues) : undefined;
+  if (ms === undefined) {
+    throw new ReplayInputError(`every line needs "at" (ISO-8601 or epoch ms): a backtest replays history in event time${issues[0] ? ` (${issues[0].message})` : ''}`);
+  }
   return ms;
 }
 
@@ -67,41 +93,84 @@ export function createReplayer(options: ReplayOptions): Replayer {
   let now = 0;
   const clock = () => now;
   const carrier: SimCarrier | undefined = options.intel === 'truth' ? simCarrier({ clock, ...(options.signal ? { signal: options.signal } : {}), ...(options.shares ? { shares: options.shares } : {}) }) : undefined;
-  const guard = createGuard({
+  const providers = carrier ? [carrier] : [];
+  // The guard's own option checks and defaults (an invalid weight fails here as it would there).
+  const settings = resolveOptions({
     preset: options.preset,
     clock,
-    store: memoryStore({ now: clock, maxAccounts: options.maxAccounts ?? 1_000_000, maxNumbers: options.maxAccounts ?? 1_000_000 }),
-    ...(options.geo === undefined ? {} : { geo: options.geo }),
-    ...(carrier ? { numberIntel: carrier } : {}),
     ...(options.weights ? { weights: options.weights } : {}),
     ...(options.thresholds ? { thresholds: options.thresholds } : {}),
     ...(options.checks ? { checks: options.checks } : {}),
   });
+  const store = memoryStore({ now: clock, maxAccounts: options.maxAccounts ?? 1_000_000, maxNumbers: options.maxAccounts ?? 1_000_000 });
+  const geo: GeoLookup | null = options.geo === false ? null : (options.geo ?? geoipLiteLookup());
+  // One process-lifetime key, as a guard without `hashKey` has: no rotation, no aliases.
+  // A replay meets every device token of the file: a cache sized for that spares an HMAC per line.
+  const hasher = createHasher(undefined, { cacheSize: 1_000_000 });
   const replayOutcomes = options.replayOutcomes ?? true;
 
+  function finish(event: ReplayEvent, at: number, attempt: NormalizedAttempt, keys: StoreKeys, device: DeviceFacts | null, snapshot: StoreSnapshot, place: Place): Decision {
+    const profile = snapshot.profile;
+    const since = intelSince(attempt.phoneBoundAt, profile?.strongProofAt);
+    const carrierAnswers = carrierEvidenceInProcess(
+      { ttl: settings.intelCacheTtl, now, accountScope: () => hasher.token(`account:${attempt.accountId}`) },
+      snapshot.intel,
+      { phone: attempt.phoneE164, since, accountId: attempt.accountId },
+      providers,
+    );
+    const { decision, write } = conclude(settings, attempt, { keys, phoneAliases: [], device, snapshot, profile, place, since, carrier: carrierAnswers, numberEvents: snapshot.numberEvents }, now);
+    // A step-up is completed below, from the label, not kept pending for an outcome that never comes.
+    const pending = write.pending;
+    write.pending = undefined;
+    if (write.patch || write.intel) store.sync.write(write, settings.limits);
+    const passes = event.label?.passesStepUp;
+    if (replayOutcomes && pending && passes !== undefined) {
+      // As `recordOutcome(id, { checks: anyOf[0], passed, at })` would, within the window.
+      const learned = outcomeWrite(pending, new Set(pending.anyOf[0] as StepUpCheck[]), passes, at).write;
+      if (learned) store.sync.write(learned, settings.limits);
+    }
+    return decision;
+  }
+
   return {
-    guard,
+    store,
     get now() {
       return now;
     },
-    async assess(event) {
-      const at = eventTime(event);
+    assess(event, at = eventTime(event)) {
       // Out-of-order lines keep the clock where it is: time never runs backwards for the store.
       if (at > now) now = at;
-      const attempt = attemptOf(event);
+      const input = attemptOf(event);
+      // Read once, by the same rules as the guard's: the attempt carries it as a number.
+      input.at = at;
       if (options.stripDevice) {
-        delete attempt.userAgent;
-        delete attempt.clientHints;
-        delete attempt.deviceId;
+        delete input.userAgent;
+        delete input.clientHints;
+        delete input.deviceId;
       } else if (options.stripToken) {
-        delete attempt.deviceId;
+        delete input.deviceId;
       }
+      const attempt = normalizeAttempt(input, now, settings.defaultCountry);
       carrier?.use(normalizedPhone(event.phone), event.number);
-      const decision = await guard.assess(attempt);
-      if (replayOutcomes && decision.wouldBe === 'step_up' && decision.stepUp && event.label?.passesStepUp !== undefined) {
-        await guard.recordOutcome(decision.id, { checks: decision.stepUp.anyOf[0]!, passed: event.label.passesStepUp, at });
+      const keys: StoreKeys = { account: attempt.accountId, phone: hasher.phone(attempt.phoneE164) };
+      const device = parseDevice(attempt.userAgent, attempt.clientHints, attempt.deviceId, hasher.token);
+      const snapshot = store.sync.read(keys);
+      if (!geo) return finish(event, at, attempt, keys, device, snapshot, { status: 'not_configured', result: null });
+      const unavailable = (error: unknown): Place => ({ status: 'unavailable', result: null, error: error instanceof Error ? error.message : String(error) });
+      let place: Place;
+      try {
+        const hit = geo.lookup(attempt.ip);
+        if (hit instanceof Promise) {
+          return hit.then(
+            (result) => finish(event, at, attempt, keys, device, snapshot, placeOf(result, geo)),
+            (error: unknown) => finish(event, at, attempt, keys, device, snapshot, unavailable(error)),
+          );
+        }
+        place = placeOf(hit, geo);
+      } catch (error) {
+        place = unavailable(error);
       }
-      return decision;
+      return finish(event, at, attempt, keys, device, snapshot, place);
     },
   };
 }

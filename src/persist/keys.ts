@@ -23,8 +23,8 @@ export interface Hasher {
 
 // Logins repeat numbers and tokens; an HMAC costs microseconds, a map lookup far less. The caches
 // live in process memory only, bounded, and are never written anywhere.
-function cached<T>(compute: (value: string) => T): (value: string) => T {
-  const cache = new BoundedCache<string, T>(50_000);
+function cached<T>(compute: (value: string) => T, size: number): (value: string) => T {
+  const cache = new BoundedCache<string, T>(size);
   return (value) => {
     let hit = cache.get(value);
     if (hit === undefined) {
@@ -35,7 +35,13 @@ function cached<T>(compute: (value: string) => T): (value: string) => T {
   };
 }
 
-export function createHasher(keys: readonly (string | Buffer)[] | undefined): Hasher {
+export interface HasherOptions {
+  /** Entries per in-memory cache (numbers, tokens): 50,000 unless a replay asks for more. */
+  cacheSize?: number;
+}
+
+export function createHasher(keys: readonly (string | Buffer)[] | undefined, options: HasherOptions = {}): Hasher {
+  const size = options.cacheSize ?? 50_000;
   const ephemeral = !keys || keys.length === 0;
   const secrets = ephemeral ? [randomBytes(32)] : keys;
   const mac = (secret: string | Buffer, domain: string, value: string) =>
@@ -45,12 +51,12 @@ export function createHasher(keys: readonly (string | Buffer)[] | undefined): Ha
   const none: string[] = [];
   // Without rotation the alias lookups cost nothing: no HMAC, no cache, one shared empty array.
   const aliases = (compute: (secret: string | Buffer, value: string) => string) =>
-    retired.length === 0 ? () => none : cached((value) => retired.map((secret) => compute(secret, value)));
+    retired.length === 0 ? () => none : cached((value) => retired.map((secret) => compute(secret, value)), size);
   const phoneMac = (secret: string | Buffer, e164: string) => mac(secret, 'phone', e164);
   const tokenMac = (secret: string | Buffer, value: string) => mac(secret, 'device', value).slice(0, 22);
   return {
-    phone: cached((e164) => phoneMac(current, e164)),
-    token: cached((value) => tokenMac(current, value)),
+    phone: cached((e164) => phoneMac(current, e164), size),
+    token: cached((value) => tokenMac(current, value), size),
     phoneAliases: aliases(phoneMac),
     tokenAliases: aliases(tokenMac),
     ephemeral,

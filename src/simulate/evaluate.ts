@@ -331,7 +331,8 @@ export async function evaluateStream(options: EvaluateOptions): Promise<RunResul
     if (scoredEvent) scored++;
     else warmup++;
     for (const { card, replayer } of runners) {
-      const decision = await replayer.assess(event);
+      const decided = replayer.assess(event);
+      const decision = decided instanceof Promise ? await decided : decided;
       if (scoredEvent) card.record(event, first, decision.wouldBe, decision.risk, decision);
     }
     for (const { card, model } of baselines) {
