@@ -4,10 +4,11 @@
  *
  *   npx tsx bench/evaluate-throughput.ts [events.jsonl] [--accounts 20000] [--repeat 2]
  *
- * Measures, on the same file: the full backtest (parse, guard with the simulated carrier, outcome
+ * Measures, on the same file: the full backtest (parse, replay with the simulated carrier, outcome
  * replay, summary, decisions.jsonl), the same without carrier evidence, and the parts alone (parse
- * only; the guard alone on pre-parsed attempts, with and without a provider), so the bottleneck is
- * visible. Each figure is the best of `--repeat` runs; the ratio to JSON.parse alone, measured in
+ * only; parse and print each line's decision record, the floor of any backtest that reads and writes
+ * JSON lines; the replay engine alone and `guard.assess` alone on pre-parsed events), so the
+ * bottleneck is visible. Each figure is the best of `--repeat` runs; the ratio to JSON.parse alone, measured in
  * the same run, is what compares across machines.
  */
 import { spawnSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import { createWriteStream, existsSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createReplayer } from '../src/backtest/replay.js';
 import { runBacktest } from '../src/backtest/run.js';
 import { createGuard } from '../src/guard/create-guard.js';
 import { memoryStore } from '../src/persist/memory-store.js';
@@ -85,7 +87,40 @@ await best('parse only (JSON.parse per line)', async () => {
   return n / ((performance.now() - started) / 1000);
 });
 
+// What every line costs before any deciding: parse it, print a record of the same shape as decisions.jsonl's.
+await best('floor: JSON.parse + JSON.stringify of a decision-sized record per line', async () => {
+  const started = performance.now();
+  let bytes = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const event = JSON.parse(lines[i]!) as SimEvent;
+    bytes += JSON.stringify({
+      line: i + 1,
+      accountId: event.accountId,
+      at: event.at,
+      action: 'allow',
+      wouldBe: 'allow',
+      risk: 0.000123456,
+      numberChangedHands: 'no',
+      reasons: [{ code: 'known_device', effect: -0.000101 }, { code: 'known_region', effect: -0.0000123 }],
+      label: { isTakeover: event.label.isTakeover, scenario: event.label.scenario, actor: event.label.actor },
+    }).length;
+  }
+  if (bytes === 0) throw new Error('nothing printed');
+  return lines.length / ((performance.now() - started) / 1000);
+});
+
 const events = lines.map((line) => JSON.parse(line) as SimEvent);
+for (const intel of ['none', 'truth'] as const) {
+  await best(`replay engine alone on pre-parsed events, ${intel === 'truth' ? 'with' : 'no'} carrier evidence`, async () => {
+    const replayer = createReplayer({ preset: 'cloud-drive', geo: simulationGeo(), intel });
+    const started = performance.now();
+    for (const event of events) {
+      const decided = replayer.assess(event);
+      if (decided instanceof Promise) await decided;
+    }
+    return events.length / ((performance.now() - started) / 1000);
+  });
+}
 const attempts = events.map((event) => attemptOf(event));
 for (const withCarrier of [false, true]) {
   await best(`guard.assess alone on pre-parsed attempts, ${withCarrier ? 'with' : 'no'} carrier provider`, async () => {
