@@ -8,7 +8,7 @@ import type { CoreInput } from '../core/signals.js';
 import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
-import type { Decision, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types.js';
+import type { Decision, DecisionAction, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types.js';
 import { isoTime } from '../util/iso-time.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -98,32 +98,61 @@ export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt,
 }
 
 function toDecision(settings: DecisionSettings, attempt: NormalizedAttempt, result: CoreResult, input: CoreInput, now: number): Decision {
-  const { policy } = settings;
-  const wouldBe = result.action;
+  return newDecision(
+    settings,
+    attempt,
+    result.action,
+    {
+      risk: result.risk,
+      prior: result.prior,
+      reasons: result.reasons,
+      numberChangedHands: result.numberChangedHands,
+      advice: result.advice,
+      evidence: {
+        history: input.history.status,
+        geo: input.geo.status,
+        device: input.device ? 'ok' : 'unavailable',
+        numberIntel: input.intel.status,
+        intelSources: input.intel.answers.map((answer) => answer.source),
+      },
+      persisted: true,
+    },
+    result.stepUp,
+    now,
+  );
+}
+
+/**
+ * Every decision is made here, scored or failed closed: a fresh id, the mode applied (dry run
+ * enforces nothing: `action` is allow, `wouldBe` says what enforcing would have done), the policy
+ * that decided, and the step-up window from `now`.
+ */
+export function newDecision(
+  settings: DecisionSettings,
+  attempt: NormalizedAttempt,
+  wouldBe: DecisionAction,
+  body: Pick<Decision, 'risk' | 'prior' | 'reasons' | 'numberChangedHands' | 'advice' | 'evidence' | 'persisted'>,
+  stepUp: StepUpCheck[][] | undefined,
+  now: number,
+): Decision {
   const decision: Decision = {
     id: `dec_${randomId128()}`,
     accountId: attempt.accountId,
     action: settings.mode === 'dry_run' ? 'allow' : wouldBe,
     wouldBe,
     mode: settings.mode,
-    risk: result.risk,
-    prior: result.prior,
-    reasons: result.reasons,
-    numberChangedHands: result.numberChangedHands,
-    advice: result.advice,
-    evidence: {
-      history: input.history.status,
-      geo: input.geo.status,
-      device: input.device ? 'ok' : 'unavailable',
-      numberIntel: input.intel.status,
-      intelSources: input.intel.answers.map((answer) => answer.source),
-    },
-    preset: policy.preset,
-    policyVersion: policy.version,
+    risk: body.risk,
+    prior: body.prior,
+    reasons: body.reasons,
+    numberChangedHands: body.numberChangedHands,
+    advice: body.advice,
+    evidence: body.evidence,
+    preset: settings.policy.preset,
+    policyVersion: settings.policy.version,
     at: isoTime(attempt.at),
-    persisted: true,
+    persisted: body.persisted,
   };
-  if (result.stepUp) decision.stepUp = { anyOf: result.stepUp, expiresAt: now + settings.stepUpTtlMs };
+  if (stepUp) decision.stepUp = { anyOf: stepUp, expiresAt: now + settings.stepUpTtlMs };
   return decision;
 }
 

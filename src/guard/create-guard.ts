@@ -10,7 +10,7 @@ import { geoipLiteLookup } from '../evidence/geo/geoip-lite.js';
 import { carrierEvidence, createIntelRunner } from '../evidence/number-intel/gather.js';
 import type { NumberEventSource } from '../evidence/number-intel/ingest/index.js';
 import type { BindingInput } from '../evidence/number-intel/judge.js';
-import { createHasher, randomId128, rekeyDevice } from '../persist/keys.js';
+import { createHasher, rekeyDevice } from '../persist/keys.js';
 import { memoryStore } from '../persist/memory-store.js';
 import type { PendingDecision, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
 import {
@@ -26,7 +26,7 @@ import {
 } from '../types.js';
 import { normalizeAttempt, toEpochMs, zodIssues } from '../validate/attempt.js';
 import { isoTime } from '../util/iso-time.js';
-import { conclude, outcomeWrite, placeOf, type Place } from './conclude.js';
+import { conclude, newDecision, outcomeWrite, placeOf, type Place } from './conclude.js';
 import { startDeadline, withinDeadline, type Deadline } from './deadline.js';
 import { readUnderRetiredKeys } from './retired-keys.js';
 import { ingestNumberEvents, type IngestOptions, type IngestResult } from './ingest.js';
@@ -84,6 +84,8 @@ export function createGuard(options: GuardOptions = {}): Guard {
     onBreaker: (event) => report(new Error(`${event.provider}: circuit ${event.state}${event.why ? ` (${event.why})` : ''}`), 'number_intel'),
   });
 
+  // Carrier answers that could not be had are reported only to a listener: the Error costs a stack capture.
+  const intelReport = options.onError ? { report } : {};
   // Only stores across a network can use an abort signal; creating one costs more than an in-process read.
   const signalFor = (deadline: Deadline) => (store.capabilities.shared ? deadline.signal : undefined);
 
@@ -163,7 +165,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
     const since = intelSince(attempt.phoneBoundAt, profile?.strongProofAt);
 
     const carrier = await carrierEvidence(
-      { runner: intelRunner, ttl: resolved.intelCacheTtl, now, accountScope: () => hasher.token(`account:${attempt.accountId}`), ...(options.onError ? { report } : {}) },
+      { runner: intelRunner, ttl: resolved.intelCacheTtl, now, accountScope: () => hasher.token(`account:${attempt.accountId}`), ...intelReport },
       rotation?.intel ?? history.snapshot?.intel ?? null,
       { phone: attempt.phoneE164, since, accountId: attempt.accountId },
       { deadline: evidenceDeadline },
@@ -196,33 +198,30 @@ export function createGuard(options: GuardOptions = {}): Guard {
   function failClosed(attempt: NormalizedAttempt, error: unknown): Decision {
     const strong = resolved.checks.filter((check) => policy.checkStrength[check] >= policy.requiredStrength.high);
     const wouldBe: DecisionAction = strong.length > 0 ? 'step_up' : 'deny';
-    const decision: Decision = {
-      id: `dec_${randomId128()}`,
-      accountId: attempt.accountId,
-      action: resolved.mode === 'dry_run' ? 'allow' : wouldBe,
-      wouldBe,
-      mode: resolved.mode,
-      risk: policy.prior,
-      prior: policy.prior,
-      reasons: [
-        {
-          code: 'fail_mode_applied',
-          effect: 0,
-          message: `internal error while assessing (${error instanceof Error ? error.message : String(error)}): failing closed`,
-        },
-      ],
-      numberChangedHands: 'unknown',
-      advice: { newHolder: 'none', previousHolder: 'none', steps: [] },
-      evidence: { history: 'unavailable', geo: 'unavailable', device: 'unavailable', numberIntel: 'unavailable', intelSources: [] },
-      preset: policy.preset,
-      policyVersion: policy.version,
-      at: isoTime(attempt.at),
-      persisted: false,
-    };
     // Without a pending record the step-up cannot be completed through recordOutcome, so the
     // host's step-up cannot turn into an allow here; a fresh attempt gets a fresh decision.
-    if (wouldBe === 'step_up') decision.stepUp = { anyOf: strong.map((check) => [check]), expiresAt: clock() + resolved.stepUpTtlMs };
-    return decision;
+    return newDecision(
+      resolved,
+      attempt,
+      wouldBe,
+      {
+        risk: policy.prior,
+        prior: policy.prior,
+        reasons: [
+          {
+            code: 'fail_mode_applied',
+            effect: 0,
+            message: `internal error while assessing (${error instanceof Error ? error.message : String(error)}): failing closed`,
+          },
+        ],
+        numberChangedHands: 'unknown',
+        advice: { newHolder: 'none', previousHolder: 'none', steps: [] },
+        evidence: { history: 'unavailable', geo: 'unavailable', device: 'unavailable', numberIntel: 'unavailable', intelSources: [] },
+        persisted: false,
+      },
+      wouldBe === 'step_up' ? strong.map((check) => [check]) : undefined,
+      clock(),
+    );
   }
 
   function decisionEntry(decision: Decision, phoneHash: string): AuditEntry {

@@ -7,7 +7,7 @@ import { isProviderFailure } from './failure.js';
 import { gatherInProcess, type GatheredIntel, type InProcessIntel, type IntelBudget, type IntelRequest, type IntelRunner } from './runner.js';
 
 export { answerSchema, isConclusive, validateAnswer } from './answer.js';
-export { createIntelRunner, gatherInProcess, IntelRunner } from './runner.js';
+export { createIntelRunner, IntelRunner } from './runner.js';
 export type { AccountScopedProvider, BreakerEvent, GatheredIntel, InProcessIntel, IntelBudget, IntelRequest, IntelRunnerOptions } from './runner.js';
 
 /**
