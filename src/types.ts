@@ -205,6 +205,7 @@ export const REASON_CODES = [
   'number_intel_conflict',
   'dormant_beyond_aging',
   'recent_owner_proof',
+  'continuity_unproven',
   'known_device',
   'vouched_device',
   'new_device',

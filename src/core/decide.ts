@@ -7,12 +7,12 @@ import {
   type StepUpCheck,
   type VictimAdvice,
 } from '../types.js';
-import type { Policy, Thresholds } from './policy.js';
+import { thresholdsFor, type Policy, type Thresholds } from './policy.js';
 import type { Score } from './score.js';
-import type { CoreInput, NumberFindings } from './signals.js';
+import type { Continuity, CoreInput, NumberFindings } from './signals.js';
+import { chooseStepUp, combinedStrength, strongestStepUpStrength } from './step-up.js';
 
-/** Order in which step-up options are offered: least friction for the owner first. */
-const FRICTION_ORDER: StepUpCheck[] = ['password', 'trusted_device', 'previous_password', 'email', 'known_address', 'face', 'id_match'];
+export { chooseStepUp, thresholdsFor };
 
 export interface Verdict {
   action: DecisionAction;
@@ -24,38 +24,20 @@ export interface Verdict {
   notes: Reason[];
 }
 
-export function thresholdsFor(policy: Policy, action: CoreInput['attempt']['action']): Thresholds {
-  return policy.actionThresholds[action] ?? (SENSITIVE_ACTIONS.has(action) ? policy.sensitiveThresholds : policy.thresholds);
-}
-
+/** What the number evidence alone says: carrier answers, ingested events, tenure, SIM and dormancy. */
 export function numberChangedHands(findings: NumberFindings, risk: number, policy: Policy): NumberChangedHands {
   if (findings.carrierSays) return findings.carrierSays.changed ? 'yes' : 'no';
   if (!findings.reissuePossible || findings.continuity) return 'no';
   return risk >= policy.likelyAt ? 'likely' : 'unknown';
 }
 
-/** Checks (or pairs of checks) the host can run that are strong enough for this risk. */
-export function chooseStepUp(policy: Policy, available: StepUpCheck[], alreadyPassed: StepUpCheck[], required: number): StepUpCheck[][] {
-  const candidates = FRICTION_ORDER.filter((check) => available.includes(check) && !alreadyPassed.includes(check));
-  const strength = policy.checkStrength;
-  const singles = candidates.filter((check) => strength[check] >= required);
-  const pairs: StepUpCheck[][] = [];
-  for (let i = 0; i < candidates.length; i++) {
-    for (let j = i + 1; j < candidates.length; j++) {
-      const a = candidates[i]!;
-      const b = candidates[j]!;
-      if (singles.includes(a) || singles.includes(b)) continue;
-      if (1 - (1 - strength[a]) * (1 - strength[b]) >= required) pairs.push([a, b]);
-    }
-  }
-  return [...singles.map((check) => [check]), ...pairs];
-}
-
-/** How strong several independent checks are together: the chance at least one stops a stranger. */
-function combinedStrength(policy: Policy, checks: readonly StepUpCheck[]): number {
-  let through = 1;
-  for (const check of new Set(checks)) through *= 1 - policy.checkStrength[check];
-  return 1 - through;
+/**
+ * What a login says: the number evidence, and "likely" whenever a reissue was possible and nothing
+ * a SIM holder cannot forge shows the owner (a new holder always looks like that).
+ */
+export function loginChangedHands(findings: NumberFindings, unproven: boolean, risk: number, policy: Policy): NumberChangedHands {
+  const byNumber = numberChangedHands(findings, risk, policy);
+  return unproven && byNumber === 'unknown' ? 'likely' : byNumber;
 }
 
 const RANK: Record<DecisionAction, number> = { allow: 0, step_up: 1, deny: 2 };
@@ -65,7 +47,7 @@ const atLeast = (current: DecisionAction, floor: DecisionAction): DecisionAction
  * `riskBeforeChecks` is the risk without the checks passed in this attempt (equal to `result.risk`
  * when none was): it sets the step-up those checks are measured against.
  */
-export function decide(input: CoreInput, result: Score, findings: NumberFindings, riskBeforeChecks = result.risk): Verdict {
+export function decide(input: CoreInput, result: Score, findings: NumberFindings, continuity: Continuity, riskBeforeChecks = result.risk): Verdict {
   const { policy, attempt } = input;
   const notes: Reason[] = [];
   const thresholds = thresholdsFor(policy, attempt.action);
@@ -81,12 +63,17 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
     });
   }
 
-  const changed = numberChangedHands(findings, risk, policy);
+  const changed = loginChangedHands(findings, continuity.unproven, risk, policy);
   const strongPassed = attempt.verified.filter((factor): factor is StepUpCheck => factor !== 'sms_otp');
 
   if (changed === 'yes' && attempt.verified.includes('sms_otp')) {
     // Carrier-confirmed reissue after binding never yields allow to someone using the number's SMS code.
     action = atLeast(action, policy.denyOnConfirmedReissue ? 'deny' : 'step_up');
+  }
+  if (continuity.unproven) {
+    // The SMS code alone never lets in a number that may have been reissued (continuity_unproven
+    // already carries the risk to the line; this holds whatever weights a host configures).
+    action = atLeast(action, 'step_up');
   }
   if (policy.alwaysStepUp.includes(attempt.action) && strongPassed.length === 0) {
     action = atLeast(action, 'step_up');
@@ -100,10 +87,11 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
   // Whether or not the score alone already asked for a step-up (so more adverse evidence never
   // lowers the bar).
   const blind = blindToHistory || blindToCarrier;
-  // Blind, the step-up must be the strongest kind the host can run (a host with only a password
-  // still gets a password step-up, not a denial for lack of evidence).
   const high = policy.requiredStrength.high;
-  const blindHigh = blind && (combinedStrength(policy, strongPassed) >= high || chooseStepUp(policy, input.checks, strongPassed, high).length > 0);
+  // Blind, or facing a possible new holder, the step-up must be the strongest kind the host can run
+  // (a host with only a password still gets a password step-up, not a denial for lack of evidence).
+  const strongest = strongestStepUpStrength(policy, input.checks, strongPassed);
+  const blindHigh = blind && strongest >= high;
 
   if (blindToHistory && action !== 'deny') {
     const forced = action === 'allow';
@@ -116,15 +104,19 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
   }
 
   // The strength a step-up must have at a given risk and verdict on the number.
-  const requiredAt = (atRisk: number, verdict: NumberChangedHands) =>
-    blindHigh || atRisk >= policy.requiredStrength.highRiskAt || verdict === 'yes' || verdict === 'likely' ? high : policy.requiredStrength.base;
+  const requiredAt = (atRisk: number, verdict: NumberChangedHands) => {
+    if (blindHigh || atRisk >= policy.requiredStrength.highRiskAt || verdict === 'yes') return high;
+    // "Likely" below the high-risk line: a possible new holder whom nothing else singles out.
+    if (verdict === 'likely') return strongest;
+    return policy.requiredStrength.base;
+  };
 
   let stepUp: StepUpCheck[][] | undefined;
   if (action === 'step_up' && strongPassed.length > 0 && changed !== 'yes' && riskBeforeChecks < thresholdsFor(policy, attempt.action).deny) {
     // Measured against the step-up the SMS-only attempt would have been asked for.
-    const required = requiredAt(riskBeforeChecks, numberChangedHands(findings, riskBeforeChecks, policy));
+    const required = requiredAt(riskBeforeChecks, loginChangedHands(findings, continuity.unprovenWithoutChecks, riskBeforeChecks, policy));
     const passedStrength = combinedStrength(policy, strongPassed);
-    if (passedStrength >= required) {
+    if (passedStrength >= required && !continuity.unproven) {
       // The checks passed in this attempt already are the step-up we would ask for: asking for
       // another (or denying when the host has no other) would treat the owner worse than the
       // assess -> step-up -> recordOutcome path does. A carrier-confirmed reissue stays above this.
@@ -152,7 +144,7 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
     }
   }
 
-  return { action, thresholds, numberChangedHands: changed, ...(stepUp ? { stepUp } : {}), advice: advise(input, changed, action, findings.reissuePossible), notes };
+  return { action, thresholds, numberChangedHands: changed, ...(stepUp ? { stepUp } : {}), advice: advise(input, changed, action, findings.reissuePossible, risk), notes };
 }
 
 /** What to do for both victims when the number (likely) went to someone new. */
@@ -167,7 +159,21 @@ export const NUMBER_CHANGED_HANDS_ADVICE: VictimAdvice = {
   ],
 };
 
-export function advise(input: CoreInput, changed: NumberChangedHands, action: DecisionAction, reissuePossible: boolean): VictimAdvice {
+/**
+ * A possible new holder whom nothing but the unforgeable evidence missing singles out: the owner
+ * coming back after a long break on a new phone looks the same, so the step-up decides.
+ */
+export const STEP_UP_DECIDES_ADVICE: VictimAdvice = {
+  newHolder: 'offer_new_account',
+  previousHolder: 'protect_account',
+  steps: [
+    "Show none of this account's data before the step-up passes: the number may belong to someone new.",
+    'Offer a fresh account with this number beside the step-up, instead of "already registered".',
+    'If the step-up fails, stop SMS logins and SMS notices to this number for the account and reach the owner by email or in-app.',
+  ],
+};
+
+export function advise(input: CoreInput, changed: NumberChangedHands, action: DecisionAction, reissuePossible: boolean, risk: number): VictimAdvice {
   const smsUsed = input.attempt.verified.includes('sms_otp');
   if (!smsUsed && (changed === 'yes' || changed === 'likely')) {
     // The owner signed in another way; the number they left bound is (likely) someone else's now.
@@ -180,6 +186,7 @@ export function advise(input: CoreInput, changed: NumberChangedHands, action: De
       ],
     };
   }
+  if (changed === 'likely' && action === 'step_up' && risk < input.policy.likelyAt) return STEP_UP_DECIDES_ADVICE;
   if (changed === 'yes' || changed === 'likely') return NUMBER_CHANGED_HANDS_ADVICE;
   if (!smsUsed && reissuePossible && changed !== 'no') {
     // The owner got in without SMS while the bound number may have gone to someone else.
@@ -202,8 +209,12 @@ export function advise(input: CoreInput, changed: NumberChangedHands, action: De
   return { newHolder: 'none', previousHolder: 'none', steps: [] };
 }
 
-/** The profile update an allowed login (or a passed step-up) teaches. */
-export function learningPatch(input: CoreInput, vouched: boolean): ProfilePatch {
+/**
+ * The profile update an allowed login (or a passed step-up) teaches. `vouched` marks the device as
+ * the owner's: a passed step-up, or a login that unforgeable evidence showed to be the owner's.
+ * `steppedUp`: a step-up passed, which re-establishes trust like a non-SMS check in the attempt.
+ */
+export function learningPatch(input: CoreInput, vouched: boolean, steppedUp: boolean): ProfilePatch {
   const { attempt, device, geo, phoneHash } = input;
   const patch: ProfilePatch = { at: attempt.at, phoneHash };
   if (device) {
@@ -241,6 +252,6 @@ export function learningPatch(input: CoreInput, vouched: boolean): ProfilePatch 
   // Only with the SMS code in the same attempt: `strongProofAt` moves the carrier question ("did the
   // number change hands since?") forward, so it must mean "the owner, holding this number". A password
   // login without the number (the previous owner after losing it) proves the owner, not the number.
-  if (attempt.verified.includes('sms_otp') && (vouched || attempt.verified.some((factor) => factor !== 'sms_otp'))) patch.strongProofAt = attempt.at;
+  if (attempt.verified.includes('sms_otp') && (steppedUp || attempt.verified.some((factor) => factor !== 'sms_otp'))) patch.strongProofAt = attempt.at;
   return patch;
 }

@@ -26,13 +26,13 @@ export interface CoreResult {
  * No I/O, no clock, no randomness: the same input always gives the same result.
  */
 export function evaluate(input: CoreInput): CoreResult {
-  const { signals, findings } = collectSignals(input);
+  const { signals, findings, continuity } = collectSignals(input);
   const scored = score(input.policy.prior, signals);
   // The risk an SMS-only attempt would have had: checks passed in this attempt lower the score, so
   // they must not also lower the bar they are measured against.
   const passedChecks = signals.some((signal) => signal.code === 'strong_factor_verified');
   const riskBeforeChecks = passedChecks ? score(input.policy.prior, signals.filter((signal) => signal.code !== 'strong_factor_verified')).risk : scored.risk;
-  const verdict = decide(input, scored, findings, riskBeforeChecks);
+  const verdict = decide(input, scored, findings, continuity, riskBeforeChecks);
   return {
     action: verdict.action,
     risk: scored.risk,
@@ -43,7 +43,9 @@ export function evaluate(input: CoreInput): CoreResult {
     advice: verdict.advice,
     reissuePossible: findings.reissuePossible,
     since: input.intel.since,
-    learn: { onAllow: learningPatch(input, false), onPass: learningPatch(input, true) },
+    // A device is the owner's once unforgeable evidence showed the owner on it: a token learned that
+    // way can carry a later login across the aging period; one learned on a guess cannot.
+    learn: { onAllow: learningPatch(input, continuity.proof !== null, false), onPass: learningPatch(input, true, true) },
   };
 }
 

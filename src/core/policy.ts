@@ -1,4 +1,4 @@
-import type { AttemptAction, PresetName, StepUpCheck } from '../types.js';
+import { SENSITIVE_ACTIONS, type AttemptAction, type PresetName, type StepUpCheck } from '../types.js';
 import { DEFAULT_WEIGHTS, type Weights } from './weights.js';
 
 export interface Thresholds {
@@ -48,7 +48,7 @@ export interface Policy {
   weights: Weights;
 }
 
-export const POLICY_VERSION = '2026.11.3';
+export const POLICY_VERSION = '2026.12.1';
 
 /** US: FCC minimum aging 45 days (47 CFR 52.15(f)); China: about 90 days or more after cancellation. */
 export const DEFAULT_MIN_AGING_DAYS: Record<string, number> = {
@@ -132,4 +132,9 @@ export const PRESET_NAMES = Object.keys(PRESETS) as PresetName[];
 
 export function minAgingDaysFor(policy: Policy, country: string): number {
   return policy.minAgingDays[country] ?? policy.defaultMinAgingDays;
+}
+
+/** The thresholds that apply to an action: its own override, else the sensitive or the login pair. */
+export function thresholdsFor(policy: Policy, action: AttemptAction): Thresholds {
+  return policy.actionThresholds[action] ?? (SENSITIVE_ACTIONS.has(action) ? policy.sensitiveThresholds : policy.thresholds);
 }

@@ -12,8 +12,12 @@ export const DEFAULT_PROFILE_LIMITS: ProfileLimits = {
   maxDevices: 16,
   maxLocations: 16,
   maxFailedStepUps: 8,
-  // Older history adds little (Wiefling et al., S6: six months suffice).
-  retentionMs: 180 * DAY,
+  // Two years. For telling routine from unusual, six months of history suffice (Wiefling et al.,
+  // "Pump Up Password Security!", ACM TOPS 2022), but the evidence that carries an owner across a
+  // possible reissue (a device token they vouched for, their last proof of holding the number)
+  // must outlast the long breaks owners take: an owner back after a year on the phone they vouched
+  // for should not be treated like a stranger holding the number.
+  retentionMs: 730 * DAY,
 };
 
 export function emptyProfile(at: number): AccountProfile {

@@ -10,7 +10,8 @@ import type {
 } from '../types.js';
 import { isoTime } from '../util/iso-time.js';
 import { distanceKm } from './geo-math.js';
-import { minAgingDaysFor, type Policy } from './policy.js';
+import { minAgingDaysFor, thresholdsFor, type Policy } from './policy.js';
+import { combinedStrength, strongestStepUpStrength } from './step-up.js';
 
 const DAY = 86_400_000;
 
@@ -20,6 +21,11 @@ export interface Signal {
   logLR: number;
   message: string;
   details?: Record<string, unknown>;
+  /**
+   * Evidence whoever holds the SIM can reproduce (a user agent, a device class, a city). It may
+   * lower the risk only while no reissue was possible; see `collectSignals`.
+   */
+  forgeable?: boolean;
 }
 
 /** Everything the pure core needs. The shell gathers it; nothing here does I/O or reads a clock. */
@@ -49,6 +55,27 @@ export interface NumberFindings {
   /** Tenure and SIM data said the current subscriber has held the number since `since`. */
   continuity: boolean;
   intelMissing: boolean;
+}
+
+/**
+ * Evidence that the person holding the number is the account's owner, of a kind a new holder of
+ * the number cannot forge: the owner proved possession within the aging period (no reissue can
+ * have happened since), the carrier says the subscriber is unchanged, a device token the owner
+ * vouched for, or a strong check passed in this attempt.
+ */
+export type OwnerProof = 'recent_proof' | 'carrier' | 'vouched_device' | 'strong_check';
+
+/** Who holds the number, as far as evidence a SIM holder cannot forge tells. */
+export interface Continuity {
+  /** The strongest unforgeable evidence that the holder is the owner, or null. */
+  proof: OwnerProof | null;
+  /**
+   * A login with the SMS code where a reissue was possible and nothing unforgeable shows the owner,
+   * or the carrier says the number changed subscriber: the SMS code alone must not let it in.
+   */
+  unproven: boolean;
+  /** The same, leaving out the checks passed in this attempt (what an SMS-only attempt would face). */
+  unprovenWithoutChecks: boolean;
 }
 
 const iso = isoTime;
@@ -290,6 +317,7 @@ function deviceSignals(input: CoreInput, out: Signal[]): void {
       logLR: w.knownDeviceClass,
       message: `a device class this account used before (${describe(device)}); without a device token popular models collide, so this is weak`,
       details: { class: device.classKey, lastSeen: iso(sameClass.lastSeen) },
+      forgeable: true,
     });
     return;
   }
@@ -350,7 +378,7 @@ function geoSignals(input: CoreInput, out: Signal[]): void {
   if (places.length > 0) {
     const knownRegion = places.some((place) => place.country === here.country && (place.region ?? '') === (here.region ?? ''));
     if (knownRegion) {
-      out.push({ code: 'known_region', logLR: w.knownRegion, message: `${placeName(here)}, where the owner logged in before` });
+      out.push({ code: 'known_region', logLR: w.knownRegion, message: `${placeName(here)}, where the owner logged in before`, forgeable: true });
     } else if (knownCountry) {
       out.push({ code: 'new_region', logLR: w.newRegion, message: `${placeName(here)}: a region this account never used`, details: { country: here.country, region: here.region } });
     } else {
@@ -444,7 +472,7 @@ export const CARRIER_HOLDER_CODES: ReadonlySet<ReasonCode> = new Set<ReasonCode>
 ]);
 
 /** All signals for one attempt, in a fixed order (number, device, region, intent). */
-export function collectSignals(input: CoreInput): { signals: Signal[]; findings: NumberFindings } {
+export function collectSignals(input: CoreInput): { signals: Signal[]; findings: NumberFindings; continuity: Continuity } {
   const signals: Signal[] = [];
   if (input.history.status === 'unavailable') {
     signals.push({
@@ -456,7 +484,8 @@ export function collectSignals(input: CoreInput): { signals: Signal[]; findings:
     signals.push({ code: 'no_history', logLR: 0, message: 'first time the guard sees this account: nothing to compare devices and regions with' });
   }
   const findings = numberSignals(input, signals);
-  if (!input.attempt.verified.includes('sms_otp')) {
+  const smsUsed = input.attempt.verified.includes('sms_otp');
+  if (!smsUsed) {
     // Who holds the number says nothing about a login that did not use it (a password login by the
     // previous owner after the number went to someone else): reported, not scored.
     for (const signal of signals) {
@@ -469,6 +498,66 @@ export function collectSignals(input: CoreInput): { signals: Signal[]; findings:
   deviceSignals(input, signals);
   geoSignals(input, signals);
   intentSignals(input, signals);
-  return { signals, findings };
+
+  const continuity = ownerContinuity(input, findings, signals);
+  const numberContinuity = findings.carrierSays ? !findings.carrierSays.changed : findings.continuity || !findings.reissuePossible;
+  if (smsUsed && !numberContinuity) {
+    // A reissue was possible (or the carrier says it happened): the person may be the number's new
+    // holder, who can copy the owner's user agent, phone model and city. Such evidence must not
+    // talk the risk down now.
+    for (const signal of signals) {
+      if (!signal.forgeable || signal.logLR >= 0) continue;
+      signal.logLR = 0;
+      signal.message += ' (not counted: a reissue was possible, and whoever holds the number now can copy this)';
+      signal.details = { ...signal.details, forgeable: true };
+    }
+  }
+  if (continuity.unproven) signals.push(unprovenSignal(input, findings, signals));
+  return { signals, findings, continuity };
 }
 
+function ownerContinuity(input: CoreInput, findings: NumberFindings, signals: Signal[]): Continuity {
+  const { attempt, policy } = input;
+  const passed = attempt.verified.filter((factor): factor is StepUpCheck => factor !== 'sms_otp');
+  // Checks passed in this attempt show the owner when they are as strong as the step-up the guard
+  // would ask for here, so the owner is let in alike whether the check came first or after a step-up.
+  const strongCheck = passed.length > 0 && combinedStrength(policy, passed) >= strongestStepUpStrength(policy, input.checks, passed);
+  const smsUsed = attempt.verified.includes('sms_otp');
+  if (!smsUsed) {
+    // The number is not in play; only the checks can show the owner.
+    return { proof: strongCheck ? 'strong_check' : null, unproven: false, unprovenWithoutChecks: false };
+  }
+  // The carrier says the number changed subscriber: nothing the holder shows can outweigh that.
+  if (findings.carrierSays?.changed === true) return { proof: null, unproven: true, unprovenWithoutChecks: true };
+  let proof: OwnerProof | null = null;
+  if (findings.carrierSays?.changed === false || findings.continuity) proof = 'carrier';
+  else if (!findings.reissuePossible) proof = 'recent_proof';
+  else if (signals.some((signal) => signal.code === 'vouched_device')) proof = 'vouched_device';
+  const withoutChecks = proof === null && findings.reissuePossible && !findings.carrierSays;
+  if (proof === null && strongCheck) proof = 'strong_check';
+  return { proof, unproven: withoutChecks && proof === null, unprovenWithoutChecks: withoutChecks };
+}
+
+/**
+ * The SMS code alone may not let in a login whose number may have been reissued. Only evidence the
+ * holder of the SIM cannot forge can: a vouched device, a strong check, the carrier. This signal
+ * says so, and carries the risk up to the step-up line when the rest of the evidence stays below.
+ */
+function unprovenSignal(input: CoreInput, findings: NumberFindings, signals: Signal[]): Signal {
+  const { policy, attempt } = input;
+  const line = thresholdsFor(policy, attempt.action).stepUp;
+  let sum = 0;
+  for (const signal of signals) sum += signal.logLR;
+  const logit = (p: number) => Math.log(p / (1 - p));
+  // A hair above the line so the sum lands on it, not a rounding error below it.
+  const lift = Math.max(0, logit(line) - logit(policy.prior) - sum + 1e-9);
+  const why = findings.carrierSays?.changed
+    ? `${findings.carrierSays.source} says the number changed subscriber after it was bound`
+    : `no vouched device, strong check or carrier answer shows the owner, and a reissue was possible (${Math.floor(findings.dormancyDays)} days since the last proof, aging period ${findings.agingDays} days)`;
+  return {
+    code: 'continuity_unproven',
+    logLR: lift,
+    message: `${why}: the SMS code alone is not enough${lift > 0 ? '; risk raised to the step-up line' : ''}`,
+    details: { dormancyDays: Math.floor(findings.dormancyDays), agingDays: findings.agingDays, ...(lift > 0 ? { raisedTo: line } : {}) },
+  };
+}

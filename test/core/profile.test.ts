@@ -28,7 +28,7 @@ describe('mergeProfile', () => {
     expect(profile!.devices).toHaveLength(DEFAULT_PROFILE_LIMITS.maxDevices);
     expect(profile!.devices[0]!.key).toBe('d39');
     expect(profile!.failedStepUps).toHaveLength(DEFAULT_PROFILE_LIMITS.maxFailedStepUps);
-    const later = mergeProfile(profile, patch(T0 + 400 * DAY, { device: device('new') }), DEFAULT_PROFILE_LIMITS);
+    const later = mergeProfile(profile, patch(T0 + 800 * DAY, { device: device('new') }), DEFAULT_PROFILE_LIMITS);
     expect(later.devices.map((d) => d.key)).toEqual(['new']);
     expect(later.failedStepUps).toEqual([]);
   });

@@ -33,6 +33,7 @@ const CASES: Record<ReasonCode, () => CoreInput> = {
     }),
   dormant_beyond_aging: () => coreInput({ profile: ownerProfile({ ownerProofAt: AT - 200 * DAY }) }),
   recent_owner_proof: () => coreInput(),
+  continuity_unproven: () => coreInput({ device: ANDROID, profile: ownerProfile({ ownerProofAt: AT - 200 * DAY }) }),
   known_device: () => coreInput({ profile: ownerProfile({ devices: [deviceRecord(IPHONE, false)] }) }),
   vouched_device: () => coreInput(),
   new_device: () => coreInput({ device: ANDROID }),

@@ -51,6 +51,27 @@ describe('the seed stories', () => {
     expect(owner.decision.advice.previousHolder).toBe('review_binding');
   });
 
+  it("a copycat with the owner's user agent and city after 200 days is stepped up: copied evidence does not count", () => {
+    const [{ decision, outcome }] = story('mimic') as [StoryResult['decisions'][number]];
+    expect(decision.action).toBe('step_up');
+    expect(decision.numberChangedHands).toBe('likely');
+    expect(codes(decision)).toContain('continuity_unproven');
+    for (const code of ['known_device', 'known_region']) {
+      const reason = decision.reasons.find((candidate) => candidate.code === code);
+      expect(reason, code).toBeDefined();
+      expect(reason!.effect).toBe(0);
+      expect(reason!.details).toMatchObject({ forgeable: true });
+    }
+    expect(outcome).toMatchObject({ action: 'deny', satisfied: false });
+  });
+
+  it('the owner back after 200 days on the phone he vouched for gets in without friction', () => {
+    const [{ decision }] = story('return-vouched') as [StoryResult['decisions'][number]];
+    expect(decision.action).toBe('allow');
+    expect(codes(decision)).toEqual(expect.arrayContaining(['dormant_beyond_aging', 'vouched_device']));
+    expect(codes(decision)).not.toContain('continuity_unproven');
+  });
+
   it('routine owner login: allowed without friction', () => {
     const [{ decision }] = story('routine') as [StoryResult['decisions'][number]];
     expect(decision.action).toBe('allow');

@@ -81,8 +81,8 @@ describe('learning', () => {
   it('history is bounded: old devices fall out after the retention window', async () => {
     const ctx = setup();
     await enrol(ctx);
-    const late = await ctx.guard.assess({ ...ctx.base, at: ctx.at('2026-12-01T09:00:00Z') });
-    // 334 days later the store has expired the profile (180-day retention): the guard says so.
+    const late = await ctx.guard.assess({ ...ctx.base, at: ctx.at('2028-03-01T09:00:00Z') });
+    // Over two years later the store has expired the profile (730-day retention): the guard says so.
     expect(late.evidence.history).toBe('none');
   });
 });

@@ -164,7 +164,9 @@ describe('fail mode: fintech steps up a dormant account when carrier evidence is
     const { decision } = await guard.assess({ verified: ['sms_otp', 'password'] });
     expect(decision.action).toBe('step_up');
     expect(decision.stepUp?.anyOf).toEqual([['face']]);
-    expect(decision.numberChangedHands).toBe('unknown');
+    // A reissue was possible, and a password is not the strongest check this host runs: nothing
+    // unforgeable shows the owner yet.
+    expect(decision.numberChangedHands).toBe('likely');
     const codes = decision.reasons.map((reason) => reason.code);
     expect(codes).toEqual(expect.arrayContaining(['number_intel_unavailable', 'dormant_beyond_aging', 'fail_mode_applied']));
     expect(decision.reasons.find((reason) => reason.code === 'fail_mode_applied')!.message).toMatch(/dormant account while carrier evidence is unavailable/);

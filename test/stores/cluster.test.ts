@@ -49,7 +49,7 @@ describe.skipIf(!nodes)('Redis Cluster (3 private nodes)', () => {
     const restarted = createGuard({ store: redisStore({ client: other, prefix: 'guard' }), preset: 'fintech', geo: false, hashKey: 'cluster-key-0123456789', clock: () => at });
     expect((await restarted.recordOutcome(stepped.id, { checks: stepped.stepUp!.anyOf[0] as ['face'], passed: true })).satisfied).toBe(true);
     const again = await restarted.assess({ ...base, accountId: 'a1', deviceId: 'd1', lastSeenAt: '2026-01-09T00:00:00Z' });
-    expect(again.reasons.map((reason) => reason.code)).toContain('known_device');
+    expect(again.reasons.map((reason) => reason.code)).toContain('vouched_device');
   });
 
   it('requests per assess on a cluster: read = GET (account slot) + MGET (number slot) in parallel; write = one command per slot touched', async () => {

@@ -263,7 +263,7 @@ for (const [label, up, make] of backends) {
 
       const next = await guardOn(store, 'cloud-drive').assess(attempt());
       expect(next.evidence.history).toBe('ok');
-      expect(codes(next)).toContain('known_device');
+      expect(codes(next)).toContain('vouched_device');
     });
 
     it('a corrupt carrier cache is only a cache miss: history stays available, the host is told', async () => {
@@ -366,7 +366,7 @@ for (const [label, up, make] of backends) {
       const restarted = guardOn(await backend.reopen('restart'), 'fintech', later);
       const known = await restarted.assess(attempt({ at: later, verified: ['sms_otp', 'password'] }));
       expect(known.evidence.history).toBe('ok');
-      expect(codes(known)).toEqual(expect.arrayContaining(['known_device', 'recent_owner_proof']));
+      expect(codes(known)).toEqual(expect.arrayContaining(['vouched_device', 'recent_owner_proof']));
       expect(known.action).toBe('allow');
       const outcome = await restarted.recordOutcome(stepUp.id, { check: 'face', passed: true });
       expect(outcome.satisfied).toBe(true);

@@ -86,7 +86,7 @@ describe.skipIf(!services.postgres)('PostgreSQL at 127.0.0.1:5432', () => {
     await store.migrate();
     const guard = createGuard({ store, geo: false, hashKey: 'pg-test-key-0123456789', clock: () => Date.parse(AT) });
     await guard.assess(attempt());
-    expect((await guard.assess(attempt())).reasons.map((reason) => reason.code)).toContain('known_device');
+    expect((await guard.assess(attempt())).reasons.map((reason) => reason.code)).toContain('vouched_device');
     const { rows } = await pool.query(`SELECT count(*)::int AS n FROM "${name}".rng_profiles`);
     expect(rows[0].n).toBe(1);
   });

@@ -136,6 +136,28 @@ export const STORIES: Story[] = [
     ],
   },
   {
+    id: 'mimic',
+    title: "Copycat: owner's phone and city, 200 days on",
+    preset: 'cloud-drive',
+    history: routine('drive-7007', OWNER_PHONE_CN, '2021-02-01T00:00:00Z', '198.51.100.30', DEMO_UA.iphone, 'dev-owner-7007', '2025-06-20T09:00:00Z'),
+    featured: [
+      {
+        // The new holder copies the owner's last user agent, from the owner's city, with a clean browser.
+        attempt: { accountId: 'drive-7007', phone: OWNER_PHONE_CN, phoneBoundAt: '2021-02-01T00:00:00Z', ip: '198.51.100.31', userAgent: DEMO_UA.iphone, at: '2026-01-06T09:00:00Z' },
+        outcome: { check: 'password', passed: false },
+      },
+    ],
+  },
+  {
+    id: 'return-vouched',
+    title: 'Owner back after 200 days, same phone',
+    preset: 'cloud-drive',
+    history: routine('drive-8008', OWNER_PHONE_CN, '2021-02-01T00:00:00Z', '198.51.100.30', DEMO_UA.iphone, 'dev-owner-8008', '2025-06-20T09:00:00Z'),
+    featured: [
+      { attempt: { accountId: 'drive-8008', phone: OWNER_PHONE_CN, phoneBoundAt: '2021-02-01T00:00:00Z', ip: '198.51.100.32', userAgent: DEMO_UA.iphone, deviceId: 'dev-owner-8008', at: '2026-01-06T09:00:00Z' } },
+    ],
+  },
+  {
     id: 'routine',
     title: 'Owner, routine login',
     preset: 'cloud-drive',
