@@ -21,7 +21,7 @@ export { DEFAULT_WEIGHTS } from './core/weights.js';
 export type { Weights } from './core/weights.js';
 export { evaluate } from './core/evaluate.js';
 export type { CoreResult } from './core/evaluate.js';
-export type { CoreInput } from './core/signals.js';
+export type { CoreInput } from './core/signals/index.js';
 export { mergeProfile, emptyProfile, DEFAULT_PROFILE_LIMITS } from './core/profile.js';
 
 // Evidence.

@@ -189,45 +189,9 @@ export interface NumberIntelProvider {
 // Decision
 // ---------------------------------------------------------------------------------------------
 
-/** Every reason the guard can give. docs/scoring.md explains each one. */
-export const REASON_CODES = [
-  'number_reissued_after_binding',
-  'number_not_reissued',
-  'tenure_covers_binding',
-  'tenure_after_binding',
-  'sim_changed_after_binding',
-  'sim_unchanged_since_binding',
-  'recent_sim_change',
-  'carrier_device_changed',
-  'identity_mismatch',
-  'identity_match',
-  'number_intel_unavailable',
-  'number_intel_conflict',
-  'dormant_beyond_aging',
-  'recent_owner_proof',
-  'continuity_unproven',
-  'known_device',
-  'vouched_device',
-  'new_device',
-  'device_class_change',
-  'device_unavailable',
-  'known_region',
-  'new_region',
-  'new_country',
-  'impossible_travel',
-  'number_country_mismatch',
-  'geo_unavailable',
-  'register_on_bound_number',
-  'recovery_attempt',
-  'sensitive_action',
-  'recent_failed_step_up',
-  'strong_factor_verified',
-  'no_history',
-  'history_unavailable',
-  'fail_mode_applied',
-] as const;
+import type { ReasonCode } from './reasons.js';
 
-export type ReasonCode = (typeof REASON_CODES)[number];
+export { REASON_CODES, type ReasonCode } from './reasons.js';
 
 export interface Reason {
   code: ReasonCode;

@@ -9,7 +9,7 @@ import {
 } from '../types.js';
 import { thresholdsFor, type Policy, type Thresholds } from './policy.js';
 import type { Score } from './score.js';
-import type { Continuity, CoreInput, NumberFindings } from './signals.js';
+import type { Continuity, LoginInput, NumberFindings } from './signals/index.js';
 import { chooseStepUp, combinedStrength, strongestStepUpStrength } from './step-up.js';
 
 export { chooseStepUp, thresholdsFor };
@@ -47,8 +47,8 @@ const atLeast = (current: DecisionAction, floor: DecisionAction): DecisionAction
  * `riskBeforeChecks` is the risk without the checks passed in this attempt (equal to `result.risk`
  * when none was): it sets the step-up those checks are measured against.
  */
-export function decide(input: CoreInput, result: Score, findings: NumberFindings, continuity: Continuity, riskBeforeChecks = result.risk): Verdict {
-  const { policy, attempt } = input;
+export function decide(input: LoginInput, result: Score, findings: NumberFindings, continuity: Continuity, riskBeforeChecks = result.risk): Verdict {
+  const { policy, login: attempt } = input;
   const notes: Reason[] = [];
   const thresholds = thresholdsFor(policy, attempt.action);
   const risk = result.risk;
@@ -81,7 +81,7 @@ export function decide(input: CoreInput, result: Score, findings: NumberFindings
   }
   // A step-up forced because evidence is missing asks for a strong check where the host has one: the
   // guard is blind to what it would otherwise weigh, so the check has to carry the decision alone.
-  const blindToHistory = input.history.status === 'unavailable' && policy.failMode.history === 'step_up';
+  const blindToHistory = input.subject.history.status === 'unavailable' && policy.failMode.history === 'step_up';
   // Carrier evidence only bears on logins that used the number (see signals.ts), so only they can be blind to it.
   const blindToCarrier = attempt.verified.includes('sms_otp') && findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up';
   // Whether or not the score alone already asked for a step-up (so more adverse evidence never
@@ -173,8 +173,8 @@ export const STEP_UP_DECIDES_ADVICE: VictimAdvice = {
   ],
 };
 
-export function advise(input: CoreInput, changed: NumberChangedHands, action: DecisionAction, reissuePossible: boolean, risk: number): VictimAdvice {
-  const smsUsed = input.attempt.verified.includes('sms_otp');
+export function advise(input: LoginInput, changed: NumberChangedHands, action: DecisionAction, reissuePossible: boolean, risk: number): VictimAdvice {
+  const smsUsed = input.login.verified.includes('sms_otp');
   if (!smsUsed && (changed === 'yes' || changed === 'likely')) {
     // The owner signed in another way; the number they left bound is (likely) someone else's now.
     return {
@@ -196,7 +196,7 @@ export function advise(input: CoreInput, changed: NumberChangedHands, action: De
       steps: ['Ask the owner to confirm the bound number or bind a current one: it may have been reissued since they last used it.'],
     };
   }
-  if (input.attempt.action === 'register' && action !== 'allow') {
+  if (input.login.action === 'register' && action !== 'allow') {
     return {
       newHolder: 'offer_new_account',
       previousHolder: 'review_binding',
@@ -214,9 +214,11 @@ export function advise(input: CoreInput, changed: NumberChangedHands, action: De
  * the owner's: a passed step-up, or a login that unforgeable evidence showed to be the owner's.
  * `steppedUp`: a step-up passed, which re-establishes trust like a non-SMS check in the attempt.
  */
-export function learningPatch(input: CoreInput, vouched: boolean, steppedUp: boolean): ProfilePatch {
-  const { attempt, device, geo, phoneHash } = input;
-  const patch: ProfilePatch = { at: attempt.at, phoneHash };
+export function learningPatch(input: LoginInput, vouched: boolean, steppedUp: boolean): ProfilePatch {
+  const { login: attempt, subject } = input;
+  const { device, geo } = attempt;
+  const { at, phoneHash } = subject;
+  const patch: ProfilePatch = { at, phoneHash };
   if (device) {
     patch.device = {
       key: device.key,
@@ -239,19 +241,19 @@ export function learningPatch(input: CoreInput, vouched: boolean, steppedUp: boo
       ...(lat !== undefined && lon !== undefined ? { lat, lon } : {}),
     };
     patch.lastLogin = {
-      at: attempt.at,
+      at,
       country: place.country,
       ...(place.region ? { region: place.region } : {}),
       ...(lat !== undefined && lon !== undefined ? { lat, lon } : {}),
       ...(place.accuracyKm !== undefined ? { accuracyKm: place.accuracyKm } : {}),
     };
   } else {
-    patch.lastLogin = { at: attempt.at };
+    patch.lastLogin = { at };
   }
-  if (attempt.verified.includes('sms_otp')) patch.ownerProofAt = attempt.at;
+  if (attempt.verified.includes('sms_otp')) patch.ownerProofAt = at;
   // Only with the SMS code in the same attempt: `strongProofAt` moves the carrier question ("did the
   // number change hands since?") forward, so it must mean "the owner, holding this number". A password
   // login without the number (the previous owner after losing it) proves the owner, not the number.
-  if (attempt.verified.includes('sms_otp') && (steppedUp || attempt.verified.some((factor) => factor !== 'sms_otp'))) patch.strongProofAt = attempt.at;
+  if (attempt.verified.includes('sms_otp') && (steppedUp || attempt.verified.some((factor) => factor !== 'sms_otp'))) patch.strongProofAt = at;
   return patch;
 }

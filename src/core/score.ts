@@ -1,5 +1,5 @@
 import type { Reason } from '../types.js';
-import type { Signal } from './signals.js';
+import type { Signal } from './signals/index.js';
 
 const logit = (p: number) => Math.log(p / (1 - p));
 const sigmoid = (x: number) => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x)));

@@ -4,7 +4,7 @@
  * (backtest/replay.ts) both come through here, so a replay decides exactly as the guard would.
  */
 import { evaluate, type CoreResult } from '../core/evaluate.js';
-import type { CoreInput } from '../core/signals.js';
+import type { LoginInput } from '../core/signals/index.js';
 import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
@@ -54,17 +54,21 @@ type DecisionSettings = Pick<ResolvedOptions, 'policy' | 'mode' | 'checks' | 'st
 
 export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt, evidence: GatheredEvidence, now: number): Conclusion {
   const { snapshot, profile, phoneAliases, keys } = evidence;
-  const coreInput: CoreInput = {
-    attempt,
-    phoneHash: keys.phone,
-    ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
-    device: evidence.device,
-    geo: evidence.place,
-    history: snapshot
-      ? { status: profile ? 'ok' : 'none', profile }
-      : { status: 'unavailable', profile: null, ...(evidence.historyError ? { error: evidence.historyError } : {}) },
-    intel: { status: evidence.carrier.status, since: evidence.since, answers: evidence.carrier.answers },
-    numberEvents: evidence.numberEvents,
+  const coreInput: LoginInput = {
+    subject: {
+      phoneCountry: attempt.phoneCountry,
+      phoneBoundAt: attempt.phoneBoundAt,
+      ...(attempt.lastSeenAt !== undefined ? { lastSeenAt: attempt.lastSeenAt } : {}),
+      at: attempt.at,
+      phoneHash: keys.phone,
+      ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
+      history: snapshot
+        ? { status: profile ? 'ok' : 'none', profile }
+        : { status: 'unavailable', profile: null, ...(evidence.historyError ? { error: evidence.historyError } : {}) },
+      intel: { status: evidence.carrier.status, since: evidence.since, answers: evidence.carrier.answers },
+      numberEvents: evidence.numberEvents,
+    },
+    login: { action: attempt.action, verified: attempt.verified, device: evidence.device, geo: evidence.place },
     policy: settings.policy,
     checks: settings.checks,
   };
@@ -97,7 +101,7 @@ export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt,
   return { decision, result, write };
 }
 
-function toDecision(settings: DecisionSettings, attempt: NormalizedAttempt, result: CoreResult, input: CoreInput, now: number): Decision {
+function toDecision(settings: DecisionSettings, attempt: NormalizedAttempt, result: CoreResult, input: LoginInput, now: number): Decision {
   return newDecision(
     settings,
     attempt,
@@ -109,11 +113,11 @@ function toDecision(settings: DecisionSettings, attempt: NormalizedAttempt, resu
       numberChangedHands: result.numberChangedHands,
       advice: result.advice,
       evidence: {
-        history: input.history.status,
-        geo: input.geo.status,
-        device: input.device ? 'ok' : 'unavailable',
-        numberIntel: input.intel.status,
-        intelSources: input.intel.answers.map((answer) => answer.source),
+        history: input.subject.history.status,
+        geo: input.login.geo.status,
+        device: input.login.device ? 'ok' : 'unavailable',
+        numberIntel: input.subject.intel.status,
+        intelSources: input.subject.intel.answers.map((answer) => answer.source),
       },
       persisted: true,
     },

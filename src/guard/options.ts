@@ -209,11 +209,12 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
  * never happens.
  */
 function assertReissueDominates(weights: Weights): void {
-  const superseded = Math.max(0, weights.dormancyCap) + Math.max(0, weights.tenureAfter) + Math.max(0, weights.simChangedAfterBinding);
-  if (weights.numberReissued < superseded) {
+  const superseded =
+    Math.max(0, weights.dormant_beyond_aging_cap) + Math.max(0, weights.tenure_after_binding) + Math.max(0, weights.sim_changed_after_binding);
+  if (weights.number_reissued_after_binding < superseded) {
     throw new GuardConfigError(
-      'weights.numberReissued',
-      `must be at least ${superseded.toFixed(3)} (ln ${Math.round(Math.exp(superseded))}: dormancyCap + tenureAfter + simChangedAfterBinding), because a confirmed reissue replaces those signals and must never lower risk`,
+      'weights.number_reissued_after_binding',
+      `must be at least ${superseded.toFixed(3)} (ln ${Math.round(Math.exp(superseded))}: dormant_beyond_aging_cap + tenure_after_binding + sim_changed_after_binding), because a confirmed reissue replaces those signals and must never lower risk`,
     );
   }
 }

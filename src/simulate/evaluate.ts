@@ -30,7 +30,7 @@ export interface GuardVariant {
 }
 
 /** Dormancy off: the dormancy curve and the "recent proof" discount are the same evidence. */
-export const NO_DORMANCY: Partial<Weights> = { dormancyBase: 0, dormancySlope: 0, dormancyCap: 0, recentOwnerProof: 0 };
+export const NO_DORMANCY: Partial<Weights> = { dormant_beyond_aging: 0, dormant_beyond_aging_slope: 0, dormant_beyond_aging_cap: 0, recent_owner_proof: 0 };
 
 export const VARIANTS: Record<string, GuardVariant> = {
   full: { id: 'full', title: 'guard, cloud-drive, carrier evidence per P17', preset: 'cloud-drive', intel: 'truth' },

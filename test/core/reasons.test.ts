@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/core/evaluate.js';
-import type { CoreInput } from '../../src/core/signals.js';
+import type { LoginInput } from '../../src/core/signals/index.js';
 import { REASON_CODES, type ReasonCode } from '../../src/types.js';
-import { ANDROID, AT, BEIJING, DAY, IPHONE, SHANGHAI, TOKYO, coreInput, deviceRecord, ownerProfile } from '../helpers/core-input.js';
+import { ANDROID, AT, BEIJING, DAY, IPHONE, SHANGHAI, TOKYO, coreInput, deviceRecord, ownerProfile, withLogin, withSubject } from '../helpers/core-input.js';
 
 const BOUND = Date.parse('2022-11-02T08:00:00Z');
 
 /** One input per reason code that must produce it; the test below checks the list is complete. */
-const CASES: Record<ReasonCode, () => CoreInput> = {
+const CASES: Record<ReasonCode, () => LoginInput> = {
   number_reissued_after_binding: () =>
     coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'camara-number-recycling', changedSince: true, reissuedAt: '2025-12-01' }] } }),
   number_not_reissued: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'camara-number-recycling', changedSince: false }] } }),
@@ -35,6 +35,10 @@ const CASES: Record<ReasonCode, () => CoreInput> = {
   recent_owner_proof: () => coreInput(),
   continuity_unproven: () => coreInput({ device: ANDROID, profile: ownerProfile({ ownerProofAt: AT - 200 * DAY }) }),
   known_device: () => coreInput({ profile: ownerProfile({ devices: [deviceRecord(IPHONE, false)] }) }),
+  known_device_class: () => {
+    const classOnly = { ...IPHONE, key: 'c:ios|mobile#iphone', fromToken: false };
+    return coreInput({ device: classOnly, profile: ownerProfile({ devices: [deviceRecord(classOnly)] }) });
+  },
   vouched_device: () => coreInput(),
   new_device: () => coreInput({ device: ANDROID }),
   device_class_change: () => coreInput({ device: ANDROID }),
@@ -55,7 +59,7 @@ const CASES: Record<ReasonCode, () => CoreInput> = {
   fail_mode_applied: () => coreInput({ preset: 'fintech', attempt: { action: 'change_phone' } }),
 };
 
-const codes = (input: CoreInput) => evaluate(input).reasons.map((reason) => reason.code);
+const codes = (input: LoginInput) => evaluate(input).reasons.map((reason) => reason.code);
 
 describe('reason codes', () => {
   it('every reason code has a case here', () => {
@@ -94,8 +98,8 @@ describe('direction of each signal', () => {
   });
 
   it('a carrier "no change" lowers a dormant account\'s risk; a carrier "changed" raises it and forbids allow', () => {
-    const no = evaluate({ ...dormantBase, intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: false }] } });
-    const yes = evaluate({ ...dormantBase, intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: true }] } });
+    const no = evaluate(withSubject(dormantBase, { intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: false }] } }));
+    const yes = evaluate(withSubject(dormantBase, { intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: true }] } }));
     expect(no.risk).toBeLessThan(dormantRisk);
     expect(no.numberChangedHands).toBe('no');
     expect(yes.risk).toBeGreaterThan(dormantRisk);
@@ -103,25 +107,25 @@ describe('direction of each signal', () => {
     expect(yes.action).not.toBe('allow');
     expect(yes.numberChangedHands).toBe('yes');
     // From a stranger's phone and city it is near certain.
-    const stranger = evaluate({ ...dormantBase, device: ANDROID, geo: { status: 'ok', result: SHANGHAI }, intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: true }] } });
+    const stranger = evaluate(withSubject(withLogin(dormantBase, { device: ANDROID, geo: { status: 'ok', result: SHANGHAI } }), { intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: true }] } }));
     expect(stranger.risk).toBeGreaterThan(0.5);
   });
 
   it('the carrier answer supersedes dormancy instead of adding to it', () => {
-    const result = evaluate({ ...dormantBase, intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: true }] } });
+    const result = evaluate(withSubject(dormantBase, { intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: true }] } }));
     const dormancy = result.reasons.find((reason) => reason.code === 'dormant_beyond_aging')!;
     expect(dormancy.effect).toBe(0);
     expect(dormancy.details).toMatchObject({ superseded: true });
   });
 
   it('ingested carrier events count as evidence, but only when they fall after `since`', () => {
-    const after = evaluate({ ...dormantBase, numberEvents: [{ type: 'reissued', at: AT - 30 * DAY, source: 'operator-file' }] });
+    const after = evaluate(withSubject(dormantBase, { numberEvents: [{ type: 'reissued', at: AT - 30 * DAY, source: 'operator-file' }] }));
     expect(after.numberChangedHands).toBe('yes');
     expect(after.reasons[0]!.code).toBe('number_reissued_after_binding');
-    const before = evaluate({ ...dormantBase, numberEvents: [{ type: 'reissued', at: BOUND - 30 * DAY, source: 'operator-file' }] });
+    const before = evaluate(withSubject(dormantBase, { numberEvents: [{ type: 'reissued', at: BOUND - 30 * DAY, source: 'operator-file' }] }));
     expect(before.numberChangedHands).not.toBe('yes');
     // A port-out by the same subscriber is not a change of holder.
-    const ported = evaluate({ ...dormantBase, numberEvents: [{ type: 'ported', at: AT - 30 * DAY, source: 'operator-file' }] });
+    const ported = evaluate(withSubject(dormantBase, { numberEvents: [{ type: 'ported', at: AT - 30 * DAY, source: 'operator-file' }] }));
     expect(ported.reasons.map((r) => r.code)).not.toContain('number_reissued_after_binding');
   });
 
@@ -153,11 +157,11 @@ describe('direction of each signal', () => {
   it('a reduced user agent without model still matches the same phone class', () => {
     const reduced = { key: 'c:android|mobile#', fromToken: false, classKey: 'android|mobile#', osFamily: 'android', deviceType: 'mobile' };
     const withModel = { key: 'c:android|mobile#sm-s9180', fromToken: false, classKey: 'android|mobile#sm-s9180', osFamily: 'android', deviceType: 'mobile' };
-    expect(codes(coreInput({ device: reduced, profile: ownerProfile({ devices: [deviceRecord(withModel)] }) }))).toContain('known_device');
+    expect(codes(coreInput({ device: reduced, profile: ownerProfile({ devices: [deviceRecord(withModel)] }) }))).toContain('known_device_class');
   });
 
   it('dormancy is not scored for a login without an SMS code', () => {
-    const result = evaluate({ ...dormantBase, attempt: { ...dormantBase.attempt, verified: ['password'] } });
+    const result = evaluate(withLogin(dormantBase, { verified: ['password'] }));
     const dormancy = result.reasons.find((reason) => reason.code === 'dormant_beyond_aging')!;
     expect(dormancy.effect).toBe(0);
     expect(result.advice.previousHolder).toBe('review_binding');

@@ -4,7 +4,7 @@ import { evaluate } from '../../src/core/evaluate.js';
 import { PRESETS, PRESET_NAMES } from '../../src/core/policy.js';
 import { score } from '../../src/core/score.js';
 import { ATTEMPT_ACTIONS, SENSITIVE_ACTIONS, STEP_UP_CHECKS } from '../../src/types.js';
-import { ANDROID, AT, BEIJING, DAY, IPHONE, SHANGHAI, TOKYO, coreInput, ownerProfile } from '../helpers/core-input.js';
+import { ANDROID, AT, BEIJING, DAY, IPHONE, SHANGHAI, TOKYO, coreInput, ownerProfile, withLogin, withSubject } from '../helpers/core-input.js';
 
 const BOUND = Date.parse('2022-11-02T08:00:00Z');
 const dormantStranger = (preset: 'cloud-drive' | 'social' | 'fintech' = 'cloud-drive') =>
@@ -68,8 +68,8 @@ describe('decisions', () => {
   });
 
   it('fintech denies a carrier-confirmed reissue; cloud-drive asks for a strong check', () => {
-    expect(evaluate({ ...dormantStranger('fintech'), intel: carrierYes }).action).toBe('deny');
-    const drive = evaluate({ ...coreInput({ profile: null }), intel: carrierYes });
+    expect(evaluate(withSubject(dormantStranger('fintech'), { intel: carrierYes })).action).toBe('deny');
+    const drive = evaluate(coreInput({ profile: null, intel: carrierYes }));
     expect(drive.action).toBe('step_up');
     for (const set of drive.stepUp!) for (const check of set) expect(PRESETS['cloud-drive'].checkStrength[check]).toBeGreaterThanOrEqual(0.9);
   });
@@ -104,7 +104,7 @@ describe('decisions', () => {
         ),
       ),
     );
-    const pairs = inputs.map((input) => ({ login: evaluate(input), payment: evaluate({ ...input, attempt: { ...input.attempt, action: 'payment' } }) }));
+    const pairs = inputs.map((input) => ({ login: evaluate(input), payment: evaluate(withLogin(input, { action: 'payment' })) }));
     for (const { login, payment } of pairs) expect(login.risk).toBeCloseTo(payment.risk, 12);
     const split = pairs.find(({ login, payment }) => login.action === 'allow' && payment.action === 'step_up');
     expect(split, 'some evidence passes a login but steps up a payment').toBeDefined();
@@ -116,7 +116,7 @@ describe('decisions', () => {
   it('covers every preset x action with a well-formed result', () => {
     for (const preset of PRESET_NAMES) {
       for (const action of ATTEMPT_ACTIONS) {
-        const result = evaluate({ ...dormantStranger(preset), attempt: { ...dormantStranger(preset).attempt, action } });
+        const result = evaluate(withLogin(dormantStranger(preset), { action }));
         expect(['allow', 'step_up', 'deny']).toContain(result.action);
         expect(result.risk).toBeGreaterThanOrEqual(0);
         expect(result.risk).toBeLessThanOrEqual(1);
@@ -195,7 +195,7 @@ describe('checks passed in the attempt itself', () => {
   // A stranger on a long-dormant account: SMS alone puts risk above cloud-drive's high-risk bar.
   const stranger = dormantStranger();
   const withVerified = (verified: ('sms_otp' | 'password' | 'email')[], checks: ('password' | 'email' | 'face')[]) =>
-    evaluate({ ...stranger, checks, attempt: { ...stranger.attempt, verified } });
+    evaluate({ ...withLogin(stranger, { verified }), checks });
 
   it('meet the step-up: a password-only host whose user already gave the password is allowed, not denied', () => {
     const smsOnly = withVerified(['sms_otp'], ['password']);
@@ -221,7 +221,7 @@ describe('checks passed in the attempt itself', () => {
   });
 
   it('never let a carrier-confirmed reissue through from assess, whatever was passed', () => {
-    const result = evaluate({ ...stranger, checks: ['password'], intel: carrierYes, attempt: { ...stranger.attempt, verified: ['sms_otp', 'password'] } });
+    const result = evaluate({ ...withSubject(withLogin(stranger, { verified: ['sms_otp', 'password'] }), { intel: carrierYes }), checks: ['password'] });
     expect(result.action).not.toBe('allow');
   });
 });
@@ -230,7 +230,7 @@ describe('fail modes: blind to history, fintech asks for the strongest check the
   // Bound four months ago, store down: risk is above fintech's step-up line but below its high-risk
   // line, so only the blindness decides how strong the step-up must be.
   const blind = coreInput({ preset: 'fintech', history: { status: 'unavailable', profile: null }, attempt: { phoneBoundAt: AT - 120 * DAY } });
-  const run = (checks: ('password' | 'face')[], verified: ('sms_otp' | 'password')[]) => evaluate({ ...blind, checks, attempt: { ...blind.attempt, verified } });
+  const run = (checks: ('password' | 'face')[], verified: ('sms_otp' | 'password')[]) => evaluate({ ...withLogin(blind, { verified }), checks });
 
   it('a host with a face check: the step-up is the face check, even after a password', () => {
     expect(run(['password', 'face'], ['sms_otp'])).toMatchObject({ action: 'step_up', stepUp: [['face']] });

@@ -56,7 +56,7 @@ describe('the seed stories', () => {
     expect(decision.action).toBe('step_up');
     expect(decision.numberChangedHands).toBe('likely');
     expect(codes(decision)).toContain('continuity_unproven');
-    for (const code of ['known_device', 'known_region']) {
+    for (const code of ['known_device_class', 'known_region']) {
       const reason = decision.reasons.find((candidate) => candidate.code === code);
       expect(reason, code).toBeDefined();
       expect(reason!.effect).toBe(0);

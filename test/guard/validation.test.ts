@@ -70,12 +70,12 @@ describe('invalid input names the field and never allows', () => {
     expect(() => createGuard({ weights: { nope: 1 } as never })).toThrow(/weights.nope/);
     // A confirmed reissue replaces dormancy, tenure and SIM evidence (ln 40 + ln 6 + ln 3 = ln 720
     // by default): a lower weight would let "the carrier says reissued" lower risk.
-    for (const numberReissued of [0, -5, Math.log(100), Math.log(719)]) {
-      expect(() => createGuard({ weights: { numberReissued } })).toThrow(/weights\.numberReissued.*ln 720/);
+    for (const number_reissued_after_binding of [0, -5, Math.log(100), Math.log(719)]) {
+      expect(() => createGuard({ weights: { number_reissued_after_binding } })).toThrow(/weights\.number_reissued_after_binding.*ln 720/);
     }
-    expect(() => createGuard({ weights: { numberReissued: Math.log(720) } })).not.toThrow();
-    expect(() => createGuard({ weights: { numberReissued: Math.log(200), dormancyCap: Math.log(10) } })).not.toThrow();
-    expect(() => createGuard({ weights: { dormancyCap: Math.log(400) } })).toThrow(/weights\.numberReissued/);
+    expect(() => createGuard({ weights: { number_reissued_after_binding: Math.log(720) } })).not.toThrow();
+    expect(() => createGuard({ weights: { number_reissued_after_binding: Math.log(200), dormant_beyond_aging_cap: Math.log(10) } })).not.toThrow();
+    expect(() => createGuard({ weights: { dormant_beyond_aging_cap: Math.log(400) } })).toThrow(/weights\.number_reissued_after_binding/);
     expect(() => createGuard({ checks: ['sms'] as never })).toThrow(/checks/);
   });
 });

@@ -1,5 +1,5 @@
 import { PRESETS } from '../../src/core/policy.js';
-import type { CoreInput } from '../../src/core/signals.js';
+import type { CoreInput, Login, LoginInput, Subject } from '../../src/core/signals/index.js';
 import type { AccountProfile, DeviceRecord } from '../../src/persist/types.js';
 import type { DeviceFacts, GeoResult, NormalizedAttempt, PresetName } from '../../src/types.js';
 
@@ -58,27 +58,66 @@ export function attempt(overrides: Partial<NormalizedAttempt> = {}): NormalizedA
   };
 }
 
-export interface InputOverrides extends Partial<Omit<CoreInput, 'attempt' | 'policy'>> {
-  attempt?: Partial<NormalizedAttempt>;
+/** Attempt fields the core reads, flat, as tests like to write them. */
+export type AttemptFields = Partial<Pick<NormalizedAttempt, 'action' | 'verified' | 'phoneCountry' | 'phoneBoundAt' | 'lastSeenAt' | 'at'>>;
+
+export interface InputOverrides {
+  attempt?: AttemptFields;
   preset?: PresetName;
   profile?: AccountProfile | null;
+  device?: Login['device'];
+  geo?: Login['geo'];
+  history?: Subject['history'];
+  intel?: Subject['intel'];
+  numberEvents?: Subject['numberEvents'];
+  phoneHashAliases?: string[];
+  checks?: CoreInput['checks'];
+}
+
+/** The core input of a normalized attempt, with the evidence given. */
+export function loginInput(
+  normalized: Pick<NormalizedAttempt, 'action' | 'verified' | 'phoneCountry' | 'phoneBoundAt' | 'lastSeenAt' | 'at'>,
+  evidence: Omit<Subject, 'phoneCountry' | 'phoneBoundAt' | 'lastSeenAt' | 'at'> & Pick<Login, 'device' | 'geo'>,
+  policy: CoreInput['policy'],
+  checks: CoreInput['checks'],
+): LoginInput {
+  const { device, geo, ...subject } = evidence;
+  return {
+    subject: {
+      phoneCountry: normalized.phoneCountry,
+      phoneBoundAt: normalized.phoneBoundAt,
+      ...(normalized.lastSeenAt !== undefined ? { lastSeenAt: normalized.lastSeenAt } : {}),
+      at: normalized.at,
+      ...subject,
+    },
+    login: { action: normalized.action, verified: normalized.verified, device, geo },
+    policy,
+    checks,
+  };
 }
 
 /** The routine owner login, with any part replaced. */
-export function coreInput(overrides: InputOverrides = {}): CoreInput {
-  const { attempt: attemptOverrides, preset, profile, ...rest } = overrides;
-  const history = profile === undefined ? { status: 'ok' as const, profile: ownerProfile() } : profile === null ? { status: 'none' as const, profile: null } : { status: 'ok' as const, profile };
+export function coreInput(overrides: InputOverrides = {}): LoginInput {
+  const { attempt: attemptOverrides, preset, profile } = overrides;
+  const history = overrides.history ?? (profile === undefined ? { status: 'ok' as const, profile: ownerProfile() } : profile === null ? { status: 'none' as const, profile: null } : { status: 'ok' as const, profile });
   const normalized = attempt(attemptOverrides);
-  return {
-    attempt: normalized,
-    phoneHash: PHONE_HASH,
-    device: IPHONE,
-    geo: { status: 'ok', result: BEIJING },
-    history,
-    intel: { status: 'not_configured', since: normalized.phoneBoundAt, answers: [] },
-    numberEvents: [],
-    policy: PRESETS[preset ?? 'cloud-drive'],
-    checks: ['password', 'id_match', 'face'],
-    ...rest,
-  };
+  return loginInput(
+    normalized,
+    {
+      phoneHash: PHONE_HASH,
+      ...(overrides.phoneHashAliases ? { phoneHashAliases: overrides.phoneHashAliases } : {}),
+      device: overrides.device === undefined ? IPHONE : overrides.device,
+      geo: overrides.geo ?? { status: 'ok', result: BEIJING },
+      history,
+      intel: overrides.intel ?? { status: 'not_configured', since: normalized.phoneBoundAt, answers: [] },
+      numberEvents: overrides.numberEvents ?? [],
+    },
+    PRESETS[preset ?? 'cloud-drive'],
+    overrides.checks ?? ['password', 'id_match', 'face'],
+  );
 }
+
+/** The same input with parts of the login replaced. */
+export const withLogin = (input: LoginInput, login: Partial<Login>): LoginInput => ({ ...input, login: { ...input.login, ...login } });
+/** The same input with parts of the subject replaced. */
+export const withSubject = (input: LoginInput, subject: Partial<Subject>): LoginInput => ({ ...input, subject: { ...input.subject, ...subject } });

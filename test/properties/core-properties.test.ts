@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { evaluate, intelSince } from '../../src/core/evaluate.js';
 import { PRESETS, PRESET_NAMES } from '../../src/core/policy.js';
 import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../../src/core/profile.js';
-import type { CoreInput } from '../../src/core/signals.js';
+import type { LoginInput, Subject } from '../../src/core/signals/index.js';
+import { withLogin, withSubject } from '../helpers/core-input.js';
 import type { AccountProfile, DeviceRecord, LocationRecord, NumberEvent, ProfilePatch } from '../../src/persist/types.js';
 import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type DecisionAction, type DeviceFacts, type GeoResult, type NumberIntelAnswer, type StepUpCheck, type VerifiedFactor } from '../../src/types.js';
 
@@ -109,7 +110,7 @@ const profileArb: fc.Arbitrary<AccountProfile> = fc
     return profile;
   });
 
-const coreInputArb: fc.Arbitrary<CoreInput> = fc
+const coreInputArb: fc.Arbitrary<LoginInput> = fc
   .record({
     preset: fc.constantFrom(...PRESET_NAMES),
     action: fc.constantFrom(...ATTEMPT_ACTIONS),
@@ -130,37 +131,30 @@ const coreInputArb: fc.Arbitrary<CoreInput> = fc
     events: fc.array(eventArb, { maxLength: 3 }),
     checks: fc.subarray([...STEP_UP_CHECKS]),
   })
-  .map((g): CoreInput => {
+  .map((g): LoginInput => {
     const phoneBoundAt = AT - g.boundDaysAgo * DAY;
     const verified: VerifiedFactor[] = [...(g.sms || g.strong.length === 0 ? (['sms_otp'] as const) : []), ...g.strong];
     const profile = typeof g.history === 'string' ? null : g.history;
     return {
-      attempt: {
-        accountId: 'acct',
-        phoneE164: '+8613800138000',
+      subject: {
         phoneCountry: g.phoneCountry,
         phoneBoundAt,
-        ip: '198.51.100.7',
-        ipVersion: 4,
-        action: g.action,
-        verified,
         at: AT,
         ...(g.lastSeenDaysAgo !== undefined && g.lastSeenDaysAgo <= g.boundDaysAgo + 3000 ? { lastSeenAt: AT - g.lastSeenDaysAgo * DAY } : {}),
+        phoneHash: CURRENT,
+        history: profile ? { status: 'ok', profile } : g.history === 'unavailable' ? { status: 'unavailable', profile: null, error: 'store down' } : { status: 'none', profile: null },
+        intel: { status: g.intelStatus as Subject['intel']['status'], since: intelSince(phoneBoundAt, profile?.strongProofAt), answers: g.answers },
+        numberEvents: g.events,
       },
-      phoneHash: CURRENT,
-      device: g.device,
-      geo: g.geo,
-      history: profile ? { status: 'ok', profile } : g.history === 'unavailable' ? { status: 'unavailable', profile: null, error: 'store down' } : { status: 'none', profile: null },
-      intel: { status: g.intelStatus as CoreInput['intel']['status'], since: intelSince(phoneBoundAt, profile?.strongProofAt), answers: g.answers },
-      numberEvents: g.events,
+      login: { action: g.action, verified, device: g.device, geo: g.geo },
       policy: PRESETS[g.preset],
       checks: g.checks as StepUpCheck[],
     };
   });
 
-const withProfile = coreInputArb.filter((input) => input.history.profile !== null);
+const withProfile = coreInputArb.filter((input) => input.subject.history.profile !== null);
 
-function expectNotLower(before: CoreInput, after: CoreInput) {
+function expectNotLower(before: LoginInput, after: LoginInput) {
   const a = evaluate(before);
   const b = evaluate(after);
   expect(b.risk).toBeGreaterThanOrEqual(a.risk - EPS);
@@ -187,10 +181,10 @@ describe('the core over a wide generator', () => {
   it('a carrier reissue after binding, asked first, never lowers risk nor eases the action, and is never allow with an SMS code', () => {
     fc.assert(
       fc.property(coreInputArb, (input) => {
-        const reissued: CoreInput = { ...input, intel: { ...input.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }, ...input.intel.answers] } };
+        const reissued = withSubject(input, { intel: { ...input.subject.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }, ...input.subject.intel.answers] } });
         expectNotLower(input, reissued);
         // A login that did not use the number (password only) is not about its holder: not scored.
-        if (input.attempt.verified.includes('sms_otp')) expect(evaluate(reissued).action).not.toBe('allow');
+        if (input.login.verified.includes('sms_otp')) expect(evaluate(reissued).action).not.toBe('allow');
       }),
       { numRuns: 3000 },
     );
@@ -200,15 +194,15 @@ describe('the core over a wide generator', () => {
     fc.assert(
       fc.property(coreInputArb, fc.integer({ min: 1, max: 1500 }), (input, extraDays) => {
         const shift = extraDays * DAY;
-        const phoneBoundAt = input.attempt.phoneBoundAt - shift;
-        const profile = input.history.profile && input.history.profile.ownerProofAt !== undefined ? { ...input.history.profile, ownerProofAt: input.history.profile.ownerProofAt - shift } : input.history.profile;
-        const attempt = { ...input.attempt, phoneBoundAt, ...(input.attempt.lastSeenAt !== undefined ? { lastSeenAt: input.attempt.lastSeenAt - shift } : {}) };
-        const older: CoreInput = {
-          ...input,
-          attempt,
-          history: profile ? { status: 'ok', profile } : input.history,
-          intel: { ...input.intel, since: intelSince(phoneBoundAt, profile?.strongProofAt) },
-        };
+        const phoneBoundAt = input.subject.phoneBoundAt - shift;
+        const profile = input.subject.history.profile && input.subject.history.profile.ownerProofAt !== undefined ? { ...input.subject.history.profile, ownerProofAt: input.subject.history.profile.ownerProofAt - shift } : input.subject.history.profile;
+        const lastSeenAt = input.subject.lastSeenAt;
+        const older = withSubject(input, {
+          phoneBoundAt,
+          ...(lastSeenAt !== undefined ? { lastSeenAt: lastSeenAt - shift } : {}),
+          history: profile ? { status: 'ok', profile } : input.subject.history,
+          intel: { ...input.subject.intel, since: intelSince(phoneBoundAt, profile?.strongProofAt) },
+        });
         expectNotLower(input, older);
       }),
       { numRuns: 3000 },
@@ -218,15 +212,15 @@ describe('the core over a wide generator', () => {
   it('a device the account never used, instead of one it did, never lowers risk nor eases the action', () => {
     fc.assert(
       fc.property(
-        withProfile.filter((input) => input.history.profile!.devices.length > 0),
+        withProfile.filter((input) => input.subject.history.profile!.devices.length > 0),
         fc.nat(),
         (input, pick) => {
-          const devices = input.history.profile!.devices;
+          const devices = input.subject.history.profile!.devices;
           const known = devices[pick % devices.length]!;
           const knownFacts = DEVICE_POOL.find((device) => device.key === known.key)!;
           const unseen = DEVICE_POOL.filter((device) => devices.every((entry) => entry.classKey !== device.classKey));
           const stranger = unseen[pick % Math.max(1, unseen.length)] ?? { key: 't:unseen', fromToken: true, classKey: 'harmonyos|tablet#x', osFamily: 'harmonyos', deviceType: 'tablet' };
-          expectNotLower({ ...input, device: knownFacts }, { ...input, device: { ...stranger, key: stranger.fromToken ? 't:stranger' : stranger.key } });
+          expectNotLower(withLogin(input, { device: knownFacts }), withLogin(input, { device: { ...stranger, key: stranger.fromToken ? 't:stranger' : stranger.key } }));
         },
       ),
       { numRuns: 2000 },
@@ -236,18 +230,18 @@ describe('the core over a wide generator', () => {
   it('a country the account never used, instead of a region it did, never lowers risk nor eases the action', () => {
     fc.assert(
       fc.property(
-        withProfile.filter((input) => input.history.profile!.locations.length > 0),
+        withProfile.filter((input) => input.subject.history.profile!.locations.length > 0),
         fc.nat(),
         fc.double({ min: -60, max: 70, noNaN: true }),
         fc.double({ min: -180, max: 180, noNaN: true }),
         (input, pick, lat, lon) => {
-          const places = input.history.profile!.locations;
+          const places = input.subject.history.profile!.locations;
           const home = places[pick % places.length]!;
           const country = OTHER_COUNTRIES.find((code) => places.every((place) => place.country !== code))!;
           const atHome: GeoResult = { country: home.country, region: home.region!, lat: home.lat!, lon: home.lon!, accuracyKm: 20 };
           // Anywhere on earth, including right next to home: the new country alone must not help.
           const abroad: GeoResult = { country, region: 'X', lat, lon, accuracyKm: 20 };
-          expectNotLower({ ...input, geo: { status: 'ok', result: atHome } }, { ...input, geo: { status: 'ok', result: abroad } });
+          expectNotLower(withLogin(input, { geo: { status: 'ok', result: atHome } }), withLogin(input, { geo: { status: 'ok', result: abroad } }));
         },
       ),
       { numRuns: 2000 },
@@ -257,9 +251,9 @@ describe('the core over a wide generator', () => {
   it('one more failed step-up in the last week never lowers risk nor eases the action', () => {
     fc.assert(
       fc.property(withProfile, fc.integer({ min: 1, max: 24 * 7 - 1 }), (input, hoursAgo) => {
-        const profile = input.history.profile!;
+        const profile = input.subject.history.profile!;
         const failed = { ...profile, failedStepUps: [...profile.failedStepUps, { at: AT - hoursAgo * HOUR, checks: ['password'] }] };
-        expectNotLower(input, { ...input, history: { status: 'ok', profile: failed } });
+        expectNotLower(input, withSubject(input, { history: { status: 'ok', profile: failed } }));
       }),
       { numRuns: 2000 },
     );
@@ -268,8 +262,8 @@ describe('the core over a wide generator', () => {
   it('a passed strong check never raises risk', () => {
     fc.assert(
       fc.property(coreInputArb, fc.constantFrom(...STEP_UP_CHECKS), (input, check) => {
-        fc.pre(!input.attempt.verified.includes(check));
-        const stronger = { ...input, attempt: { ...input.attempt, verified: [...input.attempt.verified, check] } };
+        fc.pre(!input.login.verified.includes(check));
+        const stronger = withLogin(input, { verified: [...input.login.verified, check] });
         expect(evaluate(stronger).risk).toBeLessThanOrEqual(evaluate(input).risk + EPS);
       }),
       { numRuns: 3000 },
@@ -280,12 +274,11 @@ describe('the core over a wide generator', () => {
 describe('key rotation in the core', () => {
   it('a profile under a retired hash of this number is judged exactly as under the current hash', () => {
     fc.assert(
-      fc.property(withProfile.filter((input) => input.history.profile!.phoneHash === CURRENT), (input) => {
-        const underRetired: CoreInput = {
-          ...input,
+      fc.property(withProfile.filter((input) => input.subject.history.profile!.phoneHash === CURRENT), (input) => {
+        const underRetired = withSubject(input, {
           phoneHashAliases: [RETIRED],
-          history: { status: 'ok', profile: { ...input.history.profile!, phoneHash: RETIRED } },
-        };
+          history: { status: 'ok', profile: { ...input.subject.history.profile!, phoneHash: RETIRED } },
+        });
         expect(evaluate(underRetired)).toEqual(evaluate(input));
       }),
       { numRuns: 1500 },
@@ -294,8 +287,8 @@ describe('key rotation in the core', () => {
 
   it('without the retired key, the same profile is another number: its proofs do not count', () => {
     fc.assert(
-      fc.property(withProfile.filter((input) => input.history.profile!.phoneHash === CURRENT && input.history.profile!.ownerProofAt !== undefined), (input) => {
-        const unknown: CoreInput = { ...input, history: { status: 'ok', profile: { ...input.history.profile!, phoneHash: RETIRED } } };
+      fc.property(withProfile.filter((input) => input.subject.history.profile!.phoneHash === CURRENT && input.subject.history.profile!.ownerProofAt !== undefined), (input) => {
+        const unknown = withSubject(input, { history: { status: 'ok', profile: { ...input.subject.history.profile!, phoneHash: RETIRED } } });
         const codes = evaluate(unknown).reasons.flatMap((reason) => (reason.details?.proofFrom === undefined ? [] : [reason.details.proofFrom]));
         expect(codes).not.toContain('history');
       }),

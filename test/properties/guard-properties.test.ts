@@ -136,7 +136,7 @@ describe('a carrier-confirmed reissue after binding is never allow, whatever the
           thresholds,
           sensitiveThresholds: thresholds,
           actionThresholds: { [c.action]: thresholds },
-          weights: { numberReissued: c.reissueWeight },
+          weights: { number_reissued_after_binding: c.reissueWeight },
           numberIntel: { name: 'carrier', check: async () => ({ source: 'carrier', changedSince: true, reissuedAt: '2025-06-01T00:00:00Z' }) },
         };
         const guard = createGuard(options);

@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/core/evaluate.js';
 import { PRESETS, PRESET_NAMES } from '../../src/core/policy.js';
-import type { CoreInput } from '../../src/core/signals.js';
+import type { LoginInput } from '../../src/core/signals/index.js';
 import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type DeviceFacts, type GeoResult, type NumberIntelAnswer } from '../../src/types.js';
 import { createGuard, InvalidInputError } from 'recycled-number-guard';
-import { AT, DAY, PHONE_HASH, attempt, deviceRecord, ownerProfile } from '../helpers/core-input.js';
+import { AT, DAY, PHONE_HASH, attempt, deviceRecord, loginInput, ownerProfile, withLogin, withSubject } from '../helpers/core-input.js';
 
 const NOW = Date.parse('2026-01-10T09:30:00Z');
 const guard = createGuard({ geo: false, clock: () => NOW, hashKey: 'property-test-key-0123456789' });
@@ -100,7 +100,7 @@ const coreInputs = fc
     phoneCountry: fc.constantFrom('CN', 'US', 'GB'),
     checks: fc.subarray([...STEP_UP_CHECKS], { minLength: 1 }),
   })
-  .map((g): CoreInput => {
+  .map((g): LoginInput => {
     const profile = g.hasProfile
       ? ownerProfile({
           ownerProofAt: AT - g.dormancyDays * DAY,
@@ -117,17 +117,19 @@ const coreInputs = fc
       ...(g.hasProfile ? {} : { lastSeenAt: AT - g.dormancyDays * DAY }),
     });
     if (normalized.verified.length === 0) normalized.verified = ['sms_otp'];
-    return {
-      attempt: normalized,
-      phoneHash: PHONE_HASH,
-      device: g.device,
-      geo: g.place ? { status: 'ok', result: g.place } : { status: 'unavailable', result: null },
-      history: profile ? { status: 'ok', profile } : { status: 'none', profile: null },
-      intel: { status: g.answers.length ? 'ok' : 'not_configured', since: normalized.phoneBoundAt, answers: g.answers as NumberIntelAnswer[] },
-      numberEvents: [],
-      policy: PRESETS[g.preset],
-      checks: g.checks,
-    };
+    return loginInput(
+      normalized,
+      {
+        phoneHash: PHONE_HASH,
+        device: g.device,
+        geo: g.place ? { status: 'ok', result: g.place } : { status: 'unavailable', result: null },
+        history: profile ? { status: 'ok', profile } : { status: 'none', profile: null },
+        intel: { status: g.answers.length ? 'ok' : 'not_configured', since: normalized.phoneBoundAt, answers: g.answers as NumberIntelAnswer[] },
+        numberEvents: [],
+      },
+      PRESETS[g.preset],
+      g.checks,
+    );
   });
 
 describe('the pure core', () => {
@@ -159,22 +161,22 @@ describe('the pure core', () => {
       fc.property(coreInputs, fc.integer({ min: 1, max: 1000 }), (input, extraDays) => {
         const base = evaluate(input).risk;
         // A carrier reissue after binding, asked first.
-        const reissue = evaluate({ ...input, intel: { ...input.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }, ...input.intel.answers] } }).risk;
+        const reissue = evaluate(withSubject(input, { intel: { ...input.subject.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }, ...input.subject.intel.answers] } })).risk;
         expect(reissue).toBeGreaterThanOrEqual(base - 1e-12);
         // Longer dormancy.
-        if (input.history.profile) {
-          const older = { ...input.history.profile, ownerProofAt: input.history.profile.ownerProofAt! - extraDays * DAY };
-          expect(evaluate({ ...input, history: { status: 'ok', profile: older } }).risk).toBeGreaterThanOrEqual(base - 1e-12);
-          const known = input.history.profile.devices[0]!;
+        if (input.subject.history.profile) {
+          const older = { ...input.subject.history.profile, ownerProofAt: input.subject.history.profile.ownerProofAt! - extraDays * DAY };
+          expect(evaluate(withSubject(input, { history: { status: 'ok', profile: older } })).risk).toBeGreaterThanOrEqual(base - 1e-12);
+          const known = input.subject.history.profile.devices[0]!;
           const knownDevice = DEVICES.find((d) => d.key === known.key)!;
           // A device never seen, of another class, instead of the known one.
           const stranger: DeviceFacts = { key: 't:stranger', fromToken: true, classKey: 'harmonyos|tablet#x', osFamily: 'harmonyos', deviceType: 'tablet' };
-          const asKnown = evaluate({ ...input, device: knownDevice }).risk;
-          expect(evaluate({ ...input, device: stranger }).risk).toBeGreaterThanOrEqual(asKnown - 1e-12);
+          const asKnown = evaluate(withLogin(input, { device: knownDevice })).risk;
+          expect(evaluate(withLogin(input, { device: stranger })).risk).toBeGreaterThanOrEqual(asKnown - 1e-12);
           // A new country instead of the known region.
-          const home = input.history.profile.locations[0]!;
-          const atHome = evaluate({ ...input, geo: { status: 'ok', result: { country: home.country, region: home.region!, lat: home.lat!, lon: home.lon!, accuracyKm: 20 } } }).risk;
-          const abroad = evaluate({ ...input, geo: { status: 'ok', result: place('BR', 'SP', -23.5, -46.6) } }).risk;
+          const home = input.subject.history.profile.locations[0]!;
+          const atHome = evaluate(withLogin(input, { geo: { status: 'ok', result: { country: home.country, region: home.region!, lat: home.lat!, lon: home.lon!, accuracyKm: 20 } } })).risk;
+          const abroad = evaluate(withLogin(input, { geo: { status: 'ok', result: place('BR', 'SP', -23.5, -46.6) } })).risk;
           expect(abroad).toBeGreaterThanOrEqual(atHome - 1e-12);
         }
       }),
@@ -185,9 +187,9 @@ describe('the pure core', () => {
   it('a passed strong check never raises risk', () => {
     fc.assert(
       fc.property(coreInputs, fc.constantFrom(...STEP_UP_CHECKS), (input, check) => {
-        if (input.attempt.verified.includes(check)) return;
+        if (input.login.verified.includes(check)) return;
         const base = evaluate(input).risk;
-        const stronger = evaluate({ ...input, attempt: { ...input.attempt, verified: [...input.attempt.verified, check] } }).risk;
+        const stronger = evaluate(withLogin(input, { verified: [...input.login.verified, check] })).risk;
         expect(stronger).toBeLessThanOrEqual(base + 1e-12);
       }),
       { numRuns: 2000 },
@@ -197,8 +199,8 @@ describe('the pure core', () => {
   it('a carrier-confirmed reissue after binding is never allow with an SMS code, in any preset or action', () => {
     fc.assert(
       fc.property(coreInputs, (input) => {
-        const result = evaluate({ ...input, intel: { ...input.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }] } });
-        if (input.attempt.verified.includes('sms_otp')) expect(result.action).not.toBe('allow');
+        const result = evaluate(withSubject(input, { intel: { ...input.subject.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }] } }));
+        if (input.login.verified.includes('sms_otp')) expect(result.action).not.toBe('allow');
         else expect(result.advice.previousHolder).toBe('review_binding');
         expect(result.numberChangedHands).toBe('yes');
       }),

@@ -1,16 +1,14 @@
 import { lazySchema } from '../../util/lazy-deps.js';
-import { numberChangedHands } from '../../core/decide.js';
-import { intelSince } from '../../core/evaluate.js';
+import { evaluateNumber, intelSince } from '../../core/evaluate.js';
 import type { Policy } from '../../core/policy.js';
-import { score } from '../../core/score.js';
-import { CARRIER_HOLDER_CODES, collectSignals, type CoreInput } from '../../core/signals.js';
+import type { CoreInput } from '../../core/signals/index.js';
 import { InvalidInputError, type InputIssue } from '../../errors/invalid-input-error.js';
 import { startDeadline, withinDeadline, type Deadline } from '../../guard/deadline.js';
 import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
 import type { Hasher } from '../../persist/keys.js';
 import { readUnderRetiredKeys } from '../../guard/retired-keys.js';
 import type { ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../../persist/types.js';
-import type { NormalizedAttempt, NumberChangedHands, NumberIntelAnswer, Reason, ReasonCode, SignalStatus } from '../../types.js';
+import type { NumberChangedHands, NumberIntelAnswer, Reason, SignalStatus } from '../../types.js';
 import { toEpochMs, zodIssues } from '../../validate/attempt.js';
 import { parsePhone } from '../../validate/phone.js';
 import { carrierEvidence } from './gather.js';
@@ -84,16 +82,6 @@ export function normalizeBinding(input: unknown, now: number, defaultCountry: st
   };
 }
 
-/** The reasons that speak about the number itself; device, region and intent need a login. */
-const NUMBER_CODES = new Set<ReasonCode>([
-  ...CARRIER_HOLDER_CODES,
-  'number_intel_unavailable',
-  'number_intel_conflict',
-  'dormant_beyond_aging',
-  'recent_owner_proof',
-  'history_unavailable',
-]);
-
 export interface NumberVerdict {
   numberChangedHands: NumberChangedHands;
   /** The number evidence alone over the preset's prior. */
@@ -150,33 +138,22 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
     budget,
   );
 
-  const attempt: NormalizedAttempt = {
-    accountId: binding.accountId,
-    phoneE164: binding.phoneE164,
-    phoneCountry: binding.phoneCountry,
-    phoneBoundAt: binding.phoneBoundAt,
-    // No login: no address, device or region. Only the number signals below are used.
-    ip: '0.0.0.0',
-    ipVersion: 4,
-    action: 'login',
-    verified: ['sms_otp'],
-    at: Math.max(now, binding.phoneBoundAt),
-    ...(binding.lastSeenAt !== undefined ? { lastSeenAt: binding.lastSeenAt } : {}),
-  };
   const input: CoreInput = {
-    attempt,
-    phoneHash,
-    ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
-    device: null,
-    geo: { status: 'not_configured', result: null },
-    history: snapshot ? { status: profile ? 'ok' : 'none', profile } : { status: 'unavailable', profile: null, ...(historyError ? { error: historyError } : {}) },
-    intel: { status: intel, since, answers },
-    numberEvents: rotation?.numberEvents ?? snapshot?.numberEvents ?? [],
+    subject: {
+      phoneCountry: binding.phoneCountry,
+      phoneBoundAt: binding.phoneBoundAt,
+      ...(binding.lastSeenAt !== undefined ? { lastSeenAt: binding.lastSeenAt } : {}),
+      at: Math.max(now, binding.phoneBoundAt),
+      phoneHash,
+      ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
+      history: snapshot ? { status: profile ? 'ok' : 'none', profile } : { status: 'unavailable', profile: null, ...(historyError ? { error: historyError } : {}) },
+      intel: { status: intel, since, answers },
+      numberEvents: rotation?.numberEvents ?? snapshot?.numberEvents ?? [],
+    },
     policy: deps.policy,
     checks: [],
   };
-  const { signals, findings } = collectSignals(input);
-  const scored = score(deps.policy.prior, signals.filter((signal) => NUMBER_CODES.has(signal.code)));
+  const verdict = evaluateNumber(input);
 
   if (fresh) {
     const writeDeadline = 'evidence' in mode ? mode.total : startDeadline(Math.min(deps.budgetMs, mode.perCallMs));
@@ -190,12 +167,12 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
   }
 
   return {
-    numberChangedHands: numberChangedHands(findings, scored.risk, deps.policy),
-    risk: scored.risk,
-    reasons: scored.reasons,
+    numberChangedHands: verdict.numberChangedHands,
+    risk: verdict.risk,
+    reasons: verdict.reasons,
     answers,
     intel,
-    history: input.history.status,
+    history: input.subject.history.status,
     since,
   };
 }
