@@ -43,7 +43,9 @@ describe('twilioReassignedNumber', () => {
     body = lookup('no_data_available');
     expect((await ask()).unavailable).toMatch(/^NO_DATA: no_data_available/);
     body = lookup(null, '60607');
-    expect((await ask()).unavailable).toBe('error: reassigned_number error_code 60607');
+    expect((await ask()).unavailable).toBe("SERVICE_NOT_APPLICABLE: reassigned_number error_code 60607 (the number's country is not covered by the package)");
+    body = lookup(null, '60699');
+    expect((await ask()).unavailable).toBe('error: reassigned_number error_code 60699');
     body = { phone_number: PHONE, reassigned_number: null };
     expect((await ask()).unavailable).toMatch(/^NO_DATA: no reassigned_number/);
   });
