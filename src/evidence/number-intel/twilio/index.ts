@@ -10,3 +10,9 @@ export type {
   TwilioLookupRequest,
   TwilioLookupResult,
 } from './lookup.js';
+export { fetchDeactivations, deactivationsDate, TWILIO_DATE_TOO_OLD } from './deactivations.js';
+export type { DeactivationsProgress, DeactivationsResult, FetchDeactivationsOptions, NumberEventSink } from './deactivations.js';
+export { DeactivationsAuthError } from '../../../errors/deactivations-auth-error.js';
+export { DeactivationsDateTooOldError } from '../../../errors/deactivations-date-too-old-error.js';
+export { DeactivationsTruncatedError } from '../../../errors/deactivations-truncated-error.js';
+export { DeactivationsUnavailableError } from '../../../errors/deactivations-unavailable-error.js';
