@@ -3,6 +3,7 @@ import { verifyAuditCommand } from './commands/verify-audit.js';
 import { simulateCommand } from './commands/simulate.js';
 import { backtestCommand } from './commands/backtest.js';
 import { assessCommand } from './commands/assess.js';
+import { deactivationsCommand } from './commands/deactivations.js';
 
 /** A CLI command: gets its arguments, writes to stdout/stderr, returns the exit code. */
 export interface CliCommand {
@@ -13,7 +14,7 @@ export interface CliCommand {
 }
 
 // Add new commands here; `help` lists them in this order.
-const COMMANDS: CliCommand[] = [demoCommand, verifyAuditCommand, assessCommand, simulateCommand, backtestCommand];
+const COMMANDS: CliCommand[] = [demoCommand, verifyAuditCommand, assessCommand, simulateCommand, backtestCommand, deactivationsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

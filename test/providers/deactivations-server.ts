@@ -48,14 +48,15 @@ function writeFile(response: ServerResponse, file: DayFile): void {
   let index = 0;
   const pump = () => {
     while (index < file.lines) {
-      if (file.cutAfter !== undefined && index >= file.cutAfter) {
-        response.socket?.destroy();
-        return;
-      }
       if (file.stallAfter !== undefined && index >= file.stallAfter) return;
       let chunk = '';
       const end = Math.min(file.lines, index + 2_000, file.cutAfter ?? Infinity, file.stallAfter ?? Infinity);
       for (; index < end; index++) chunk += `${file.line(index)}\n`;
+      if (file.cutAfter !== undefined && index >= file.cutAfter) {
+        // Cut once what was written has left: the client sees a response that ends early.
+        response.write(chunk, () => setTimeout(() => response.socket?.destroy(), 20));
+        return;
+      }
       if (!response.write(chunk)) {
         response.once('drain', pump);
         return;
