@@ -10,6 +10,7 @@ export default defineConfig([
       testing: 'src/testing/index.ts',
       camara: 'src/evidence/number-intel/camara/index.ts',
       twilio: 'src/evidence/number-intel/twilio/index.ts',
+      telesign: 'src/evidence/number-intel/telesign/index.ts',
       http: 'src/adapters/http/index.ts',
     },
     format: ['esm', 'cjs'],

@@ -13,6 +13,10 @@ export { OutcomeRejectedError } from './errors/outcome-rejected-error.js';
 export type { OutcomeRejection } from './errors/outcome-rejected-error.js';
 export { NumberEventsRejectedError } from './errors/number-events-rejected-error.js';
 export { CorruptStoreDataError } from './errors/corrupt-store-data-error.js';
+export { DeactivationsAuthError } from './errors/deactivations-auth-error.js';
+export { DeactivationsDateTooOldError } from './errors/deactivations-date-too-old-error.js';
+export { DeactivationsTruncatedError } from './errors/deactivations-truncated-error.js';
+export { DeactivationsUnavailableError } from './errors/deactivations-unavailable-error.js';
 
 // Policy and the pure core, for tests, backtests and custom pipelines.
 export { PRESETS, PRESET_NAMES, POLICY_VERSION, DEFAULT_MIN_AGING_DAYS } from './core/policy.js';
@@ -30,7 +34,7 @@ export { cidrGeoLookup } from './evidence/geo/cidr-geo.js';
 export type { CidrGeoEntry } from './evidence/geo/cidr-geo.js';
 export { parseDevice } from './evidence/device/parse-device.js';
 
-// Carrier evidence: recipient checks, sweeps, ingested events (adapters: the camara and twilio subpaths).
+// Carrier evidence: recipient checks, sweeps, ingested events (adapters: the camara, twilio, telesign and vonage subpaths).
 export { RECIPIENT_PURPOSES, PURPOSE_STRICTNESS } from './guard/recipient.js';
 export type { RecipientCheckInput, RecipientDecision, RecipientPurpose, RecipientStrictness } from './guard/recipient.js';
 export type { SweepFinding, SweepOptions, SweepRun, SweepStats } from './guard/sweep.js';
