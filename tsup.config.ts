@@ -11,6 +11,7 @@ export default defineConfig([
       camara: 'src/evidence/number-intel/camara/index.ts',
       twilio: 'src/evidence/number-intel/twilio/index.ts',
       telesign: 'src/evidence/number-intel/telesign/index.ts',
+      vonage: 'src/evidence/number-intel/vonage/index.ts',
       http: 'src/adapters/http/index.ts',
     },
     format: ['esm', 'cjs'],

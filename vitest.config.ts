@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^recycled-number-guard\/camara$/, replacement: src('evidence/number-intel/camara/index.ts') },
       { find: /^recycled-number-guard\/twilio$/, replacement: src('evidence/number-intel/twilio/index.ts') },
       { find: /^recycled-number-guard\/telesign$/, replacement: src('evidence/number-intel/telesign/index.ts') },
+      { find: /^recycled-number-guard\/vonage$/, replacement: src('evidence/number-intel/vonage/index.ts') },
       { find: /^recycled-number-guard\/http$/, replacement: src('adapters/http/index.ts') },
     ],
   },
