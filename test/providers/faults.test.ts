@@ -9,6 +9,7 @@ import { createGuard, memoryStore, type AttemptInput, type Decision, type GuardO
 import { camaraNumberRecycling, createCamaraClient, hostToken } from 'recycled-number-guard/camara';
 import { twilioReassignedNumber } from 'recycled-number-guard/twilio';
 import { echo, json, localServer, sleep, type LocalServer, type Recorded } from './helpers.js';
+import { PROVIDERS, type ProviderCase } from './provider-list.js';
 import type { ServerResponse } from 'node:http';
 
 const DAY = 86_400_000;
@@ -63,30 +64,46 @@ function guardWith(numberIntel: NumberIntelProvider | NumberIntelProvider[], opt
 
 const unavailable = (decision: Decision) => decision.reasons.filter((reason) => reason.code === 'number_intel_unavailable').map((reason) => reason.message);
 
+/** How a provider can fail on the wire, and the cause every adapter must name. */
+const FAULTS: [string, (provider: ProviderCase) => (request: Recorded, response: ServerResponse) => void, RegExp][] = [
+  ['hangs', () => () => {}, /timeout: (no answer within \d+ ms|the time budget ran out)|did not answer within the time budget/],
+  ['resets the connection', () => (_request, response) => void response.socket?.destroy(), /network: connection reset/],
+  ['answers 500', (provider) => (request, response) => json(response, 500, provider.errorBody(500), echo(request)), /HTTP_500: /],
+  [
+    'answers 429 with a Retry-After beyond the budget',
+    (provider) => (request, response) => json(response, 429, provider.errorBody(429, undefined, 'slow down'), { 'retry-after': '30', ...echo(request) }),
+    /rate_limited: .*Retry-After 30 s does not fit/,
+  ],
+  ['answers garbage', () => (request, response) => void response.writeHead(200, { 'content-type': 'application/json', ...echo(request) }).end('{{{ not json'), /malformed: the response body is not JSON/],
+  ['answers the wrong schema', (provider) => (request, response) => json(response, 200, provider.wrongShape, echo(request)), /malformed: unexpected response schema \(/],
+  [
+    'cuts the body short',
+    () => (request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json', 'content-length': '4096', ...echo(request) });
+      response.write('{"phoneNumberRecycled": tr', () => setTimeout(() => response.socket?.destroy(), 5));
+    },
+    /network: the response body was cut short after 26 of 4096 bytes/,
+  ],
+];
+
 describe('assess answers within its budget whatever the provider does', () => {
-  it.each([
-    ['hangs', (_request: Recorded, _response: ServerResponse) => {}, /timeout: (no answer within \d+ ms|the time budget ran out)|did not answer within the time budget/],
-    ['resets the connection', (_request: Recorded, response: ServerResponse) => void response.socket?.destroy(), /network: connection reset/],
-    ['answers 500', (request: Recorded, response: ServerResponse) => json(response, 500, { status: 500, code: 'INTERNAL', message: 'boom' }, echo(request)), /HTTP_500: INTERNAL/],
-    [
-      'answers 429 with a Retry-After beyond the budget',
-      (request: Recorded, response: ServerResponse) => json(response, 429, { status: 429, code: 'TOO_MANY_REQUESTS', message: 'slow down' }, { 'retry-after': '30', ...echo(request) }),
-      /rate_limited: TOO_MANY_REQUESTS.*Retry-After 30 s does not fit/,
-    ],
-    ['answers garbage', (request: Recorded, response: ServerResponse) => void response.writeHead(200, { 'content-type': 'application/json', ...echo(request) }).end('{{{ not json'), /malformed: the response body is not JSON/],
-    ['answers the wrong schema', (request: Recorded, response: ServerResponse) => json(response, 200, { recycled: true }, echo(request)), /malformed: unexpected response schema \(phoneNumberRecycled/],
-  ])('a provider that %s', async (_what, handler, cause) => {
-    const server = await carrier(handler);
-    const { assess } = guardWith(recyclingAt(server));
-    const { decision, elapsed } = await assess();
-    expect(elapsed).toBeLessThan(WITHIN_MS);
-    expect(decision.evidence.numberIntel).toBe('unavailable');
-    expect(decision.numberChangedHands).not.toBe('no');
-    const why = unavailable(decision);
-    expect(why).toHaveLength(1);
-    expect(why[0]).toMatch(cause);
-    expect(why[0]).toContain('unknown, not clean');
-    expect(server.requests.length).toBeGreaterThanOrEqual(1);
+  // Every adapter, every fault: fintech, so that "no login on missing evidence" is checked too.
+  describe.each(PROVIDERS)('$name', (provider) => {
+    it.each(FAULTS)('a provider that %s', async (_what, handler, cause) => {
+      const server = await carrier(handler(provider));
+      const { assess } = guardWith(provider.make(server.url), { preset: 'fintech' });
+      const { decision, elapsed } = await assess();
+      expect(elapsed).toBeLessThan(WITHIN_MS);
+      expect(decision.evidence.numberIntel).toBe('unavailable');
+      expect(decision.evidence.intelSources).toEqual([provider.name]);
+      expect(decision.numberChangedHands).not.toBe('no');
+      expect(decision.action).not.toBe('allow');
+      const why = unavailable(decision);
+      expect(why).toHaveLength(1);
+      expect(why[0]).toMatch(cause);
+      expect(why[0]).toContain('unknown, not clean');
+      expect(server.requests.length).toBeGreaterThanOrEqual(1);
+    });
   });
 
   it('a hung provider is aborted at the budget, and the next provider is told the budget is spent', async () => {

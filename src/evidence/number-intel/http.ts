@@ -82,6 +82,17 @@ function describeNetworkError(error: unknown): string {
   }
 }
 
+/** The connection ended (or failed) after the headers, before the body was complete. */
+class BodyCutShort extends Error {
+  constructor(
+    readonly bytes: number,
+    readonly declared: number,
+    readonly reason: unknown,
+  ) {
+    super('response body cut short');
+  }
+}
+
 async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
@@ -93,7 +104,13 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      read = await reader.read();
+    } catch (error) {
+      throw new BodyCutShort(size, declared, error);
+    }
+    const { done, value } = read;
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
@@ -133,6 +150,10 @@ async function attemptOnce(request: HttpRequest, outer: AbortSignal, limitMs: nu
   } catch (error) {
     if (timedOut) return { kind: 'failure', code: 'timeout', message: `no answer within ${formatMs(limitMs)}` };
     if (outer.aborted) return { kind: 'failure', code: 'timeout', message: 'the time budget ran out during the request' };
+    if (error instanceof BodyCutShort) {
+      const of = error.declared > 0 ? ` of ${error.declared}` : '';
+      return { kind: 'failure', code: 'network', message: `the response body was cut short after ${error.bytes}${of} bytes (${describeNetworkError(error.reason)})` };
+    }
     return { kind: 'failure', code: 'network', message: describeNetworkError(error) };
   } finally {
     clearTimeout(timer);
