@@ -82,3 +82,6 @@ await sharedStores(root, quick);
 
 const { carrierEvidence } = await import('./carrier.js');
 await carrierEvidence(root, quick);
+
+const { deactivationsFeed } = await import('./deactivations.js');
+await deactivationsFeed(quick);
