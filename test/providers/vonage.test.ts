@@ -71,10 +71,14 @@ describe('vonageSimSwap', () => {
     expect(tokens[2]).not.toBe(tokens[0]);
   });
 
-  it("the host's own token function is used as it is", async () => {
-    const { server, ask } = await vonage((_request, response) => json(response, 200, insight({ is_swapped: false, status: OK })), { auth: { token: async () => 'host-jwt' } });
+  it("the host's own token function is used as it is; the older path can be selected", async () => {
+    const { server, ask } = await vonage((_request, response) => json(response, 200, insight({ is_swapped: false, status: OK })), {
+      auth: { token: async () => 'host-jwt' },
+      path: '/v0.1/identity-insights',
+    });
     await ask(new Date(NOW - HOUR));
     expect(server.requests[0]!.headers.authorization).toBe('Bearer host-jwt');
+    expect(server.requests[0]!.url).toBe('/v0.1/identity-insights');
   });
 
   it('a longest period (2,400 h) that does not reach the binding: "no swap" is unknown, a swap with no date is too', async () => {
@@ -164,6 +168,7 @@ describe('vonageSimSwap', () => {
     expect(() => vonageSimSwap({ auth: { applicationId: '', privateKey: PEM } })).toThrow(GuardConfigError);
     expect(() => vonageSimSwap({ auth: { applicationId: APP, privateKey: PEM }, periodHours: 3000 })).toThrow(/vonage\.periodHours/);
     expect(() => vonageSimSwap({ auth: { applicationId: APP, privateKey: 'not a key' } })).toThrow(/vonage\.auth\.privateKey\.key/);
+    expect(() => vonageSimSwap({ auth: { applicationId: APP, privateKey: PEM }, path: 'identity-insights?x=1' })).toThrow(/vonage\.path/);
   });
 
   it('through createGuard: a SIM change after the binding is a reason; an error is unknown evidence, not "unchanged"', async () => {

@@ -21,6 +21,11 @@ export interface VonageSimSwapOptions {
   auth: VonageAuth;
   /** Regional Identity Insights host. Default `https://api-eu.vonage.com`. */
   baseUrl?: string;
+  /**
+   * Request path. Default `/identity-insights/v1/requests` (Vonage's current SDK); some of Vonage's
+   * guides show `/v0.1/identity-insights`.
+   */
+  path?: string;
   /** `purpose` of the request; SIM swap is a Network Registry insight, which requires one. Default `FraudPreventionAndDetection`. */
   purpose?: string;
   /**
@@ -127,7 +132,9 @@ export function vonageSimSwap(options: VonageSimSwapOptions): NumberIntelProvide
     timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_POLICY.timeoutMs,
     maxRetries: options.maxRetries ?? DEFAULT_HTTP_POLICY.maxRetries,
   };
-  const url = `${base}/identity-insights/v1/requests`;
+  const path = options.path ?? '/identity-insights/v1/requests';
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~/-]{1,200}$/.test(path)) throw new GuardConfigError('vonage.path', 'a path such as /identity-insights/v1/requests');
+  const url = `${base}${path}`;
 
   async function check({ phone, since, signal }: NumberIntelRequest): Promise<NumberIntelAnswer> {
     const now = clock();
