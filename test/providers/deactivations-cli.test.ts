@@ -7,14 +7,17 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard } from 'recycled-number-guard';
+import { postgresStore } from 'recycled-number-guard/postgres';
 import { redisStore } from 'recycled-number-guard/redis';
 import { tempDir } from '../simulate/helpers.js';
-import { deleteRedisKeys, redisClient, runId } from '../stores/helpers.js';
+import { deleteRedisKeys, pgPool, redisClient, runId } from '../stores/helpers.js';
 import { ACCOUNT, startDeactivationsServer, TOKEN, usNumber, type DeactivationsServer, type LinkAnswer } from './deactivations-server.js';
 
 const HASH_KEY = 'deactivations-cli-key-0123456789';
 const prefix = `${runId('deact')}:`;
 const redis = redisClient();
+const pool = pgPool({ max: 2 });
+const pgSchema = `rng_${runId('deact')}`.toLowerCase();
 const dir = tempDir('deactivations-cli');
 const statePath = join(dir, 'state.json');
 
@@ -29,6 +32,8 @@ afterAll(async () => {
   await server.close();
   await deleteRedisKeys(redis, prefix);
   redis.disconnect();
+  await pool.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+  await pool.end();
 });
 
 const numbers = (day: number, count: number) => Array.from({ length: count }, (_, i) => usNumber(day * 100_000 + i));
@@ -112,5 +117,16 @@ describe('CLI: deactivations', () => {
     const dry = await cli(['--from', '2026-02-03', '--state', join(dir, 'dry.json'), '--dry-run', '--base-url', server.url], { RECYCLED_NUMBER_GUARD_HASH_KEY: '' });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe('1 day(s) fetched: 500 lines, 500 numbers stored (dry run: nothing kept)\n');
+  }, 60_000);
+
+  it('into PostgreSQL: the store is migrated if needed and the login guard on it sees the deactivations', async () => {
+    days['2026-03-05'] = served(numbers(5, 200));
+    const run = await cli(['--from', '2026-03-05', '--state', join(dir, 'pg.json'), '--postgres', 'postgres://postgres@127.0.0.1:5432/test', '--pg-schema', pgSchema, '--base-url', server.url]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toBe('1 day(s) fetched: 200 lines, 200 numbers stored\n');
+    const now = Date.parse('2026-04-01T10:00:00Z');
+    const guard = createGuard({ store: postgresStore({ pool, schema: pgSchema }), hashKey: HASH_KEY, geo: false, clock: () => now });
+    const decision = await guard.assess({ accountId: 'acct-pg', phone: numbers(5, 200)[17]!, phoneBoundAt: '2025-01-01T00:00:00Z', ip: '198.51.100.9', at: now });
+    expect(decision.numberChangedHands).toBe('yes');
   }, 60_000);
 });
