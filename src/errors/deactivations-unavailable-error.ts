@@ -12,7 +12,8 @@ export class DeactivationsUnavailableError extends RecycledNumberGuardError {
   readonly retryable: boolean;
 
   constructor(date: string, detail: string, options: { status?: number; retryable: boolean; cause?: unknown }) {
-    super('DEACTIVATIONS_UNAVAILABLE', `The Twilio deactivations file for ${date} could not be fetched: ${detail}`, options.cause === undefined ? undefined : { cause: options.cause });
+    const message = `The Twilio deactivations file for ${date} could not be fetched: ${detail}`;
+    super('DEACTIVATIONS_UNAVAILABLE', message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'DeactivationsUnavailableError';
     this.date = date;
     this.status = options.status;

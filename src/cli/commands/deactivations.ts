@@ -89,7 +89,15 @@ function progressWriter(stream: NodeJS.WriteStream) {
   };
 }
 
-async function openStore(args: { redis?: string; redisPrefix?: string; postgres?: string; pgSchema?: string; dryRun: boolean }): Promise<{ store: Store; close: () => Promise<void> }> {
+interface StoreChoice {
+  redis?: string;
+  redisPrefix?: string;
+  postgres?: string;
+  pgSchema?: string;
+  dryRun: boolean;
+}
+
+async function openStore(args: StoreChoice): Promise<{ store: Store; close: () => Promise<void> }> {
   if (args.dryRun) {
     const inner = memoryStore();
     return { store: { ...inner, name: 'dry-run', addNumberEvents: async () => {} }, close: async () => {} };
@@ -141,7 +149,9 @@ export const deactivationsCommand: CliCommand = {
       const password = process.env.TWILIO_API_KEY ? process.env.TWILIO_API_SECRET : process.env.TWILIO_AUTH_TOKEN;
       if (!username || !password) throw new UsageError('set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET)');
       const hashKey = process.env.RECYCLED_NUMBER_GUARD_HASH_KEY;
-      if (!dryRun && (!hashKey || Buffer.byteLength(hashKey) < 16)) throw new UsageError('set RECYCLED_NUMBER_GUARD_HASH_KEY to the guard\'s hashKey (16 bytes or more)');
+      if (!dryRun && (!hashKey || Buffer.byteLength(hashKey) < 16)) {
+        throw new UsageError("set RECYCLED_NUMBER_GUARD_HASH_KEY to the guard's hashKey (16 bytes or more)");
+      }
       options = { days, statePath, force, baseUrl, redis, redisPrefix, postgres, pgSchema, dryRun, username, password, hashKey, state: readState(statePath) };
     } catch (error) {
       if (error instanceof UsageError) {
@@ -153,7 +163,8 @@ export const deactivationsCommand: CliCommand = {
 
     let opened: Awaited<ReturnType<typeof openStore>>;
     try {
-      opened = await openStore({ redis: options.redis, redisPrefix: options.redisPrefix, postgres: options.postgres, pgSchema: options.pgSchema, dryRun: options.dryRun });
+      const { redis, redisPrefix, postgres, pgSchema, dryRun } = options;
+      opened = await openStore({ redis, redisPrefix, postgres, pgSchema, dryRun });
     } catch (error) {
       process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
       return 2;
@@ -166,7 +177,8 @@ export const deactivationsCommand: CliCommand = {
       for (const day of options.days) {
         const previous = options.state.days[day];
         if (previous && !options.force) {
-          progress.line(`deactivations ${day}: ${previous.status === 'done' ? `already stored (${count(previous.accepted ?? 0)} numbers)` : 'older than Twilio keeps'}, skipped`);
+          const what = previous.status === 'done' ? `already stored (${count(previous.accepted ?? 0)} numbers)` : 'older than Twilio keeps';
+          progress.line(`deactivations ${day}: ${what}, skipped`);
           continue;
         }
         const started = performance.now();
@@ -181,7 +193,8 @@ export const deactivationsCommand: CliCommand = {
             onProgress: (p) => progress.update(day, p.lines, p.bytes, p.expectedBytes, started),
           });
           done.push(result);
-          options.state.days[day] = { status: 'done', lines: result.lines, accepted: result.accepted, rejected: result.rejected, finishedAt: new Date().toISOString() };
+          const { lines, accepted, rejected } = result;
+          options.state.days[day] = { status: 'done', lines, accepted, rejected, finishedAt: new Date().toISOString() };
           writeState(options.statePath, options.state);
           const rate = Math.round(result.lines / Math.max(0.001, result.ms / 1000));
           progress.line(`deactivations ${day}: ${count(result.accepted)} numbers stored, ${count(result.rejected)} lines rejected, ${count(rate)} lines/s`);
@@ -206,7 +219,8 @@ export const deactivationsCommand: CliCommand = {
     }
     const stored = done.reduce((sum, result) => sum + result.accepted, 0);
     const lines = done.reduce((sum, result) => sum + result.lines, 0);
-    process.stdout.write(`${done.length} day(s) fetched: ${count(lines)} lines, ${count(stored)} numbers stored${options.dryRun ? ' (dry run: nothing kept)' : ''}\n`);
+    const dry = options.dryRun ? ' (dry run: nothing kept)' : '';
+    process.stdout.write(`${done.length} day(s) fetched: ${count(lines)} lines, ${count(stored)} numbers stored${dry}\n`);
     return exit;
   },
 };

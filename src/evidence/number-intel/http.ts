@@ -152,7 +152,8 @@ async function attemptOnce(request: HttpRequest, outer: AbortSignal, limitMs: nu
     if (outer.aborted) return { kind: 'failure', code: 'timeout', message: 'the time budget ran out during the request' };
     if (error instanceof BodyCutShort) {
       const of = error.declared > 0 ? ` of ${error.declared}` : '';
-      return { kind: 'failure', code: 'network', message: `the response body was cut short after ${error.bytes}${of} bytes (${describeNetworkError(error.reason)})` };
+      const message = `the response body was cut short after ${error.bytes}${of} bytes (${describeNetworkError(error.reason)})`;
+      return { kind: 'failure', code: 'network', message };
     }
     return { kind: 'failure', code: 'network', message: describeNetworkError(error) };
   } finally {

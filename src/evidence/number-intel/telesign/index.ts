@@ -88,7 +88,14 @@ const ERROR_CODES: Record<number, [code: string, meaning: string]> = {
   11001: ['UNSUPPORTED_IDENTIFIER', 'invalid country code in phone_number'],
 };
 
-const BY_STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 402: 'PAYMENT_REQUIRED', 403: 'PERMISSION_DENIED', 404: 'UNAUTHENTICATED' };
+/** Statuses without a known body code; Telesign's 404 is "Customer ID not found", an account problem. */
+const BY_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  402: 'PAYMENT_REQUIRED',
+  403: 'PERMISSION_DENIED',
+  404: 'UNAUTHENTICATED',
+};
 
 /** Telesign's `last_verified`: ISO 8601 date-time in UTC, to the second. */
 export const lastVerified = (date: Date): string => date.toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -139,7 +146,9 @@ export function telesignNumberDeactivation(options: TelesignNumberDeactivationOp
   if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0 && options.maxRetries <= 5)) {
     throw new GuardConfigError('telesign.maxRetries', 'an integer from 0 to 5');
   }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) throw new GuardConfigError('telesign.timeoutMs', 'a positive integer');
+  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw new GuardConfigError('telesign.timeoutMs', 'a positive integer');
+  }
   const name = options.name ?? 'telesign-number-deactivation';
   if (typeof name !== 'string' || name.length === 0 || name.length > 100) throw new GuardConfigError('telesign.name', 'a provider name of 1 to 100 characters');
   const countries = new Set(options.countries ?? ['US']);

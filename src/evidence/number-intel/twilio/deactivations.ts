@@ -161,7 +161,8 @@ async function signedLink(date: string, base: URL, options: FetchDeactivationsOp
   const detail = error ? `${error.code ?? status}: ${cleanText(error.message ?? '', 160)}` : `HTTP ${status}`;
   if (status === 401 || status === 403) throw new DeactivationsAuthError(status, error?.code, detail);
   if (error?.code === TWILIO_DATE_TOO_OLD) throw new DeactivationsDateTooOldError(date, status, TWILIO_DATE_TOO_OLD, cleanText(error.message ?? '', 160));
-  throw new DeactivationsUnavailableError(date, `Twilio answered ${detail}${outcome.note ? `; ${outcome.note}` : ''}`, { status, retryable: status === 429 || status >= 500 });
+  const note = outcome.note ? `; ${outcome.note}` : '';
+  throw new DeactivationsUnavailableError(date, `Twilio answered ${detail}${note}`, { status, retryable: status === 429 || status >= 500 });
 }
 
 interface StreamState {
@@ -293,7 +294,8 @@ export async function fetchDeactivations(options: FetchDeactivationsOptions): Pr
     if (response.status !== 200 || !response.body) {
       await response.body?.cancel().catch(() => {});
       // 403 from the file host is typically the signed link's two minutes running out: ask again.
-      throw new DeactivationsUnavailableError(date, `the file host answered ${response.status}`, { status: response.status, retryable: response.status === 403 || response.status >= 500 });
+      const { status } = response;
+      throw new DeactivationsUnavailableError(date, `the file host answered ${status}`, { status, retryable: status === 403 || status >= 500 });
     }
     const state: StreamState = { lines: 0, bytes: 0, lastReport: 0 };
     const declared = response.headers.get('content-length');
@@ -302,7 +304,8 @@ export async function fetchDeactivations(options: FetchDeactivationsOptions): Pr
     if (declared !== null && /^\d+$/.test(declared) && (encoding === null || encoding === 'identity')) state.expectedBytes = Number(declared);
     const report = () => {
       try {
-        options.onProgress?.({ date, lines: state.lines, bytes: state.bytes, ...(state.expectedBytes !== undefined ? { expectedBytes: state.expectedBytes } : {}) });
+        const expected = state.expectedBytes !== undefined ? { expectedBytes: state.expectedBytes } : {};
+        options.onProgress?.({ date, lines: state.lines, bytes: state.bytes, ...expected });
       } catch {
         // Progress output must not stop an ingest.
       }

@@ -136,7 +136,9 @@ export function twilioLookupClient(options: TwilioLookupOptions): TwilioLookupCl
   if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0 && options.maxRetries <= 5)) {
     throw new GuardConfigError('twilio.maxRetries', 'an integer from 0 to 5');
   }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) throw new GuardConfigError('twilio.timeoutMs', 'a positive integer');
+  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw new GuardConfigError('twilio.timeoutMs', 'a positive integer');
+  }
   const policy: HttpPolicy = {
     ...DEFAULT_HTTP_POLICY,
     fetch: options.fetch ?? fetch,

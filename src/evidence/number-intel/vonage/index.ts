@@ -79,7 +79,15 @@ const INSIGHT_STATUS: Record<string, [code: string, meaning: string]> = {
   INTERNAL_ERROR: ['PROVIDER_ERROR', 'an internal error occurred at Vonage'],
 };
 
-const BY_STATUS: Record<number, string> = { 400: 'INVALID_ARGUMENT', 401: 'UNAUTHENTICATED', 402: 'PAYMENT_REQUIRED', 403: 'PERMISSION_DENIED', 404: 'ENDPOINT_NOT_FOUND', 422: 'INVALID_ARGUMENT' };
+/** Request-level statuses; a 404 is a wrong host or path, not an unknown number (that is the insight's NOT_FOUND). */
+const BY_STATUS: Record<number, string> = {
+  400: 'INVALID_ARGUMENT',
+  401: 'UNAUTHENTICATED',
+  402: 'PAYMENT_REQUIRED',
+  403: 'PERMISSION_DENIED',
+  404: 'ENDPOINT_NOT_FOUND',
+  422: 'INVALID_ARGUMENT',
+};
 
 /** A token source from the options: signed JWTs cached until shortly before they expire. */
 function tokenSource(auth: VonageAuth, clock: () => number): { token(signal: AbortSignal): Promise<string>; drop(): void } {
@@ -87,7 +95,9 @@ function tokenSource(auth: VonageAuth, clock: () => number): { token(signal: Abo
     if (typeof auth.token !== 'function') throw new GuardConfigError('vonage.auth.token', 'a function returning the bearer token');
     return { token: async (signal) => String(await auth.token(signal)), drop: () => {} };
   }
-  if (typeof auth.applicationId !== 'string' || auth.applicationId.length === 0) throw new GuardConfigError('vonage.auth.applicationId', 'the Vonage application id');
+  if (typeof auth.applicationId !== 'string' || auth.applicationId.length === 0) {
+    throw new GuardConfigError('vonage.auth.applicationId', 'the Vonage application id');
+  }
   const key: PreparedKey = prepareKey({ key: auth.privateKey, alg: 'RS256' }, 'vonage.auth.privateKey');
   let cached: { token: string; expiresAt: number } | undefined;
   return {
@@ -123,7 +133,9 @@ export function vonageSimSwap(options: VonageSimSwapOptions): NumberIntelProvide
   if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0 && options.maxRetries <= 5)) {
     throw new GuardConfigError('vonage.maxRetries', 'an integer from 0 to 5');
   }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) throw new GuardConfigError('vonage.timeoutMs', 'a positive integer');
+  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
+    throw new GuardConfigError('vonage.timeoutMs', 'a positive integer');
+  }
   const name = options.name ?? 'vonage-sim-swap';
   if (typeof name !== 'string' || name.length === 0 || name.length > 100) throw new GuardConfigError('vonage.name', 'a provider name of 1 to 100 characters');
   const policy: HttpPolicy = {
@@ -133,7 +145,9 @@ export function vonageSimSwap(options: VonageSimSwapOptions): NumberIntelProvide
     maxRetries: options.maxRetries ?? DEFAULT_HTTP_POLICY.maxRetries,
   };
   const path = options.path ?? '/identity-insights/v1/requests';
-  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~/-]{1,200}$/.test(path)) throw new GuardConfigError('vonage.path', 'a path such as /identity-insights/v1/requests');
+  if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~/-]{1,200}$/.test(path)) {
+    throw new GuardConfigError('vonage.path', 'a path such as /identity-insights/v1/requests');
+  }
   const url = `${base}${path}`;
 
   async function check({ phone, since, signal }: NumberIntelRequest): Promise<NumberIntelAnswer> {
