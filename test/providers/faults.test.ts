@@ -14,8 +14,13 @@ import type { ServerResponse } from 'node:http';
 
 const DAY = 86_400_000;
 const BUDGET_MS = 300;
-/** Budget plus generous slack for a loaded 2-core machine. */
-const WITHIN_MS = 1_500;
+/** Budget plus generous slack for a loaded 2-core machine: far below the hang it proves was cut off. */
+const WITHIN_MS = 4_000;
+/**
+ * The budget for faults the provider reports itself (a reset, a 500, garbage): long enough that a
+ * loaded machine still sees the fault before the budget runs out, so the cause named is the fault's.
+ */
+const FAULT_BUDGET_MS = 5_000;
 
 const servers: LocalServer[] = [];
 afterEach(async () => {
@@ -89,11 +94,12 @@ const FAULTS: [string, (provider: ProviderCase) => (request: Recorded, response:
 describe('assess answers within its budget whatever the provider does', () => {
   // Every adapter, every fault: fintech, so that "no login on missing evidence" is checked too.
   describe.each(PROVIDERS)('$name', (provider) => {
-    it.each(FAULTS)('a provider that %s', async (_what, handler, cause) => {
+    it.each(FAULTS)('a provider that %s', async (what, handler, cause) => {
       const server = await carrier(handler(provider));
-      const { assess } = guardWith(provider.make(server.url), { preset: 'fintech' });
+      const budgetMs = what === 'hangs' ? BUDGET_MS : FAULT_BUDGET_MS;
+      const { assess } = guardWith(provider.make(server.url), { preset: 'fintech', budgetMs });
       const { decision, elapsed } = await assess();
-      expect(elapsed).toBeLessThan(WITHIN_MS);
+      expect(elapsed).toBeLessThan(budgetMs + WITHIN_MS);
       expect(decision.evidence.numberIntel).toBe('unavailable');
       expect(decision.evidence.intelSources).toEqual([provider.name]);
       expect(decision.numberChangedHands).not.toBe('no');
