@@ -1,14 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-/** CI has the vendored CAMARA files next to the repo; see shared/specs/camara/README.md. */
-export const SPECS_DIR = resolve(REPO_ROOT, '../shared/specs/camara');
-export const HAVE_SPECS = existsSync(SPECS_DIR);
+/** The CAMARA OpenAPI files the contract tests serve with Prism (copies, with their licence and release). */
+export const SPECS_DIR = resolve(REPO_ROOT, 'test/fixtures/camara');
 
 export interface Recorded {
   method: string;
