@@ -21,6 +21,9 @@ export default defineConfig({
   },
   test: {
     include: ['test/**/*.test.ts', 'examples/**/*.test.ts'],
+    // Probes Redis, PostgreSQL, redis-server and chromium once, names every group that will not run
+    // (and fails under CI=true instead), and prepares the PGlite template.
+    globalSetup: ['test/setup/global.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

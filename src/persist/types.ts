@@ -164,7 +164,11 @@ export interface StoreCapabilities {
 export interface Store {
   readonly name: string;
   readonly capabilities: StoreCapabilities;
-  /** One read per assess: the profile, cached carrier answers and ingested events. */
+  /**
+   * One read per assess: the profile, cached carrier answers and ingested events. A shared store
+   * gets the assess budget's `signal`, which may already have fired when the call is made: check
+   * `signal.aborted` (or `signal.throwIfAborted()`) before starting work, not only the 'abort' event.
+   */
   read(keys: StoreKeys, signal?: AbortSignal): Promise<StoreSnapshot>;
   /** One write per assess: merge the patch, save a pending decision, cache carrier answers. */
   write(write: StoreWrite, limits: ProfileLimits, signal?: AbortSignal): Promise<void>;

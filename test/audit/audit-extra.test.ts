@@ -45,7 +45,8 @@ describe('what the trail records', () => {
     const guard = createGuard({ geo: false, clock: () => AT, budgetMs: 100, audit: hung, onError: (_error, stage) => errors.push(stage) });
     const started = performance.now();
     const decision = await guard.assess(attempt(0));
-    expect(performance.now() - started).toBeLessThan(100 + 150);
+    // The sink never answers: only the budget ends the wait. The slack is a loaded machine's lag.
+    expect(performance.now() - started).toBeLessThan(100 + 600);
     expect(decision.action).toBe('step_up');
     expect(errors).toEqual(['audit']);
   });

@@ -1,13 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, InvalidInputError } from 'recycled-number-guard';
 import { redisStore } from 'recycled-number-guard/redis';
-import { servicesAvailable } from '../stores/services.js';
+import { services } from '../services.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const services = await servicesAvailable();
 
 describe('no timer or socket is left open', () => {
   it('a process that assessed against hanging, resetting and failing providers exits on its own', () => {
@@ -58,8 +57,11 @@ describe('inputs are capped before parsing', () => {
   });
 });
 
-describe.skipIf(!services.redis)('load on the Redis store', () => {
-  const client = new Redis({ host: '127.0.0.1', port: 6379 });
+describe.skipIf(!services().redis)('load on the Redis store', () => {
+  let client: Redis;
+  beforeAll(() => {
+    client = new Redis({ host: '127.0.0.1', port: 6379 });
+  });
   const prefix = `rng-load-${process.pid}-${Date.now().toString(36)}`;
   afterAll(async () => {
     const keys = await client.keys(`${prefix}*`);

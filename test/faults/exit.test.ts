@@ -13,8 +13,9 @@ describe('no timer, socket or handle is left open', () => {
     expect(child.signal, `killed after ${elapsed} ms: something kept the process alive\n${child.stderr}`).toBeNull();
     expect(child.status, child.stderr).toBe(0);
     const report = JSON.parse(child.stdout.trim().split('\n').pop()!) as { ms: number; actions: string[]; outcomes: string[]; active: string[] };
-    // 50 assessments in five batches, each within its 150 ms budget.
-    expect(report.ms).toBeLessThan(5 * 400);
+    // 60 assessments in six batches of ten, each batch bounded by its budget (about 1 s in all on an
+    // idle machine): had any waited for its store, a slow one alone would take 10 s.
+    expect(report.ms).toBeLessThan(8_000);
     expect(report.actions).not.toContain('allow');
     // A passed face check completes a saved step-up; unsaved or unreachable ones are refused, never an error.
     for (const outcome of report.outcomes) expect(['allow', 'UNKNOWN_DECISION', 'STORE_UNAVAILABLE']).toContain(outcome);

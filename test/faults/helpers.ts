@@ -113,6 +113,9 @@ export function faultyStore(fault: StoreFault, delayMs = 10_000): Store {
   const inner = memoryStore();
   const wait = (signal?: AbortSignal) =>
     new Promise<void>((resolve, reject) => {
+      // The guard may hand over a signal that has already fired (the budget ran out before the
+      // call): an 'abort' listener added now would never run, and the timer would hold the process.
+      if (signal?.aborted) return reject(new Error('aborted by the caller'));
       const timer = setTimeout(resolve, delayMs);
       signal?.addEventListener(
         'abort',

@@ -2,14 +2,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cidrGeoLookup, createGuard, fileAuditSink, memoryStore, type Store } from 'recycled-number-guard';
 import { postgresStore } from 'recycled-number-guard/postgres';
 import { redisStore } from 'recycled-number-guard/redis';
-import { servicesAvailable } from '../stores/services.js';
+import { services } from '../services.js';
+import { closeEmbedded, postgresTargets } from '../stores/postgres-targets.js';
 
-const services = await servicesAvailable();
 const run = `p${process.pid}_${Date.now().toString(36)}`;
 const dir = mkdtempSync(join(tmpdir(), 'rng-privacy-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -92,7 +91,7 @@ describe('nothing at rest holds a raw phone number, IP address, device token or 
     scan(readFileSync(auditPath, 'utf8'), 'audit log');
   });
 
-  it.skipIf(!services.redis)('Redis: every key and value', async () => {
+  it.skipIf(!services().redis)('Redis: every key and value', async () => {
     const client = new Redis({ host: '127.0.0.1', port: 6379 });
     const prefix = `rng-${run}`;
     try {
@@ -108,22 +107,25 @@ describe('nothing at rest holds a raw phone number, IP address, device token or 
     }
   });
 
-  it.skipIf(!services.postgres)('PostgreSQL: every row of every table', async () => {
-    const pool = new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
-    const schema = `rng_${run}`;
-    try {
-      const store = postgresStore({ pool, schema });
-      await store.migrate();
-      await exercise(store, join(dir, 'pg-audit.jsonl'));
-      const dump: unknown[] = [];
-      for (const table of ['profiles', 'pending', 'intel', 'number_events']) dump.push((await pool.query(`SELECT * FROM "${schema}".${table}`)).rows);
-      expect(JSON.stringify(dump).length).toBeGreaterThan(500);
-      scan(JSON.stringify(dump), 'PostgreSQL');
-    } finally {
-      await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await pool.end();
-    }
-  });
+  afterAll(closeEmbedded);
+  for (const target of postgresTargets()) {
+    it.skipIf(!target.up)(`PostgreSQL on ${target.name}: every row of every table`, async () => {
+      const pool = target.pool();
+      const schema = `rng_${run}`;
+      try {
+        const store = postgresStore({ pool, schema });
+        await store.migrate();
+        await exercise(store, join(dir, `pg-${target.kind}-audit.jsonl`));
+        const dump: unknown[] = [];
+        for (const table of ['profiles', 'pending', 'intel', 'number_events']) dump.push((await pool.query(`SELECT * FROM "${schema}".${table}`)).rows);
+        expect(JSON.stringify(dump).length).toBeGreaterThan(500);
+        scan(JSON.stringify(dump), `PostgreSQL on ${target.name}`);
+      } finally {
+        await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await pool.end();
+      }
+    });
+  }
 });
 
 describe('hash key rotation keeps history', () => {

@@ -1,31 +1,31 @@
 import { Cluster, type Redis } from 'ioredis';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, type Store } from 'recycled-number-guard';
 import { redisKeyLayout, redisStore } from 'recycled-number-guard/redis';
 import { describeStoreConformance } from 'recycled-number-guard/testing';
-import { countingRedis, hasRedisServer, startPrivateRedis, type PrivateRedis } from './helpers.js';
+import { services } from '../services.js';
+import { countingRedis, redisCapabilities, startPrivateRedis, type PrivateRedis } from './helpers.js';
 
 /**
  * The Redis adapter on a real three-node Redis Cluster (private redis-server processes on free
  * loopback ports): hash tags keep each account's and each number's keys in one slot, no command
  * spans slots (the cluster would answer CROSSSLOT), and scripts reload per node after a flush.
  */
-const available = hasRedisServer();
-if (!available && process.env.CI) throw new Error('CI needs redis-server on the PATH for the Redis Cluster tests');
-
-// Started at collection time (not in beforeAll): the conformance suite creates its stores while
-// collecting, to read their capability flags.
-const nodes: PrivateRedis | undefined = available ? await startPrivateRedis(3, true) : undefined;
-
-describe.skipIf(!nodes)('Redis Cluster (3 private nodes)', () => {
-  const connect = () => new Cluster(nodes!.ports.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { maxRetriesPerRequest: 2 } });
-  const cluster = connect();
-  const other = connect();
+describe.skipIf(!services().redisServer)('Redis Cluster (3 private nodes)', () => {
+  let nodes: PrivateRedis;
+  let cluster: Cluster;
+  let other: Cluster;
+  const connect = () => new Cluster(nodes.ports.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { maxRetriesPerRequest: 2 } });
+  beforeAll(async () => {
+    nodes = await startPrivateRedis(3, true);
+    cluster = connect();
+    other = connect();
+  });
   const prefixes = new WeakMap<Store, string>();
   let n = 0;
   afterAll(async () => {
     await Promise.all([cluster.quit(), other.quit()]);
-    await nodes!.stop();
+    await nodes.stop();
   });
 
   it('an account’s keys share one slot, a number’s keys share one slot, and the nodes own different slots', async () => {
@@ -72,7 +72,7 @@ describe.skipIf(!nodes)('Redis Cluster (3 private nodes)', () => {
       store.write({ keys: { account, phone: 'p' }, patch: { at: 1, phoneHash: 'p', device: { key: 't:x', fromToken: true, classKey: 'c', deviceType: 'm', vouched: false } } }, { maxDevices: 4, maxLocations: 4, maxFailedStepUps: 4, retentionMs: 86_400_000 });
     const accounts = Array.from({ length: 12 }, (_, i) => `acct-${i}`);
     await Promise.all(accounts.map(write));
-    await nodes!.onEachNode('SCRIPT', 'FLUSH');
+    await nodes.onEachNode('SCRIPT', 'FLUSH');
     await Promise.all(accounts.map(write));
     await store.addNumberEvents('p', [{ type: 'reissued', at: 1, source: 's' }]);
     for (const account of accounts) expect((await store.read({ account, phone: 'p' })).profile?.devices[0]?.count).toBe(2);
@@ -82,6 +82,7 @@ describe.skipIf(!nodes)('Redis Cluster (3 private nodes)', () => {
   describeStoreConformance(
     'redis store conformance on the cluster',
     {
+      capabilities: redisCapabilities,
       makeStore: () => {
         const prefix = `conf-${n++}`;
         const store = redisStore({ client: cluster, prefix });

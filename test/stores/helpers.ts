@@ -6,9 +6,19 @@ import { join } from 'node:path';
 import { Redis, type RedisOptions } from 'ioredis';
 import pg from 'pg';
 import type { Store } from 'recycled-number-guard';
+import { postgresStore } from 'recycled-number-guard/postgres';
+import { redisStore } from 'recycled-number-guard/redis';
 
 /** Unique per test file and run, so parallel runs (and other helpers' runs) never share keys or schemas. */
 export const runId = (tag: string) => `${tag}${process.pid}_${Date.now().toString(36)}`;
+
+/**
+ * The adapters' capability flags, read off stores that never connect (the objects only pass the
+ * adapters' shape checks): the conformance suite registers its cases from them, so collecting
+ * tests opens no connection.
+ */
+export const redisCapabilities = redisStore({ client: { pipeline() {}, evalsha() {} } as unknown as Redis }).capabilities;
+export const postgresCapabilities = postgresStore({ pool: { query: async () => ({ rows: [] }) } as unknown as pg.Pool }).capabilities;
 
 export const redisClient = (options: RedisOptions = {}) =>
   new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 2, ...options });
@@ -92,8 +102,6 @@ export function countingRedis(client: Redis): { client: Redis; requests: () => n
     },
   };
 }
-
-export const hasRedisServer = () => spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status === 0;
 
 export async function freePort(): Promise<number> {
   for (;;) {

@@ -3,11 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, GuardConfigError, type AttemptInput, type PendingDecision } from 'recycled-number-guard';
 import { redisKeyLayout, redisStore } from 'recycled-number-guard/redis';
 import { createHasher } from '../../src/persist/keys.js';
-import { countingRedis, deleteRedisKeys, hasRedisServer, redisClient, runId, startPrivateRedis, watchProcess, type PrivateRedis } from './helpers.js';
-import { servicesAvailable } from './services.js';
+import { services } from '../services.js';
+import { countingRedis, deleteRedisKeys, redisClient, runId, startPrivateRedis, watchProcess, type PrivateRedis } from './helpers.js';
 
 const run = runId('r');
-const services = await servicesAvailable();
 const DAY = 86_400_000;
 const HASH_KEY = 'redis-test-key-0123456789';
 const AT = '2026-01-10T09:00:00Z';
@@ -64,8 +63,11 @@ describe('redisStore options', () => {
   });
 });
 
-describe.skipIf(!services.redis)('Redis at 127.0.0.1:6379', () => {
-  const client = redisClient();
+describe.skipIf(!services().redis)('Redis at 127.0.0.1:6379', () => {
+  let client: Redis;
+  beforeAll(() => {
+    client = redisClient();
+  });
   afterAll(async () => {
     await deleteRedisKeys(client, `rng-${run}-`);
     await client.quit();
@@ -128,7 +130,7 @@ describe.skipIf(!services.redis)('Redis at 127.0.0.1:6379', () => {
   });
 });
 
-describe.skipIf(!hasRedisServer())('a private redis-server (script cache flushes, no GETDEL, the server dying)', () => {
+describe.skipIf(!services().redisServer)('a private redis-server (script cache flushes, no GETDEL, the server dying)', () => {
   let server: PrivateRedis;
   let client: Redis;
   beforeAll(async () => {
@@ -180,7 +182,9 @@ describe.skipIf(!hasRedisServer())('a private redis-server (script cache flushes
       await server.stop();
       const started = performance.now();
       const decision = await guard.assess(attempt());
-      expect(performance.now() - started).toBeLessThan(350);
+      // ioredis queues commands for a dead server while it reconnects: only the 200 ms budget ends the
+      // wait. The slack is a loaded machine's event-loop lag.
+      expect(performance.now() - started).toBeLessThan(200 + 600);
       expect(decision.evidence.history).toBe('unavailable');
       expect(decision.action).toBe('step_up');
       expect(decision.stepUp?.anyOf).toEqual([['face']]);
