@@ -46,7 +46,7 @@ export interface AuditSink {
 
 export interface AuditChainOptions {
   /** HMAC key: without it anyone can recompute the chain after editing; with it only key holders. */
-  key?: string | Buffer;
+  key?: string | Uint8Array;
 }
 
 const GENESIS = '0'.repeat(64);
@@ -63,7 +63,7 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function digest(record: Omit<AuditRecord, 'hash'>, key: string | Buffer | undefined): string {
+function digest(record: Omit<AuditRecord, 'hash'>, key: string | Uint8Array | undefined): string {
   const body = canonicalJson(record);
   return (key ? createHmac('sha256', key) : createHash('sha256')).update(record.prev).update('\n').update(body).digest('hex');
 }

@@ -48,7 +48,7 @@ export interface GuardOptions {
   /** IP geolocation. Default: geoip-lite, loaded on first use. `false` turns the region signal off. */
   geo?: GeoLookup | false;
   /** HMAC key(s) for phone numbers and device tokens at rest; the first hashes, all are secrets. */
-  hashKey?: string | Buffer | (string | Buffer)[];
+  hashKey?: string | Uint8Array | (string | Uint8Array)[];
   /** `dry_run` computes and records decisions but always answers `allow`. */
   mode?: GuardMode;
   thresholds?: Partial<Thresholds>;
@@ -89,7 +89,7 @@ export interface ResolvedOptions {
   checks: StepUpCheck[];
   mode: GuardMode;
   providers: NumberIntelProvider[];
-  hashKeys: (string | Buffer)[] | undefined;
+  hashKeys: (string | Uint8Array)[] | undefined;
   defaultCountry: string | undefined;
   clock: () => number;
   budgetMs: number;

@@ -40,20 +40,20 @@ export interface HasherOptions {
   cacheSize?: number;
 }
 
-export function createHasher(keys: readonly (string | Buffer)[] | undefined, options: HasherOptions = {}): Hasher {
+export function createHasher(keys: readonly (string | Uint8Array)[] | undefined, options: HasherOptions = {}): Hasher {
   const size = options.cacheSize ?? 50_000;
   const ephemeral = !keys || keys.length === 0;
   const secrets = ephemeral ? [randomBytes(32)] : keys;
-  const mac = (secret: string | Buffer, domain: string, value: string) =>
+  const mac = (secret: string | Uint8Array, domain: string, value: string) =>
     createHmac('sha256', secret).update(domain).update('\0').update(value).digest('base64url');
   const current = secrets[0]!;
   const retired = secrets.slice(1);
   const none: string[] = [];
   // Without rotation the alias lookups cost nothing: no HMAC, no cache, one shared empty array.
-  const aliases = (compute: (secret: string | Buffer, value: string) => string) =>
+  const aliases = (compute: (secret: string | Uint8Array, value: string) => string) =>
     retired.length === 0 ? () => none : cached((value) => retired.map((secret) => compute(secret, value)), size);
-  const phoneMac = (secret: string | Buffer, e164: string) => mac(secret, 'phone', e164);
-  const tokenMac = (secret: string | Buffer, value: string) => mac(secret, 'device', value).slice(0, 22);
+  const phoneMac = (secret: string | Uint8Array, e164: string) => mac(secret, 'phone', e164);
+  const tokenMac = (secret: string | Uint8Array, value: string) => mac(secret, 'device', value).slice(0, 22);
   return {
     phone: cached((e164) => phoneMac(current, e164), size),
     token: cached((value) => tokenMac(current, value), size),

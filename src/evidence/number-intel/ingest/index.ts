@@ -16,7 +16,7 @@ export { splitCsvLine } from './csv.js';
 export type NumberEventFormat = 'csv' | 'jsonl';
 
 /** Deactivation files, carrier renewal notices, the host's own records. */
-export type NumberEventSource = AsyncIterable<string | Buffer | Uint8Array> | string | readonly NumberEventRecord[] | readonly unknown[];
+export type NumberEventSource = AsyncIterable<string | Uint8Array> | string | readonly NumberEventRecord[] | readonly unknown[];
 
 export interface ParseOptions {
   /** Required for streams; taken from the extension for paths (.csv, .jsonl, .ndjson). */

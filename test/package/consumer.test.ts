@@ -1,0 +1,196 @@
+// The package as a host gets it: `npm pack` (prepack builds dist/), the tarball installed into a
+// scratch project with npm ci, then every entry point loaded from ESM and CommonJS, the CLI run from
+// node_modules/.bin, and a strict `module: nodenext` consumer type-checked on TypeScript 5.x and on
+// the newest TypeScript. Nothing here reads this repository's own dist/ or sources.
+import { execFileSync, type ExecFileSyncOptions } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { typescriptBlocks } from '../docs/blocks.js';
+import { installScratch } from './scratch.js';
+
+const repo = fileURLToPath(new URL('../..', import.meta.url));
+const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
+const subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json');
+const specifier = (subpath: string) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`);
+const MAX_PACKED_BYTES = 400_000;
+
+const TYPESCRIPTS = [
+  { label: 'TypeScript 5.x (the project’s own)', tsc: join(repo, 'node_modules/typescript/bin/tsc') },
+  { label: 'the newest TypeScript', tsc: join(repo, 'test/package/typescript-latest/node_modules/typescript/bin/tsc') },
+];
+
+let work: string;
+let consumer: string;
+let tarball: string;
+let files: string[];
+
+const run = (command: string, args: string[], options: ExecFileSyncOptions = {}) =>
+  execFileSync(command, args, { cwd: consumer, encoding: 'utf8', timeout: 120_000, stdio: 'pipe', ...options }) as string;
+const node = (args: string[]) => run(process.execPath, args);
+
+/** tsc's own output when it fails, so the assertion shows the diagnostics. */
+function typecheck(tsc: string, args: string[]): string {
+  try {
+    run(process.execPath, [tsc, ...args]);
+    return '';
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    return `${failed.stdout ?? ''}${failed.stderr ?? ''}` || failed.message;
+  }
+}
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'rng-package-'));
+  const packed = join(work, 'packed');
+  consumer = join(work, 'consumer');
+  mkdirSync(packed);
+  mkdirSync(consumer);
+  // prepack builds dist/ first: the tarball of a clean clone has the code.
+  execFileSync('npm', ['pack', '--pack-destination', packed, '--loglevel=error'], { cwd: repo, stdio: 'pipe', timeout: 300_000 });
+  tarball = join(packed, readdirSync(packed).find((name) => name.endsWith('.tgz'))!);
+  files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
+  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node'] });
+}, 600_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('npm pack', () => {
+  it(`ships dist/ with every entry point's JS and types, under ${MAX_PACKED_BYTES / 1000} kB packed`, () => {
+    expect(statSync(tarball).size).toBeLessThan(MAX_PACKED_BYTES);
+    for (const name of ['index', 'redis', 'postgres', 'testing', 'camara', 'twilio', 'http']) {
+      for (const extension of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(files).toContain(`package/dist/${name}${extension}`);
+    }
+    expect(files).toContain('package/dist/cli.js');
+    expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/LICENSE']));
+    // Nothing but the build and the three top-level files.
+    expect(files.filter((file) => !file.startsWith('package/dist/') && !['package/package.json', 'package/README.md', 'package/LICENSE'].includes(file))).toEqual([]);
+  });
+});
+
+describe('the installed package at run time', () => {
+  it('every entry point loads from ESM and from CommonJS, with the same exports, none undefined', () => {
+    const script = (kind: 'esm' | 'cjs') =>
+      `const names = {};
+       for (const id of ${JSON.stringify(subpaths.map(specifier))}) {
+         const mod = ${kind === 'esm' ? 'await import(id)' : 'require(id)'};
+         names[id] = Object.keys(mod).filter((key) => key !== '__esModule' && key !== 'default').sort().map((key) => key + ':' + typeof mod[key]);
+       }
+       console.log(JSON.stringify(names));`;
+    const esm = JSON.parse(node(['--input-type=module', '-e', script('esm')])) as Record<string, string[]>;
+    const cjs = JSON.parse(node(['--input-type=commonjs', '-e', script('cjs')])) as Record<string, string[]>;
+    expect(Object.keys(esm)).toEqual(subpaths.map(specifier));
+    expect(cjs).toEqual(esm);
+    for (const [id, exported] of Object.entries(esm)) {
+      expect(exported.length, `${id} exports something`).toBeGreaterThan(0);
+      expect(exported.filter((entry) => entry.endsWith(':undefined')), id).toEqual([]);
+    }
+    expect(esm[manifest.name]).toEqual(expect.arrayContaining(['createGuard:function', 'memoryStore:function', 'REASON_CODES:object']));
+  });
+
+  const ATTEMPT = `{ accountId: 'u-1', phone: '+8613800138000', phoneBoundAt: '2022-11-02T08:00:00Z', ip: '203.0.113.7', at: '2026-01-10T09:30:00Z' }`;
+
+  it('ESM: a guard decides, and bad input is an InvalidInputError', () => {
+    const out = node([
+      '--input-type=module',
+      '-e',
+      `import { createGuard, InvalidInputError } from 'recycled-number-guard';
+       const guard = createGuard({ geo: false, clock: () => Date.parse('2026-01-10T09:30:00Z') });
+       const d = await guard.assess(${ATTEMPT});
+       let invalid = false;
+       try { await guard.assess({}); } catch (e) { invalid = e instanceof InvalidInputError; }
+       console.log(JSON.stringify({ action: d.action, invalid }));`,
+    ]);
+    expect(JSON.parse(out)).toEqual({ action: 'step_up', invalid: true });
+  });
+
+  it('CommonJS: a guard decides, and importing loads no heavy dependency (geoip-lite, zod, libphonenumber-js, ua-parser-js, ioredis, pg)', () => {
+    const out = node([
+      '--input-type=commonjs',
+      '-e',
+      `const { createGuard } = require('recycled-number-guard');
+       const loaded = Object.keys(require.cache).filter((k) => /node_modules[\\\\/](geoip-lite|ioredis|pg|zod|libphonenumber-js|ua-parser-js)[\\\\/]/.test(k));
+       createGuard({ geo: false, clock: () => Date.parse('2026-01-10T09:30:00Z') }).assess(${ATTEMPT})
+         .then((d) => console.log(JSON.stringify({ action: d.action, loaded })));`,
+    ]);
+    expect(JSON.parse(out)).toEqual({ action: 'step_up', loaded: [] });
+  });
+
+  it('the CLI runs from node_modules/.bin', () => {
+    const out = run(join(consumer, 'node_modules/.bin/recycled-number-guard'), ['demo']);
+    expect(out).toMatch(/^scenario\s+action\s+risk/);
+    expect(out).toMatch(/offer_new_account/);
+  });
+});
+
+describe('a strict TypeScript consumer (module: nodenext)', () => {
+  /** One import of every value each entry point exports (createGuard among them), as a host writes them. */
+  const consumerSource = (names: Record<string, string[]>, ids: string[]) =>
+    ids
+      .map((id, index) => `import { ${names[id]!.join(', ')} } from '${id}';\nexport const used${index} = [${names[id]!.join(', ')}];`)
+      .join('\n');
+
+  let names: Record<string, string[]>;
+  beforeAll(() => {
+    const listed = JSON.parse(
+      node([
+        '--input-type=module',
+        '-e',
+        `const names = {};
+         for (const id of ${JSON.stringify(subpaths.map(specifier))}) names[id] = Object.keys(await import(id)).filter((key) => key !== 'default').sort();
+         console.log(JSON.stringify(names));`,
+      ]),
+    ) as Record<string, string[]>;
+    names = listed;
+    const typed = `import type { Decision, GuardOptions, AttemptInput, Store, GeoLookup } from 'recycled-number-guard';
+import type { DecisionBody } from 'recycled-number-guard/http';
+const options: GuardOptions = { preset: 'fintech', checks: ['password'], hashKey: new Uint8Array(32) };
+const guard = createGuard(options);
+const attempt: AttemptInput = { accountId: 'a', phone: '+8613800138000', phoneBoundAt: '2022-01-01', ip: '203.0.113.7' };
+export const decided: Promise<Decision> = guard.assess(attempt);
+export const store: Store = guard.store;
+export const geo: GeoLookup | false = false;
+export type Body = DecisionBody;
+`;
+    const all = subpaths.map(specifier);
+    writeFileSync(join(consumer, 'every-export.ts'), `${consumerSource(names, all)}\n${typed}`);
+    writeFileSync(
+      join(consumer, 'every-export.cts'),
+      all.map((id, index) => `import m${index} = require('${id}');\nexport const r${index} = m${index}.${names[id]![0]};`).join('\n'),
+    );
+    // Entry points whose types name nothing from Node (camara takes a node:crypto KeyObject; redis and
+    // postgres name the ioredis and pg clients): they compile with no @types at all.
+    const portable = all.filter((id) => !/\/(camara|redis|postgres)$/.test(id));
+    writeFileSync(join(consumer, 'no-node-types.ts'), `${consumerSource(names, portable)}\n${typed}`);
+    const base = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true };
+    writeFileSync(join(consumer, 'tsconfig.node.json'), JSON.stringify({ compilerOptions: { ...base, types: ['node'] }, files: ['every-export.ts', 'every-export.cts'] }));
+    writeFileSync(join(consumer, 'tsconfig.bare.json'), JSON.stringify({ compilerOptions: { ...base, types: [] }, files: ['no-node-types.ts'] }));
+  });
+
+  for (const { label, tsc } of TYPESCRIPTS) {
+    it(`${label}: every export of every entry point from ESM and CommonJS, with @types/node, skipLibCheck off`, () => {
+      expect(typecheck(tsc, ['-p', 'tsconfig.node.json'])).toBe('');
+    });
+
+    it(`${label}: the entry points that name nothing of Node's compile with no @types at all (no Buffer in public types)`, () => {
+      expect(typecheck(tsc, ['-p', 'tsconfig.bare.json'])).toBe('');
+    });
+
+    it(`${label}: README's "Use" block compiles as written, plus \`declare const req: any\`, under --strict --module nodenext --types node`, () => {
+      const use = typescriptBlocks(repo, join(repo, 'README.md')).find((block) => block.heading === 'Use');
+      expect(use, 'README.md has a ts block under "## Use"').toBeDefined();
+      writeFileSync(join(consumer, 'readme-use.ts'), `declare const req: any;\n${use!.code}`);
+      expect(typecheck(tsc, ['--strict', '--module', 'nodenext', '--types', 'node', '--noEmit', 'readme-use.ts'])).toBe('');
+    });
+  }
+
+  it('the tsc binaries are the versions the titles say', () => {
+    const versions = TYPESCRIPTS.map(({ tsc }) => run(process.execPath, [tsc, '--version']).trim());
+    expect(versions[0]).toMatch(/^Version 5\./);
+    expect(Number(/^Version (\d+)\./.exec(versions[1]!)?.[1])).toBeGreaterThanOrEqual(Number(/^Version (\d+)\./.exec(versions[0]!)?.[1]));
+  });
+});
