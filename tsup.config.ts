@@ -23,7 +23,7 @@ export default defineConfig([
     // import.meta.url for createRequire in the CJS build (lazy dependency loading).
     shims: true,
     // Optional peers stay external and are loaded only by their subpaths.
-    external: ['ioredis', 'pg', 'geoip-lite'],
+    external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib'],
   },
   {
     // The CLI: ESM only, with a shebang; not part of the library's import surface.
@@ -33,6 +33,6 @@ export default defineConfig([
     clean: false,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
-    external: ['ioredis', 'pg', 'geoip-lite'],
+    external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib'],
   },
 ]);

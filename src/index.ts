@@ -17,6 +17,7 @@ export { DeactivationsAuthError } from './errors/deactivations-auth-error.js';
 export { DeactivationsDateTooOldError } from './errors/deactivations-date-too-old-error.js';
 export { DeactivationsTruncatedError } from './errors/deactivations-truncated-error.js';
 export { DeactivationsUnavailableError } from './errors/deactivations-unavailable-error.js';
+export { GeoNotReadyError } from './errors/geo-not-ready-error.js';
 
 // Policy and the pure core, for tests, backtests and custom pipelines.
 export { PRESETS, PRESET_NAMES, POLICY_VERSION, DEFAULT_MIN_AGING_DAYS } from './core/policy.js';
@@ -30,6 +31,8 @@ export { mergeProfile, emptyProfile, DEFAULT_PROFILE_LIMITS } from './core/profi
 
 // Evidence.
 export { geoipLiteLookup } from './evidence/geo/geoip-lite.js';
+export { mmdbGeoLookup } from './evidence/geo/mmdb.js';
+export type { MmdbGeoOptions } from './evidence/geo/mmdb.js';
 export { cidrGeoLookup } from './evidence/geo/cidr-geo.js';
 export type { CidrGeoEntry } from './evidence/geo/cidr-geo.js';
 export { parseDevice } from './evidence/device/parse-device.js';

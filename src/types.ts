@@ -142,6 +142,12 @@ export interface GeoResult {
 export interface GeoLookup {
   readonly name: string;
   lookup(ip: string): GeoResult | null | undefined | Promise<GeoResult | null | undefined>;
+  /**
+   * Loads the data ahead of the first lookup. A guard calls it from `guard.ready()`; until it has
+   * resolved the guard decides without a location rather than wait inside an attempt's budget, and
+   * without `ready()` it starts the load after its first attempt is decided.
+   */
+  ready?(): Promise<void>;
 }
 
 /** What a number-intelligence provider answers about one number since one date. */

@@ -1,9 +1,10 @@
-import { lazySchema } from '../util/lazy-deps.js';
+import { lazySchema, phoneLibrary, uaParserModule, zodModule } from '../util/lazy-deps.js';
 import type { AuditEntry } from '../audit/index.js';
 import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { intelSince } from '../core/evaluate.js';
 import type { Policy } from '../core/policy.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { GeoNotReadyError } from '../errors/geo-not-ready-error.js';
 import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
 import { parseDevice } from '../evidence/device/parse-device.js';
 import { geoipLiteLookup } from '../evidence/geo/geoip-lite.js';
@@ -38,6 +39,13 @@ import { resolveOptions, type ErrorStage, type GuardOptions, type ResolvedOption
 const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
 
 export interface Guard {
+  /**
+   * Loads what the first assessment would otherwise load: the geolocation data, the phone and
+   * user-agent parsers, the input schemas. Await it at start-up; rejects when the geolocation data
+   * cannot be loaded. Without it nothing fails: attempts that arrive before the geolocation data
+   * has loaded are decided without a location (reason `geo_unavailable`).
+   */
+  ready(): Promise<void>;
   readonly policy: Policy;
   readonly store: Store;
   readonly mode: ResolvedOptions['mode'];
@@ -64,6 +72,17 @@ const outcomeSchema = lazySchema((z) =>
   })
   .refine((value) => value.check !== undefined || value.checks !== undefined, { message: 'name the check (or checks) that ran', path: ['check'] }),
 );
+
+/** What `ready()` passes through validation and device parsing (a documentation number and address). */
+const warmUpAttempt = (now: number): AttemptInput => ({
+  accountId: 'warm-up',
+  phone: '+14155552671',
+  phoneBoundAt: new Date(now - 365 * 86_400_000).toISOString(),
+  ip: '203.0.113.7',
+  userAgent: 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  clientHints: { 'sec-ch-ua-model': '"Pixel 8"', 'sec-ch-ua-platform': '"Android"' },
+  deviceId: 'warm-up-device',
+});
 
 export function createGuard(options: GuardOptions = {}): Guard {
   const resolved = resolveOptions(options);
@@ -99,8 +118,36 @@ export function createGuard(options: GuardOptions = {}): Guard {
     }
   }
 
+  // Geolocation with data to load (geo.ready) is never waited for inside an attempt: until it has
+  // loaded, attempts are decided without it, and the load starts after an attempt is decided.
+  let geoLoaded = !geo?.ready;
+  let geoLoading: Promise<void> | undefined;
+  let geoFailure: GeoNotReadyError | undefined;
+  const loadGeo = (): Promise<void> =>
+    (geoLoading ??= Promise.resolve()
+      .then(() => geo!.ready!())
+      .then(
+        () => {
+          geoLoaded = true;
+        },
+        (error: unknown) => {
+          geoFailure = new GeoNotReadyError(geo!.name, error);
+          throw error;
+        },
+      ));
+  const loadGeoLater = () => {
+    if (geoLoading) return;
+    // After the caller has its decision; unref: a short script may end without it.
+    setTimeout(() => loadGeo().catch((error: unknown) => report(error, 'geo')), 0).unref?.();
+  };
+
   async function locate(ip: string, deadline: Deadline): Promise<Place> {
     if (!geo) return { status: 'not_configured', result: null };
+    if (!geoLoaded) {
+      const why = geoFailure ?? new GeoNotReadyError(geo.name);
+      report(why, 'geo');
+      return { status: 'unavailable', result: null, error: why.message };
+    }
     try {
       const hit = geo.lookup(ip);
       return placeOf(hit instanceof Promise ? await withinDeadline(hit, deadline, `${geo.name} geolocation`) : hit, geo);
@@ -148,7 +195,21 @@ export function createGuard(options: GuardOptions = {}): Guard {
     } finally {
       evidenceDeadline.done();
       total.done();
+      if (!geoLoaded) loadGeoLater();
     }
+  }
+
+  /** Loads geolocation, parsers and schemas now rather than in the first attempts. */
+  async function ready(): Promise<void> {
+    zodModule();
+    phoneLibrary();
+    uaParserModule();
+    // A representative attempt through validation (schema, phone metadata) and device parsing.
+    const now = clock();
+    const warm = normalizeAttempt(warmUpAttempt(now), now, resolved.defaultCountry);
+    parseDevice(warm.userAgent, warm.clientHints, warm.deviceId, hasher.token);
+    outcomeSchema();
+    if (geo && !geoLoaded) await loadGeo();
   }
 
   async function assessValid(attempt: NormalizedAttempt, now: number, evidenceDeadline: Deadline, total: Deadline): Promise<Decision> {
@@ -356,5 +417,5 @@ export function createGuard(options: GuardOptions = {}): Guard {
   const ingest = (source: NumberEventSource, ingestOptions?: IngestOptions) =>
     ingestNumberEvents({ store, hasher, clock, defaultCountry: resolved.defaultCountry }, source, ingestOptions);
 
-  return { policy, store, mode: resolved.mode, assess, recordOutcome, checkRecipient, sweep, ingestNumberEvents: ingest };
+  return { ready, policy, store, mode: resolved.mode, assess, recordOutcome, checkRecipient, sweep, ingestNumberEvents: ingest };
 }

@@ -1,7 +1,10 @@
+import { stalledMs } from '../util/stall.js';
+
 /**
  * The time budget of one assess. Creating an AbortController and a timer per call costs more than
  * the whole in-memory assessment, so both are created only when some work is still pending after
- * a couple of microtasks (an in-process store or a cached answer never creates them).
+ * a couple of microtasks (an in-process store or a cached answer never creates them). Time the
+ * event loop spent in the library's own synchronous loads (src/util/stall.ts) is not counted.
  */
 export interface Deadline {
   /** Aborts when the budget runs out; created on first use. */
@@ -20,6 +23,7 @@ export class DeadlineExceededError extends Error {
 
 class LazyDeadline implements Deadline {
   private readonly startedAt = performance.now();
+  private readonly stalledAtStart = stalledMs();
   private controller: AbortController | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -27,21 +31,28 @@ class LazyDeadline implements Deadline {
 
   get signal(): AbortSignal {
     if (!this.controller) {
-      const controller = new AbortController();
-      this.controller = controller;
-      const left = this.remaining();
-      if (left <= 0) controller.abort(new DeadlineExceededError('evidence'));
-      else {
-        this.timer = setTimeout(() => controller.abort(new DeadlineExceededError('evidence')), left);
-        // Never keep the host's process alive for our timer.
-        this.timer.unref?.();
-      }
+      this.controller = new AbortController();
+      this.arm(this.controller);
     }
     return this.controller.signal;
   }
 
+  /** Abort when the budget is spent; a timer that fires early because a stall was excused re-arms. */
+  private arm(controller: AbortController): void {
+    const left = this.remaining();
+    if (left <= 0) {
+      this.timer = undefined;
+      controller.abort(new DeadlineExceededError('evidence'));
+      return;
+    }
+    this.timer = setTimeout(() => this.arm(controller), left);
+    // Never keep the host's process alive for our timer.
+    this.timer.unref?.();
+  }
+
   remaining(): number {
-    return Math.max(0, this.budgetMs - (performance.now() - this.startedAt));
+    const excused = stalledMs() - this.stalledAtStart;
+    return Math.max(0, this.budgetMs - (performance.now() - this.startedAt - excused));
   }
 
   done(): void {

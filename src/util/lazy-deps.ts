@@ -16,6 +16,10 @@ function lazy<T>(id: string): () => T {
 export const zodModule = lazy<typeof import('zod')>('zod');
 export const phoneLibrary = lazy<typeof import('libphonenumber-js')>('libphonenumber-js');
 export const uaParserModule = lazy<unknown>('ua-parser-js');
+/** geoip-lite reads its whole database synchronously at require time (~150 MB, 150-400 ms). */
+export const geoipLiteModule = lazy<unknown>('geoip-lite');
+/** mmdb-lib, the optional peer dependency of `mmdbGeoLookup`. */
+export const mmdbModule = lazy<unknown>('mmdb-lib');
 
 /** A zod schema built on first use. */
 export function lazySchema<T>(build: (z: typeof ZodNamespace) => T): () => T {

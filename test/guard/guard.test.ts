@@ -188,8 +188,9 @@ describe('modes and hooks', () => {
     expect(decision.evidence.geo).toBe('ok');
   });
 
-  it('the default geolocation (geoip-lite) is loaded lazily and answers for a public address', async () => {
+  it('the default geolocation (geoip-lite) is loaded by ready() and answers for a public address', async () => {
     const guard = createGuard({ clock: () => Date.parse('2026-01-10T09:30:00Z') });
+    await guard.ready();
     const decision = await guard.assess({ accountId: 'u-9', phone: '+14155552671', phoneBoundAt: '2024-01-01', ip: '8.8.8.8', at: '2026-01-10T09:30:00Z' });
     expect(decision.evidence.geo).toBe('ok');
     const local = await guard.assess({ accountId: 'u-9', phone: '+14155552671', phoneBoundAt: '2024-01-01', ip: '10.1.2.3', at: '2026-01-10T09:30:00Z' });

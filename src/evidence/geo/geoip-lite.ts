@@ -1,5 +1,7 @@
 import type { GeoLookup, GeoResult } from '../../types.js';
 import { BoundedCache } from '../../util/bounded-cache.js';
+import { geoipLiteModule } from '../../util/lazy-deps.js';
+import { recordStall } from '../../util/stall.js';
 
 interface GeoipLiteModule {
   lookup(ip: string): { country: string; region: string; city: string; ll: [number, number] | number[]; area?: number } | null;
@@ -7,17 +9,28 @@ interface GeoipLiteModule {
 
 /**
  * The default lookup, on geoip-lite's bundled GeoLite2 data (MaxMind's licence terms apply; see
- * the README). Loaded on the first lookup, not at import: loading costs ~100-150 MB of RAM and
- * ~150 ms, which hosts that bring their own `GeoLookup` never pay.
+ * the README). Nothing is loaded at import: geoip-lite reads its whole database synchronously when
+ * it is required (~150 MB of RAM, 150-400 ms with the event loop blocked), which hosts that bring
+ * their own `GeoLookup` never pay. `ready()` loads it; a guard calls that from `guard.ready()` or
+ * after its first attempt, never inside an attempt's budget, and the blocked time is recorded so
+ * the budgets of attempts in flight do not count it. Called directly, `lookup` before `ready()`
+ * loads the data and answers with a promise.
  */
 export function geoipLiteLookup(): GeoLookup {
-  let loading: Promise<GeoipLiteModule> | undefined;
   let loaded: GeoipLiteModule | undefined;
+  let loading: Promise<void> | undefined;
   const load = () => {
-    loading ??= import('geoip-lite').then((mod) => {
-      loaded = ((mod as { default?: GeoipLiteModule }).default ?? mod) as GeoipLiteModule;
-      return loaded;
-    });
+    const started = performance.now();
+    try {
+      const mod = geoipLiteModule() as GeoipLiteModule & { default?: GeoipLiteModule };
+      loaded = mod.default ?? mod;
+    } finally {
+      recordStall(performance.now() - started);
+    }
+  };
+  const ready = () => {
+    // A microtask later, so a caller holds the promise before the thread blocks.
+    loading ??= Promise.resolve().then(load);
     return loading;
   };
   const toResult = (hit: ReturnType<GeoipLiteModule['lookup']>): GeoResult | null => {
@@ -47,10 +60,11 @@ export function geoipLiteLookup(): GeoLookup {
   };
   return {
     name: 'geoip-lite',
+    ready,
     lookup(ip: string) {
       // Synchronous once loaded: no promise on the hot path.
       if (loaded) return find(loaded, ip);
-      return load().then((mod) => find(mod, ip));
+      return ready().then(() => find(loaded!, ip));
     },
   };
 }
