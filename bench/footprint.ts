@@ -13,7 +13,26 @@ function fresh<T>(root: string, code: string, flags: string[] = []): T {
 
 const rss = 'process.memoryUsage().rss / 2 ** 20';
 
-export function coldStart(root: string) {
+export interface GeoPath {
+  name: string;
+  /** What the host passes as `geo` (an expression over the module's exports); undefined: the default. */
+  option?: string;
+  note: string;
+}
+
+export interface ColdGeo {
+  path: GeoPath;
+  /** import + createGuard + await guard.ready(). */
+  ready: Probe;
+  /** The first assess after ready() (median of three fresh processes). */
+  firstAfterReady: Probe;
+  /** Without ready(): the first assess, and whether it was decided without a location. */
+  firstWithoutReady: Probe & { geo: string; failMode: boolean };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+export function coldStart(root: string, geoPaths: GeoPath[]) {
   const bare = fresh<Probe>(root, `console.log(JSON.stringify({ ms: performance.now(), rssMb: ${rss} }))`);
   const imported = fresh<Probe>(
     root,
@@ -27,25 +46,40 @@ export function coldStart(root: string) {
      await guard.assess(${attempt});
      console.log(JSON.stringify({ ms: performance.now() - t0, rssMb: ${rss} }))`,
   );
-  const afterGeo = fresh<Probe>(
-    root,
-    `const { createGuard } = await import('recycled-number-guard');
-     const guard = createGuard({ clock: () => Date.parse('2026-01-10T00:00:00Z') });
-     const t0 = performance.now(); await guard.assess(${attempt});
-     console.log(JSON.stringify({ ms: performance.now() - t0, rssMb: ${rss} }))`,
-  );
-  const hostGeo = fresh<Probe>(
-    root,
-    `const { createGuard, cidrGeoLookup } = await import('recycled-number-guard');
-     const guard = createGuard({ clock: () => Date.parse('2026-01-10T00:00:00Z'), geo: cidrGeoLookup([{ cidr: '8.8.8.0/24', geo: { country: 'US' } }]) });
-     const t0 = performance.now(); await guard.assess(${attempt});
-     console.log(JSON.stringify({ ms: performance.now() - t0, rssMb: ${rss} }))`,
-  );
+  const make = (path: GeoPath) =>
+    `const lib = await import('recycled-number-guard');
+     const guard = lib.createGuard({ clock: () => Date.parse('2026-01-10T00:00:00Z')${path.option ? `, geo: ${path.option}` : ''} });`;
+  const geo = geoPaths.map((path): ColdGeo => {
+    const afterReady = [0, 1, 2].map(() =>
+      fresh<{ ready: Probe; first: Probe }>(
+        root,
+        `const t0 = performance.now();
+         ${make(path)}
+         await guard.ready();
+         const ready = { ms: performance.now() - t0, rssMb: ${rss} };
+         const t1 = performance.now(); await guard.assess(${attempt});
+         console.log(JSON.stringify({ ready, first: { ms: performance.now() - t1, rssMb: ${rss} } }))`,
+      ),
+    );
+    const without = fresh<Probe & { geo: string; failMode: boolean }>(
+      root,
+      `${make(path)}
+       const t0 = performance.now(); const d = await guard.assess(${attempt});
+       console.log(JSON.stringify({ ms: performance.now() - t0, rssMb: ${rss}, geo: d.evidence.geo, failMode: d.reasons.some((r) => r.code === 'fail_mode_applied') }))`,
+    );
+    const byFirst = [...afterReady].sort((a, b) => a.first.ms - b.first.ms);
+    return {
+      path,
+      ready: { ms: median(afterReady.map((run) => run.ready.ms)), rssMb: median(afterReady.map((run) => run.ready.rssMb)) },
+      firstAfterReady: byFirst[1]!.first,
+      firstWithoutReady: without,
+    };
+  });
   const pack = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as {
     unpackedSize: number;
     entryCount: number;
   }[];
-  return { bare, imported, firstDecision, afterGeo, hostGeo, packageBytes: pack[0]!.unpackedSize, packageFiles: pack[0]!.entryCount };
+  return { bare, imported, firstDecision, geo, packageBytes: pack[0]!.unpackedSize, packageFiles: pack[0]!.entryCount };
 }
 
 /** Heap per account in the memory store after realistic profile writes (two devices, two places). */

@@ -1,4 +1,4 @@
-import { lazySchema, phoneLibrary, uaParserModule, zodModule } from '../util/lazy-deps.js';
+import { lazySchema } from '../util/lazy-deps.js';
 import type { AuditEntry } from '../audit/index.js';
 import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { intelSince } from '../core/evaluate.js';
@@ -199,17 +199,20 @@ export function createGuard(options: GuardOptions = {}): Guard {
     }
   }
 
-  /** Loads geolocation, parsers and schemas now rather than in the first attempts. */
+  /**
+   * Loads what the first assessment would otherwise load, then runs the whole assessment path once
+   * on a throwaway guard (its own memory store; no carrier, audit or callbacks), so the first real
+   * attempt meets loaded parsers and compiled code.
+   */
+  let warmedUp: Promise<void> | undefined;
   async function ready(): Promise<void> {
-    zodModule();
-    phoneLibrary();
-    uaParserModule();
-    // A representative attempt through validation (schema, phone metadata) and device parsing.
-    const now = clock();
-    const warm = normalizeAttempt(warmUpAttempt(now), now, resolved.defaultCountry);
-    parseDevice(warm.userAgent, warm.clientHints, warm.deviceId, hasher.token);
-    outcomeSchema();
     if (geo && !geoLoaded) await loadGeo();
+    warmedUp ??= (async () => {
+      const scratch = createGuard({ ...options, store: memoryStore(), numberIntel: [], geo: geo ?? false, audit: undefined, onDecision: undefined, onError: undefined });
+      await scratch.assess(warmUpAttempt(clock()));
+      outcomeSchema();
+    })();
+    await warmedUp;
   }
 
   async function assessValid(attempt: NormalizedAttempt, now: number, evidenceDeadline: Deadline, total: Deadline): Promise<Decision> {
