@@ -3,20 +3,24 @@
  * Twilio stand-in. It resumes where it stopped, does each day once, and shows progress on stderr.
  */
 import { spawn } from 'node:child_process';
+import type { Redis } from 'ioredis';
+import type pg from 'pg';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard } from 'recycled-number-guard';
 import { postgresStore } from 'recycled-number-guard/postgres';
 import { redisStore } from 'recycled-number-guard/redis';
+import { services } from '../services.js';
 import { tempDir } from '../simulate/helpers.js';
 import { deleteRedisKeys, pgPool, redisClient, runId } from '../stores/helpers.js';
 import { ACCOUNT, startDeactivationsServer, TOKEN, usNumber, type DeactivationsServer, type LinkAnswer } from './deactivations-server.js';
 
 const HASH_KEY = 'deactivations-cli-key-0123456789';
 const prefix = `${runId('deact')}:`;
-const redis = redisClient();
-const pool = pgPool({ max: 2 });
+// Made inside the groups that run: no client for a service that is not there.
+let redis: Redis | undefined;
+let pool: pg.Pool | undefined;
 const pgSchema = `rng_${runId('deact')}`.toLowerCase();
 const dir = tempDir('deactivations-cli');
 const statePath = join(dir, 'state.json');
@@ -30,10 +34,14 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await server.close();
-  await deleteRedisKeys(redis, prefix);
-  redis.disconnect();
-  await pool.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
-  await pool.end();
+  if (redis) {
+    await deleteRedisKeys(redis, prefix);
+    redis.disconnect();
+  }
+  if (pool) {
+    await pool.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`);
+    await pool.end();
+  }
 });
 
 const numbers = (day: number, count: number) => Array.from({ length: count }, (_, i) => usNumber(day * 100_000 + i));
@@ -54,7 +62,11 @@ function cli(args: string[], env: Record<string, string> = {}) {
 const range = (from: string, to: string, extra: string[] = []) => ['--from', from, '--to', to, '--state', statePath, '--redis', 'redis://127.0.0.1:6379', '--redis-prefix', prefix, '--base-url', server.url, ...extra];
 const fetchedDays = () => server.requests.filter((request) => request.path.startsWith('/v1/Deactivations')).map((request) => request.path.slice(-10));
 
-describe('CLI: deactivations', () => {
+describe.skipIf(!services().redis)('CLI: deactivations into Redis', () => {
+  beforeAll(() => {
+    redis = redisClient();
+  });
+
   it('a range: a day cut short stops the run; the next run resumes there and skips the days done', async () => {
     days['2026-02-01'] = served(numbers(1, 1_500));
     days['2026-02-02'] = served(numbers(2, 3_000), { cutAfter: 1_000 });
@@ -88,7 +100,7 @@ describe('CLI: deactivations', () => {
 
     // The guard that serves logins, on the same store and key, sees the deactivations.
     const now = Date.parse('2026-03-01T10:00:00Z');
-    const guard = createGuard({ store: redisStore({ client: redis, prefix }), hashKey: HASH_KEY, geo: false, clock: () => now });
+    const guard = createGuard({ store: redisStore({ client: redis!, prefix }), hashKey: HASH_KEY, geo: false, clock: () => now });
     const decision = await guard.assess({ accountId: 'acct-cli', phone: numbers(2, 3_000)[2_999]!, phoneBoundAt: '2025-01-01T00:00:00Z', ip: '198.51.100.9', at: now });
     expect(decision.numberChangedHands).toBe('yes');
     expect(decision.reasons.find((reason) => reason.code === 'number_reissued_after_binding')?.details).toMatchObject({ source: 'twilio-deactivations-2026-02-02' });
@@ -108,6 +120,9 @@ describe('CLI: deactivations', () => {
     expect(refused.stderr).not.toContain('resume');
   }, 60_000);
 
+});
+
+describe('CLI: deactivations, no store', () => {
   it('usage errors exit 2 and say what is wrong; --dry-run needs no hash key and keeps nothing', async () => {
     expect((await cli(['--from', '2026-02-30', '--dry-run'])).stderr).toContain('--from must be a date, YYYY-MM-DD');
     expect((await cli(['--from', '2026-02-03', '--to', '2026-02-01', '--dry-run'])).code).toBe(2);
@@ -119,13 +134,21 @@ describe('CLI: deactivations', () => {
     expect(dry.stdout).toBe('1 day(s) fetched: 500 lines, 500 numbers stored (dry run: nothing kept)\n');
   }, 60_000);
 
+});
+
+// The CLI takes a database URL, which PGlite (in-process) cannot serve: the PostgreSQL server only.
+describe.skipIf(!services().postgres)('CLI: deactivations into the PostgreSQL server', () => {
+  beforeAll(() => {
+    pool = pgPool({ max: 2 });
+  });
+
   it('into PostgreSQL: the store is migrated if needed and the login guard on it sees the deactivations', async () => {
     days['2026-03-05'] = served(numbers(5, 200));
     const run = await cli(['--from', '2026-03-05', '--state', join(dir, 'pg.json'), '--postgres', 'postgres://postgres@127.0.0.1:5432/test', '--pg-schema', pgSchema, '--base-url', server.url]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('1 day(s) fetched: 200 lines, 200 numbers stored\n');
     const now = Date.parse('2026-04-01T10:00:00Z');
-    const guard = createGuard({ store: postgresStore({ pool, schema: pgSchema }), hashKey: HASH_KEY, geo: false, clock: () => now });
+    const guard = createGuard({ store: postgresStore({ pool: pool!, schema: pgSchema }), hashKey: HASH_KEY, geo: false, clock: () => now });
     const decision = await guard.assess({ accountId: 'acct-pg', phone: numbers(5, 200)[17]!, phoneBoundAt: '2025-01-01T00:00:00Z', ip: '198.51.100.9', at: now });
     expect(decision.numberChangedHands).toBe('yes');
   }, 60_000);

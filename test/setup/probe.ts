@@ -47,12 +47,12 @@ export function skippedGroups(found: Omit<Services, 'pgliteDataDir'>): string[] 
   const skipped: string[] = [];
   if (!found.redis) {
     skipped.push(
-      `Redis store tests (conformance, faults, privacy scan, load, the social example on Redis): nothing answers on 127.0.0.1:6379. Start it: ${START_SERVICES}`,
+      `Redis store tests (conformance, faults, privacy scan, load, the deactivations CLI, the social example on Redis): nothing answers on 127.0.0.1:6379. Start it: ${START_SERVICES}`,
     );
   }
   if (!found.postgres) {
     skipped.push(
-      `PostgreSQL server runs (the suite ran on embedded PGlite instead; concurrent-session tests need a server): nothing answers on 127.0.0.1:5432. Start it: ${START_SERVICES}`,
+      `PostgreSQL server runs (the store suites ran on embedded PGlite instead; the concurrent-session tests and the deactivations CLI, which takes a database URL, need the server): nothing answers on 127.0.0.1:5432. Start it: ${START_SERVICES}`,
     );
   }
   if (!found.redisServer) {
