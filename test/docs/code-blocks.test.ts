@@ -198,7 +198,7 @@ describe('TypeScript blocks of the README and docs/integration.md', () => {
         const child = spawnSync(process.execPath, ['--import', 'tsx', planned.file], { cwd: repo, encoding: 'utf8', timeout: 120_000, env });
         expect(child.signal, child.stderr).toBeNull();
         expect(child.status, child.stderr).toBe(0);
-      });
+      }, 150_000);
     }
   }
 
