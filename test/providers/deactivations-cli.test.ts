@@ -129,6 +129,7 @@ describe('CLI: deactivations, no store', () => {
     const noStore = await cli(['--from', '2026-02-01']);
     expect(noStore.code).toBe(2);
     expect(noStore.stderr).toContain('give exactly one store: --redis, --postgres or --dry-run');
+    days['2026-02-03'] = served(numbers(3, 500));
     const dry = await cli(['--from', '2026-02-03', '--state', join(dir, 'dry.json'), '--dry-run', '--base-url', server.url], { RECYCLED_NUMBER_GUARD_HASH_KEY: '' });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe('1 day(s) fetched: 500 lines, 500 numbers stored (dry run: nothing kept)\n');
