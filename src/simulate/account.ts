@@ -740,10 +740,9 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
         passesStepUp: passes,
         frequency: frequency.name,
       });
-      if (retries) {
-        at += rng.uniform(config.retrySpacingDays[0], config.retrySpacingDays[1]) * DAY_MS;
-        if (usual) at = nextSlot(at, usual, owner.home, rng);
-      } else at += Math.max(MINUTE, rng.exp(config.attackerAttemptSpacingHours) * HOUR);
+      if (retries) at += rng.uniform(config.retrySpacingDays[0], config.retrySpacingDays[1]) * DAY_MS;
+      else at += Math.max(MINUTE, rng.exp(config.attackerAttemptSpacingHours) * HOUR);
+      if (usual) at = nextSlot(at, usual, owner.home, rng);
     }
   }
 

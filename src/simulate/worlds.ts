@@ -415,7 +415,7 @@ export class UnavoidableFriction {
 // ---------------------------------------------------------------------------------------------
 
 /** Half-decade bins: [0, 1e-6), [1e-6, 10^-5.5), ..., [10^-0.5, 1]. */
-export const RISK_BIN_EDGES: readonly number[] = [0, ...Array.from({ length: 13 }, (_, i) => 10 ** (-6 + i / 2))];
+export const RISK_BIN_EDGES: readonly number[] = [0, ...Array.from({ length: 12 }, (_, i) => 10 ** (-6 + i / 2))];
 
 export function riskBin(risk: number): number {
   for (let bin = RISK_BIN_EDGES.length - 1; bin >= 0; bin--) if (risk >= RISK_BIN_EDGES[bin]!) return bin;
