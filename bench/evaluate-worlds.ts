@@ -11,6 +11,7 @@
  *
  * Options: --profile us,cn  --draws 20  --first-draw 2001  --accounts 3000  --tuned-seeds 1,2,3
  *          --curve-draws 4  --jobs 2  --out test-output/eval/worlds  --tmp /tmp
+ *          --from DIR (re-render the report from the per-world JSON of an earlier run)
  * Each world runs in a child process (--jobs at a time); progress goes to stderr, the Markdown
  * report to stdout and to <out>/worlds.md, each world's counts to <out>/<profile>-<world>.json.
  */
@@ -148,7 +149,7 @@ const rateOf = (r: Rate) => (r.n > 0 ? r.k / r.n : NaN);
 const METRICS: Metric[] = [
   { id: 'first', title: 'first takeover login stopped (step-up or deny)', count: (t) => t.first, worse: 'low' },
   { id: 'ever', title: 'takeover accounts ever let in (allowed, or passed the step-up)', count: (t) => t.everAllowed, worse: 'high' },
-  { id: 'everOutright', title: 'takeover accounts ever allowed outright (no step-up asked)', count: (t) => t.everAllowedOutright, worse: 'high' },
+  { id: 'everOutright', title: 'takeover accounts ever allowed before the attacker passed any step-up (the guard\'s own misses)', count: (t) => t.everAllowedOutright, worse: 'high' },
   { id: 'legitStepUp', title: 'legit logins stepped up', count: (t) => ({ n: t.legit.n, k: t.legit.stepUp }), worse: 'high', digits: 3 },
   { id: 'legitDeny', title: 'legit logins denied', count: (t) => ({ n: t.legit.n, k: t.legit.deny }), worse: 'high', digits: 3 },
   { id: 'ownersStepUp', title: 'owners ever stepped up', count: (t) => ({ n: t.owners.n, k: t.owners.everStepUp }), worse: 'high' },
@@ -213,6 +214,11 @@ const TARGETS: Target[] = [
   { variant: 'cloud-drive/none', metric: 'ownersDeny', text: '0', check: (s) => s.worst.r.k === 0 },
   ...ATTACKER_STRATEGIES.map((strategy) => ({ variant: 'cloud-drive/none', metric: `strategy:${strategy}`, text: '≥ 90%', check: (s: Summary) => rateOf(s.worst.r) >= 0.9 })),
   { variant: 'cloud-drive/60%', metric: 'first', text: '≥ 98%', check: (s) => rateOf(s.worst.r) >= 0.98 },
+  // The operating points docs/evaluation.md states for the other presets, without carrier evidence.
+  { variant: 'social/none', metric: 'first', text: '≥ 90%', check: (s) => rateOf(s.worst.r) >= 0.9 },
+  { variant: 'social/none', metric: 'legitStepUp', text: '≤ 0.5%', check: (s) => rateOf(s.worst.r) <= 0.005 },
+  { variant: 'fintech/none', metric: 'first', text: '≥ 99.5%', check: (s) => rateOf(s.worst.r) >= 0.995 },
+  { variant: 'fintech/none', metric: 'legitStepUp', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
   { variant: 'cloud-drive/100%', metric: 'ever', text: '≤ 0.5%', check: (s) => rateOf(s.worst.r) <= 0.005 },
 ];
 
@@ -285,15 +291,32 @@ function pool(worlds: WorldResult[], variantId: string, weighted = false): Varia
 function attemptTable(variantId: string, draws: WorldResult[]): string[] {
   const tally = pool(draws, variantId);
   const out: string[] = [];
-  out.push('| scenario · strategy | attempts | stopped (step-up or deny) [Wilson 95%] | denied | allowed outright | stepped up, attacker passed |');
-  out.push('|---|---|---|---|---|---|');
+  out.push('| scenario · strategy | attempts | stopped (step-up or deny) [Wilson 95%] | denied | allowed | allowed before any passed step-up | stepped up, attacker passed |');
+  out.push('|---|---|---|---|---|---|---|');
   const keys = Object.keys(tally.attempts).sort((a, b) => a.localeCompare(b));
   for (const key of keys) {
     const cell = tally.attempts[key]!;
     const [scenario] = key.split('·');
     out.push(
-      `| ${key} (${SCENARIO_TITLES[scenario as Scenario] ?? ''}) | ${cell.n} | ${ratioText(cell.stepUp + cell.deny, cell.n, 1)} | ${pct(cell.deny / cell.n, 1)} | ${pct(cell.allowed / cell.n, 1)} | ${pct(cell.passed / cell.n, 1)} |`,
+      `| ${key} (${SCENARIO_TITLES[scenario as Scenario] ?? ''}) | ${cell.n} | ${ratioText(cell.stepUp + cell.deny, cell.n, 1)} | ${pct(cell.deny / cell.n, 1)} | ${pct(cell.allowed / cell.n, 1)} | ${pct(cell.allowedUnvouched / cell.n, 1)} | ${pct(cell.passed / cell.n, 1)} |`,
     );
+  }
+  out.push('');
+  return out;
+}
+
+function ownerScenarioTable(variants: string[], draws: WorldResult[]): string[] {
+  const pooled = variants.map((id) => pool(draws, id));
+  const out: string[] = [];
+  out.push(`| legitimate scenario | logins | ${variants.map((id) => `${id}: stepped up [Wilson 95%]`).join(' | ')} |`);
+  out.push(`|---|---|${variants.map(() => '---').join('|')}|`);
+  const scenarios = Object.keys(pooled[0]!.legitByScenario).sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)));
+  for (const scenario of scenarios) {
+    const cells = pooled.map((t) => {
+      const c = t.legitByScenario[scenario] ?? { n: 0, stepUp: 0, deny: 0 };
+      return `${ratioText(c.stepUp, c.n, 2)}${c.deny > 0 ? `, denied ${pct(c.deny / c.n, 3)}` : ''}`;
+    });
+    out.push(`| ${scenario} ${SCENARIO_TITLES[scenario as Scenario] ?? ''} | ${(pooled[0]!.legitByScenario[scenario]?.n ?? 0).toLocaleString('en-US')} | ${cells.join(' | ')} |`);
   }
   out.push('');
   return out;
@@ -362,6 +385,32 @@ function drawTable(draws: WorldResult[]): string[] {
   return out;
 }
 
+/** One line per variant: the worst draw of each headline metric (the README's table). */
+function summaryTable(tuned: WorldResult[], draws: WorldResult[]): string[] {
+  const out: string[] = [];
+  const ids = ['first', 'ever', 'legitStepUp', 'ownersStepUp', 'ownersDeny'];
+  out.push('| variant | first takeover login stopped | takeover accounts ever let in | legit logins stepped up | owners ever stepped up | owners ever denied | unavoidable friction | weakest strategy, first try (pooled) |');
+  out.push('|---|---|---|---|---|---|---|---|');
+  for (const variant of WORLD_VARIANTS) {
+    const cells = ids.map((id) => {
+      const metric = METRICS.find((m) => m.id === id)!;
+      const s = summarise(metric, variant.id, tuned, draws);
+      const digits = metric.digits ?? 2;
+      return `${pct(rateOf(s.worst.r), digits)} (${s.worst.seed}; tuned ${pct(rateOf(s.tuned), digits)})`;
+    });
+    const unavoidable = summarise(METRICS.find((m) => m.id === 'unavoidable')!, variant.id, tuned, draws);
+    const pooled = pool(draws, variant.id);
+    const weakest = ATTACKER_STRATEGIES.map((strategy) => ({ strategy, r: pooled.firstByStrategy[strategy] ?? { n: 0, k: 0 } })).reduce((a, b) =>
+      rateOf(b.r) < rateOf(a.r) ? b : a,
+    );
+    out.push(`| ${variant.id} | ${cells.join(' | ')} | ${pct(rateOf(unavoidable.worst.r))} (${unavoidable.worst.seed}) | ${weakest.strategy} ${ratioText(weakest.r.k, weakest.r.n, 1)} |`);
+  }
+  out.push('');
+  out.push('Worst draw of each metric (its seed; the tuned world pooled over its seeds after "tuned").');
+  out.push('');
+  return out;
+}
+
 function report(profile: ProfileName, tuned: WorldResult[], draws: WorldResult[], curveWorlds: WorldResult[]): string {
   const out: string[] = [];
   const events = draws.reduce((a, w) => a + w.events, 0);
@@ -373,6 +422,9 @@ function report(profile: ProfileName, tuned: WorldResult[], draws: WorldResult[]
     `${draws[0]?.accounts.toLocaleString('en-US')} accounts per world, ${pct(WORLD_DESIGN.takeoverOversample, 0)} of them in the takeover storyline; ${events.toLocaleString('en-US')} events and ${takeovers.toLocaleString('en-US')} takeover accounts over the drawn worlds; generator ${GENERATOR_VERSION}, policy ${PRESETS['cloud-drive'].version}; ${seconds.toFixed(0)} s of world time.`,
   );
   out.push('');
+  out.push('#### Summary: the worst draw');
+  out.push('');
+  out.push(...summaryTable(tuned, draws));
   for (const variant of WORLD_VARIANTS) out.push(...headlineTable(variant, tuned, draws));
   out.push(`#### Each attacker strategy, pooled over the ${draws.length} drawn worlds [Wilson 95%]`);
   out.push('');
@@ -382,6 +434,9 @@ function report(profile: ProfileName, tuned: WorldResult[], draws: WorldResult[]
     out.push('');
     out.push(...attemptTable(id, draws));
   }
+  out.push('#### Owner friction by legitimate scenario, pooled over the drawn worlds');
+  out.push('');
+  out.push(...ownerScenarioTable(['cloud-drive/none', 'cloud-drive/60%', 'cloud-drive/100%'], draws));
   if (curveWorlds.length > 0) {
     out.push(`#### Catch against friction per preset, no carrier evidence (drawn worlds ${curveWorlds.map((w) => w.draw.seed).join(', ')}, pooled) [Wilson 95%]`);
     out.push('');
@@ -434,7 +489,11 @@ export async function main(): Promise<void> {
   // Longest first (worlds with the curve's extra variants), so the two workers finish together.
   const order = [...jobs].sort((a, b) => Number(b.curve) - Number(a.curve));
   process.stderr.write(`world suite: ${jobs.length} worlds (${profiles.join(', ')}; ${drawCount} draws from seed ${firstDraw}, tuned seeds ${tunedSeeds.join(',')}), ${accounts} accounts each, ${parallel} at a time\n`);
-  const results = await runJobs(order, parallel);
+  // --from DIR re-renders the report from a finished run's per-world JSON, without running anything.
+  const from = arg('--from');
+  const results = from
+    ? order.map((job) => JSON.parse(readFileSync(join(from, `${jobName(job)}.json`), 'utf8')) as WorldResult)
+    : await runJobs(order, parallel);
   const byName = new Map(order.map((job, i) => [jobName(job), results[i]!]));
   const sections: string[] = [];
   for (const profile of profiles) {

@@ -524,6 +524,8 @@ export interface AttemptCell {
   deny: number;
   /** Allowed outright. */
   allowed: number;
+  /** Allowed while the attacker had passed no step-up on the account: the guard's own miss. */
+  allowedUnvouched: number;
   /** Stepped up and the attacker passed (label.passesStepUp). */
   passed: number;
 }
@@ -537,12 +539,13 @@ export interface VariantTally {
   firstByScenario: Record<string, Rate>;
   /** Takeover accounts ever let in: an attempt allowed, or stepped up and passed. */
   everAllowed: Rate;
-  /** Takeover accounts let in by an attempt allowed outright (no step-up asked). */
+  /** Takeover accounts let in by an attempt allowed before the attacker passed any step-up. */
   everAllowedOutright: Rate;
   everAllowedByStrategy: Record<string, Rate>;
   /** Every attempt, by "scenario·strategy". */
   attempts: Record<string, AttemptCell>;
   legit: { n: number; stepUp: number; deny: number };
+  legitByScenario: Record<string, { n: number; stepUp: number; deny: number }>;
   owners: { n: number; everStepUp: number; everDeny: number };
   reliability: ReliabilityTally;
 }
@@ -558,6 +561,7 @@ export function newTally(id: string): VariantTally {
     everAllowedByStrategy: Object.fromEntries(ATTACKER_STRATEGIES.map((s) => [s, rate()])),
     attempts: {},
     legit: { n: 0, stepUp: 0, deny: 0 },
+    legitByScenario: {},
     owners: { n: 0, everStepUp: 0, everDeny: 0 },
     reliability: newReliability(),
   };
@@ -568,6 +572,8 @@ export class VariantCounter {
   readonly tally: VariantTally;
   private readonly allowedAccounts = new Map<string, boolean>();
   private readonly allowedOutright = new Map<string, boolean>();
+  /** Takeover accounts whose attacker passed a step-up: trusted from then on, by design. */
+  private readonly passedStepUp = new Set<string>();
   private readonly ownerFlags = new Map<string, number>();
 
   constructor(id: string) {
@@ -586,6 +592,10 @@ export class VariantCounter {
       legit.n++;
       if (action === 'step_up') legit.stepUp++;
       if (action === 'deny') legit.deny++;
+      const byScenario = (this.tally.legitByScenario[label.scenario] ??= { n: 0, stepUp: 0, deny: 0 });
+      byScenario.n++;
+      if (action === 'step_up') byScenario.stepUp++;
+      if (action === 'deny') byScenario.deny++;
       const flags = (this.ownerFlags.get(event.accountId) ?? 0) | (action === 'step_up' ? 1 : 0) | (action === 'deny' ? 2 : 0);
       this.ownerFlags.set(event.accountId, flags);
       recordRisk(this.tally.reliability, risk, false);
@@ -593,13 +603,19 @@ export class VariantCounter {
     }
     const strategy: AttackerStrategy = label.strategy ?? 'plain';
     const key = `${label.scenario}·${strategy}`;
-    const cell = (this.tally.attempts[key] ??= { n: 0, stepUp: 0, deny: 0, allowed: 0, passed: 0 });
+    const cell = (this.tally.attempts[key] ??= { n: 0, stepUp: 0, deny: 0, allowed: 0, allowedUnvouched: 0, passed: 0 });
     cell.n++;
-    const letIn = action === 'allow' || (action === 'step_up' && label.passesStepUp === true);
+    const passes = action === 'step_up' && label.passesStepUp === true;
+    const letIn = action === 'allow' || passes;
+    const unvouched = action === 'allow' && !this.passedStepUp.has(event.accountId);
     if (action === 'step_up') cell.stepUp++;
     if (action === 'deny') cell.deny++;
     if (action === 'allow') cell.allowed++;
-    if (action === 'step_up' && label.passesStepUp === true) cell.passed++;
+    if (unvouched) cell.allowedUnvouched++;
+    if (passes) {
+      cell.passed++;
+      this.passedStepUp.add(event.accountId);
+    }
     if (label.scenario === 'A4') return;
     recordRisk(this.tally.reliability, risk, true);
     if (first) {
@@ -612,10 +628,10 @@ export class VariantCounter {
       byScenario.n++;
       if (stopped) byScenario.k++;
       this.allowedAccounts.set(event.accountId, letIn);
-      this.allowedOutright.set(event.accountId, action === 'allow');
+      this.allowedOutright.set(event.accountId, unvouched);
     } else if (this.allowedAccounts.has(event.accountId)) {
       if (letIn) this.allowedAccounts.set(event.accountId, true);
-      if (action === 'allow') this.allowedOutright.set(event.accountId, true);
+      if (unvouched) this.allowedOutright.set(event.accountId, true);
     }
   }
 
@@ -654,8 +670,9 @@ export function mergeTally(into: VariantTally, other: VariantTally, reliabilityW
   for (const [key, value] of Object.entries(other.firstByScenario)) add((into.firstByScenario[key] ??= rate()), value);
   for (const [key, value] of Object.entries(other.everAllowedByStrategy)) add((into.everAllowedByStrategy[key] ??= rate()), value);
   for (const [key, value] of Object.entries(other.attempts)) {
-    const cell = (into.attempts[key] ??= { n: 0, stepUp: 0, deny: 0, allowed: 0, passed: 0 });
+    const cell = (into.attempts[key] ??= { n: 0, stepUp: 0, deny: 0, allowed: 0, allowedUnvouched: 0, passed: 0 });
     cell.n += value.n;
+    cell.allowedUnvouched += value.allowedUnvouched;
     cell.stepUp += value.stepUp;
     cell.deny += value.deny;
     cell.allowed += value.allowed;
@@ -664,6 +681,12 @@ export function mergeTally(into: VariantTally, other: VariantTally, reliabilityW
   into.legit.n += other.legit.n;
   into.legit.stepUp += other.legit.stepUp;
   into.legit.deny += other.legit.deny;
+  for (const [key, value] of Object.entries(other.legitByScenario)) {
+    const cell = (into.legitByScenario[key] ??= { n: 0, stepUp: 0, deny: 0 });
+    cell.n += value.n;
+    cell.stepUp += value.stepUp;
+    cell.deny += value.deny;
+  }
   into.owners.n += other.owners.n;
   into.owners.everStepUp += other.owners.everStepUp;
   into.owners.everDeny += other.owners.everDeny;

@@ -254,6 +254,7 @@ describe('per-variant counts', () => {
     counter.record(attack('y', 'retry', true), true, 'step_up', 0.2); // stopped, then passes
     counter.record(attack('z', 'retry', false), true, 'step_up', 0.2); // stopped, fails
     counter.record(attack('z', 'retry', false), false, 'deny', 0.99);
+    counter.record(attack('y', 'retry', true), false, 'allow', 0.0001); // trusted after passing: not the guard's miss
     counter.record(owner('o1'), false, 'step_up', 0.01);
     counter.record(owner('o1'), false, 'allow', 0.0001);
     counter.record(owner('o2'), false, 'allow', 0.0001);
@@ -264,7 +265,8 @@ describe('per-variant counts', () => {
     expect(tally.firstByStrategy.retry).toEqual({ n: 2, k: 2 });
     expect(tally.everAllowed).toEqual({ n: 3, k: 2 });
     expect(tally.everAllowedOutright).toEqual({ n: 3, k: 1 });
-    expect(tally.attempts['A2·retry']).toEqual({ n: 3, stepUp: 2, deny: 1, allowed: 0, passed: 1 });
+    expect(tally.attempts['A2·retry']).toEqual({ n: 4, stepUp: 2, deny: 1, allowed: 1, allowedUnvouched: 0, passed: 1 });
+    expect(tally.attempts['A2·mimic']).toEqual({ n: 1, stepUp: 0, deny: 0, allowed: 1, allowedUnvouched: 1, passed: 0 });
     expect(tally.legit).toEqual({ n: 4, stepUp: 2, deny: 0 });
     expect(tally.owners).toEqual({ n: 2, everStepUp: 1, everDeny: 0 });
   });
