@@ -5,8 +5,9 @@
  *
  *   npx tsx bench/evaluate.ts --suite headline --profile us --accounts 50000 --seeds 1,2,3,4,5
  *   npx tsx bench/evaluate.ts --params            # the generator's parameter table
+ *   npx tsx bench/evaluate.ts                     # the default: the world suite, bench/evaluate-worlds.ts
  *
- * Suites: headline (full, no carrier, baselines), ablations, p17, p13, p15, p19.
+ * Suites: worlds (default), headline (full, no carrier, baselines), ablations, p17, p13, p15, p19.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -169,7 +170,13 @@ async function main(): Promise<void> {
     process.stdout.write(`${printParams()}\n`);
     return;
   }
-  const suiteName = arg('--suite') ?? 'headline';
+  const suiteName = arg('--suite') ?? 'worlds';
+  if (suiteName === 'worlds') {
+    // The default: the headline variants on the tuned world and on drawn worlds (bench/evaluate-worlds.ts).
+    const { main: worlds } = await import('./evaluate-worlds.js');
+    await worlds();
+    return;
+  }
   const suite = SUITES[suiteName];
   if (!suite) throw new Error(`unknown suite ${suiteName}; one of ${Object.keys(SUITES).join(', ')}`);
   const profiles = (arg('--profile') ?? 'us').split(',') as ProfileName[];

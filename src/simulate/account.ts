@@ -8,7 +8,9 @@
  */
 import type { AttemptAction, VerifiedFactor } from '../types.js';
 import {
+  ADAPTIVE_STRATEGIES,
   DAY_MS,
+  type AttackerStrategy,
   type EvidenceSignal,
   type FrequencyClass,
   type LegitScenario,
@@ -374,36 +376,42 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
   }
 
   // Number drop (P12): natural hazard, or the forced victim storyline (P20).
-  let takeover: { scenario: TakeoverScenario; firstAt: number; number: NumberState } | undefined;
+  let takeover: { scenario: TakeoverScenario; strategy: AttackerStrategy; firstAt: number; number: NumberState } | undefined;
   let dropAt = Infinity;
   let dropIsStale = false;
-  const scheduleTakeover = (number: NumberState, lastPayment: number, forced?: { scenario: TakeoverScenario; firstAt: number; reissuedAt: number; disconnectedAt: number }) => {
+  const scheduleTakeover = (
+    number: NumberState,
+    lastPayment: number,
+    forced?: { scenario: TakeoverScenario; strategy: AttackerStrategy; firstAt: number; reissuedAt: number; disconnectedAt: number },
+  ) => {
     const disconnectedAt = forced?.disconnectedAt ?? lastPayment + suspensionDays(config, rng) * DAY_MS;
     const reissuedAt = forced?.reissuedAt ?? disconnectedAt + agingDays(config, rng) * DAY_MS;
     number.changes.push({ disconnectedAt, reissuedAt });
     number.sims.push({ at: reissuedAt, kind: 'new_subscription' });
     if (forced) {
-      takeover = { scenario: forced.scenario, firstAt: forced.firstAt, number };
+      takeover = { scenario: forced.scenario, strategy: forced.strategy, firstAt: forced.firstAt, number };
       return;
     }
     if (!rng.chance(config.newHolderLoginRate)) return;
     const scenario = pickScenario(config, rng);
-    const firstAt = reissuedAt + attemptDelayDays(config, scenario, rng) * DAY_MS;
-    if (firstAt - reissuedAt <= YEAR_DAYS * DAY_MS) takeover = { scenario, firstAt, number };
+    const strategy = pickStrategy(config, scenario, rng);
+    const firstAt = reissuedAt + attemptDelayDays(config, scenario, strategy, rng) * DAY_MS;
+    if (firstAt - reissuedAt <= YEAR_DAYS * DAY_MS) takeover = { scenario, strategy, firstAt, number };
   };
 
   if (story === 'victim') {
     for (let tries = 0; tries < 6 && dropAt === Infinity; tries++) {
       const firstAt = rng.uniform(ctx.warmupEnd + DAY_MS, ctx.end - DAY_MS);
       const scenario = pickScenario(config, rng);
-      const reissuedAt = firstAt - attemptDelayDays(config, scenario, rng) * DAY_MS;
+      const strategy = pickStrategy(config, scenario, rng);
+      const reissuedAt = firstAt - attemptDelayDays(config, scenario, strategy, rng) * DAY_MS;
       const disconnectedAt = reissuedAt - agingDays(config, rng) * DAY_MS;
       const lastPayment = disconnectedAt - suspensionDays(config, rng) * DAY_MS;
       if (lastPayment > signupAt + 14 * DAY_MS) {
         dropAt = lastPayment;
         dropIsStale = true;
         pending.push({ at: dropAt, kind: 'drop' });
-        scheduleTakeover(owner.number, lastPayment, { scenario, firstAt, reissuedAt, disconnectedAt });
+        scheduleTakeover(owner.number, lastPayment, { scenario, strategy, firstAt, reissuedAt, disconnectedAt });
       }
     }
     if (dropAt === Infinity) story = 'normal';
@@ -636,7 +644,7 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
   // -------------------------------------------------------------------------------------------
   // Attackers
   // -------------------------------------------------------------------------------------------
-  function attackerAttempts(scenario: TakeoverScenario, firstAt: number, number: NumberState) {
+  function attackerAttempts(scenario: TakeoverScenario, firstAt: number, number: NumberState, strategy: AttackerStrategy = 'plain') {
     const actor: Actor = scenario === 'A1' ? 'new_holder' : 'attacker';
     let city: Location;
     let device: Device | undefined;
@@ -674,30 +682,67 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
         fixedHints = owner.lastHints;
         break;
     }
-    const attempts = 1 + rng.geometric(config.attackerExtraAttempts);
+    const copies = strategy === 'mimic' || strategy === 'all';
+    const retries = strategy === 'retry' || strategy === 'register-retry' || strategy === 'all';
+    // Who sends which device token: none for the copying and common-phone strategies (a browser
+    // that keeps no cookie); one token kept across attempts for the retrying ones.
+    let tokenMode: 'fresh' | 'kept' | 'none' = scenario === 'A2' || scenario === 'A5' ? 'fresh' : 'kept';
+    if (strategy === 'common-phone') {
+      const model = mostCommonDevice(profile);
+      city = number.homeCity;
+      device = { ...newDevice(model, config, rng, firstAt), channel: 'web', browser: mostCommonBrowser(model) };
+      fixedUa = undefined;
+      fixedHints = undefined;
+      tokenMode = 'none';
+    }
+    let ownNetworkIp: string | undefined;
+    if (copies) {
+      // The owner's last user agent and Client Hints exactly, from an address next to the owner's
+      // home address: the same city, ISP (ASN) and /24.
+      city = owner.home;
+      fixedUa = owner.lastUa ?? userAgentAt(owner.primary, firstAt);
+      fixedHints = owner.lastHints;
+      ownNetworkIp = neighbourAddress(owner.networks.pools.home[0]!, rng);
+      tokenMode = 'none';
+    }
+    if (retries && !copies) tokenMode = 'kept';
+    if (strategy === 'all') tokenMode = 'kept';
+    if (!device && tokenMode === 'kept') device = newDevice(owner.primary.model, config, rng, firstAt);
+    const keptToken = newToken(rng);
+
+    const attempts = retries ? config.retryAttempts[0] + rng.int(config.retryAttempts[1] - config.retryAttempts[0] + 1) : 1 + rng.geometric(config.attackerExtraAttempts);
     // A SIM swapper acts within hours of the swap; the others at a local waking hour, never
-    // before the number was theirs.
-    let at = scenario === 'A4' ? firstAt : atLocalHour(ctx, firstAt, city, rng);
+    // before the number was theirs. The early strategy acts within hours, whatever the hour.
+    const early = strategy === 'early' || strategy === 'all';
+    let at = scenario === 'A4' || early ? firstAt : atLocalHour(ctx, firstAt, city, rng);
     if (at < firstAt) at += DAY_MS;
+    const usual = strategy === 'usual-time' || strategy === 'all' ? usualSlot(events, owner.home) : undefined;
+    if (usual) at = nextSlot(at, usual, owner.home, rng);
+    const registerFirst = strategy === 'register-retry' || (strategy === 'all' && rng.chance(0.5));
+    const passes = rng.chance(config.stepUpPass[scenario]);
     const homeIp = addressIn(city, rng.chance(0.6) ? 'isp' : 'mobile', rng);
     for (let i = 0; i < attempts; i++) {
       if (at >= ctx.end) break;
-      const ip = scenario === 'A1' || scenario === 'A4' ? homeIp : addressIn(city, 'isp', rng);
+      const ip = ownNetworkIp ?? (scenario === 'A1' || scenario === 'A4' ? homeIp : addressIn(city, 'isp', rng));
       const userAgent = fixedUa ?? userAgentAt(device!, at);
       const clientHints = fixedUa ? fixedHints : clientHintsAt(device!, at, rng.chance(config.modelHintShare));
       // Hunters start from a clean browser each time; the others keep their cookie or app id.
-      const deviceId = scenario === 'A2' || scenario === 'A5' ? newToken(rng) : device!.token;
+      const deviceId = tokenMode === 'none' ? undefined : tokenMode === 'fresh' ? newToken(rng) : retries ? keptToken : device!.token;
       let action: AttemptAction = 'login';
       if (i === 0 && scenario === 'A1' && rng.chance(config.a1RegisterShare)) action = 'register';
-      if (scenario === 'A2' && rng.chance(config.a2RecoverShare)) action = 'recover';
-      emit(at, { ip, userAgent, ...(clientHints ? { clientHints } : {}), deviceId, action }, number, {
+      if (i === 0 && registerFirst) action = 'register';
+      else if (scenario === 'A2' && !retries && rng.chance(config.a2RecoverShare)) action = 'recover';
+      emit(at, { ip, userAgent, ...(clientHints ? { clientHints } : {}), ...(deviceId ? { deviceId } : {}), action }, number, {
         isTakeover: true,
         scenario,
         actor,
-        passesStepUp: rng.chance(config.stepUpPass[scenario]),
+        strategy,
+        passesStepUp: passes,
         frequency: frequency.name,
       });
-      at += Math.max(MINUTE, rng.exp(config.attackerAttemptSpacingHours) * HOUR);
+      if (retries) at += rng.uniform(config.retrySpacingDays[0], config.retrySpacingDays[1]) * DAY_MS;
+      else at += Math.max(MINUTE, rng.exp(config.attackerAttemptSpacingHours) * HOUR);
+      if (usual) at = nextSlot(at, usual, owner.home, rng);
     }
   }
 
@@ -705,7 +750,7 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
     attackerAttempts('A4', at + rng.uniform(0.5, 12) * HOUR, owner.number);
   }
 
-  if (takeover) attackerAttempts(takeover.scenario, takeover.firstAt, takeover.number);
+  if (takeover) attackerAttempts(takeover.scenario, takeover.firstAt, takeover.number, takeover.strategy);
 
   events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
   // The host's record of the last SMS login before the log starts (used while the guard has no history).
@@ -722,10 +767,73 @@ function pickScenario(config: SimConfig, rng: Rng): TakeoverScenario {
   return (['A1', 'A2', 'A3', 'A5'] as const)[rng.weightedIndex([A1, A2, A3, A5])]!;
 }
 
-function attemptDelayDays(config: SimConfig, scenario: TakeoverScenario, rng: Rng): number {
+/** A deliberate attacker's strategy: `plain` or, with probability `adaptiveShare`, an adaptive one. */
+function pickStrategy(config: SimConfig, scenario: TakeoverScenario, rng: Rng): AttackerStrategy {
+  if (scenario === 'A1' || scenario === 'A4') return 'plain';
+  return rng.chance(config.adaptiveShare) ? rng.pick(ADAPTIVE_STRATEGIES) : 'plain';
+}
+
+function attemptDelayDays(config: SimConfig, scenario: TakeoverScenario, strategy: AttackerStrategy, rng: Rng): number {
+  // The earliest moment the number is theirs: within hours of the reissue.
+  if (strategy === 'early' || strategy === 'all') return rng.uniform(0.02, 0.5);
   if (scenario === 'A5') return config.a5ExtraWaitDays + rng.exp(config.firstAttemptDelayDays.A5);
   if (scenario === 'A4') return 0;
   return rng.exp(config.firstAttemptDelayDays[scenario]);
+}
+
+/** The browser most owners of a model use on the web (the first of its browser list, or reduced Chrome). */
+function mostCommonBrowser(model: DeviceModel): Device['browser'] {
+  if (model.os === 'android') return 'chrome';
+  return model.browsers.reduce((best, entry) => (entry[1] > best[1] ? entry : best), model.browsers[0]!)[0];
+}
+
+/** Another address in the same /24 as `ip` (IPv4), or a fresh one in the same /64 (IPv6). */
+export function neighbourAddress(ip: string, rng: Rng): string {
+  if (ip.includes(':')) {
+    const parts = ip.split(':');
+    return `${parts.slice(0, 4).join(':')}:${rng.int(0x10000).toString(16)}:${rng.int(0x10000).toString(16)}:${rng.int(0x10000).toString(16)}:${(1 + rng.int(0xfffe)).toString(16)}`;
+  }
+  const parts = ip.split('.');
+  const own = Number(parts[3]);
+  let last = 1 + rng.int(254);
+  if (last === own) last = (last % 254) + 1;
+  return `${parts[0]}.${parts[1]}.${parts[2]}.${last}`;
+}
+
+export interface LocalSlot {
+  /** 0 = Sunday, local to the owner's home. */
+  weekday: number;
+  hour: number;
+}
+
+/** The owner's most frequent local weekday and hour of SMS login so far (ties: the earliest). */
+export function usualSlot(events: readonly SimEvent[], home: Location): LocalSlot | undefined {
+  const weekdays = new Array<number>(7).fill(0);
+  const hours = new Array<number>(24).fill(0);
+  let seen = 0;
+  for (const event of events) {
+    if (event.label.actor !== 'owner' || !event.verified?.includes('sms_otp')) continue;
+    const local = new Date(Date.parse(event.at) + home.tz * HOUR);
+    weekdays[local.getUTCDay()]!++;
+    hours[local.getUTCHours()]!++;
+    seen++;
+  }
+  if (seen === 0) return undefined;
+  return { weekday: weekdays.indexOf(Math.max(...weekdays)), hour: hours.indexOf(Math.max(...hours)) };
+}
+
+/** The first moment at or after `t` that falls on the slot's local weekday and hour. */
+export function nextSlot(t: number, slot: LocalSlot, home: Location, rng: Rng): number {
+  const offset = home.tz * HOUR;
+  const localDay = Math.floor((t + offset) / DAY_MS) * DAY_MS;
+  for (let day = 0; day <= 7; day++) {
+    const candidateDay = localDay + day * DAY_MS;
+    const weekday = new Date(candidateDay).getUTCDay();
+    if (weekday !== slot.weekday) continue;
+    const candidate = candidateDay - offset + slot.hour * HOUR + rng.int(60) * MINUTE;
+    if (candidate >= t) return candidate;
+  }
+  return localDay + 7 * DAY_MS - offset + slot.hour * HOUR;
 }
 
 export type { ProfileName };

@@ -9,7 +9,7 @@
  * default changes every published figure, so bump the version and re-run the evaluation.
  */
 
-export const GENERATOR_VERSION = 'sim-1.0.1';
+export const GENERATOR_VERSION = 'sim-1.1.0';
 
 export type ProfileName = 'us' | 'cn';
 export type LegitScenario = 'L0' | 'L1' | 'L2' | 'L3' | 'L4' | 'L5' | 'L6' | 'L7' | 'L8' | 'L9';
@@ -21,6 +21,27 @@ export const LEGIT_SCENARIOS: readonly LegitScenario[] = ['L0', 'L1', 'L2', 'L3'
 export const TAKEOVER_SCENARIOS: readonly TakeoverScenario[] = ['A1', 'A2', 'A3', 'A4', 'A5'];
 /** Recycled-number takeovers proper; A4 (SIM swap) is an out-of-scope control, reported apart. */
 export const RECYCLING_SCENARIOS: readonly TakeoverScenario[] = ['A1', 'A2', 'A3', 'A5'];
+
+/**
+ * How a deliberate attacker (A2, A3, A5) goes about it. `plain` is the scenario's own behaviour
+ * (section 7.5 of the benchmark design); the others know the guard's signals and override the one
+ * dimension they name, keeping the rest of the scenario (its timing, its step-up pass rate). A1
+ * accidental new holders and A4 SIM swappers are always `plain`.
+ */
+export type AttackerStrategy = 'plain' | 'mimic' | 'early' | 'usual-time' | 'retry' | 'register-retry' | 'common-phone' | 'all';
+export const ADAPTIVE_STRATEGIES: readonly AttackerStrategy[] = ['mimic', 'early', 'usual-time', 'retry', 'register-retry', 'common-phone', 'all'];
+export const ATTACKER_STRATEGIES: readonly AttackerStrategy[] = ['plain', ...ADAPTIVE_STRATEGIES];
+
+export const STRATEGY_TITLES: Record<AttackerStrategy, string> = {
+  plain: "the scenario's own behaviour",
+  mimic: "owner's last user agent and Client Hints, from the owner's city and home ISP, no device token",
+  early: 'first attempt within hours of the reissue',
+  'usual-time': "the owner's usual weekday and local hour",
+  retry: 'several attempts days apart, one device token kept throughout',
+  'register-retry': '"register" first, then several attempts days apart',
+  'common-phone': "the region's most common phone, fresh browser, no device token",
+  all: 'all of the above at once',
+};
 
 export const SCENARIO_TITLES: Record<Scenario, string> = {
   L0: 'routine login',
@@ -123,6 +144,11 @@ export interface SimConfig {
   a1HomeRegionShare: number;
   /** A2: share using the SMS recovery flow instead of login. */
   a2RecoverShare: number;
+  /** Deliberate attackers (A2, A3, A5) who use an adaptive strategy, split evenly over ADAPTIVE_STRATEGIES. */
+  adaptiveShare: number;
+  /** Attempts of the retrying strategies (uniform, inclusive) and days between them (uniform). */
+  retryAttempts: [number, number];
+  retrySpacingDays: [number, number];
   /** Attempts after the first (geometric mean) and their spacing (mean hours). */
   attackerExtraAttempts: number;
   attackerAttemptSpacingHours: number;
@@ -157,7 +183,8 @@ export interface SimConfig {
   accountAgeYears: number;
   /** SMS recovery flow used by owners instead of login. */
   ownerRecoverShare: number;
-  /** Probability that the actor passes the step-up the guard asks for (replayed by the backtest). */
+  /** Probability that the actor passes the step-up the guard asks for (replayed by the backtest): per
+   * login for owners, once per attacker (a leaked password works every time or never). */
   stepUpPass: { owner: number; A1: number; A2: number; A3: number; A4: number; A5: number };
 }
 
@@ -217,6 +244,9 @@ export function defaultConfig(profile: ProfileName, accounts = 50_000, seed = 1)
     a1RegisterShare: 0.5,
     a1HomeRegionShare: 0.8,
     a2RecoverShare: 0.5,
+    adaptiveShare: 0.7,
+    retryAttempts: [3, 6],
+    retrySpacingDays: [1, 10],
     attackerExtraAttempts: 1.5,
     attackerAttemptSpacingHours: 24,
     evidence: { exact: 0.6, coarse: 0.2, missing: 0.2 },
@@ -279,6 +309,12 @@ export const PARAMETERS: ParameterDoc[] = [
   { id: 'P16', what: 'mean delay reissue -> first attempt A1 / A2 / A3 / A5 (A5 also waits out the SIM look-back)', value: (c) => `${c.firstAttemptDelayDays.A1} / ${c.firstAttemptDelayDays.A2} / ${c.firstAttemptDelayDays.A3} / ${c.a5ExtraWaitDays} + ${c.firstAttemptDelayDays.A5} d`, source: '[A]' },
   { id: 'S5', what: 'takeover mix A1 / A2 / A3 / A5', value: (c) => `${pct(c.takeoverMix.A1)} / ${pct(c.takeoverMix.A2)} / ${pct(c.takeoverMix.A3)} / ${pct(c.takeoverMix.A5)}`, source: '§7.5 default mix [A] (supersedes P15\'s 75/25 accidental/deliberate split)' },
   { id: 'S6', what: 'A1 "register" share; A1 in the number\'s home region; A2 via recovery', value: (c) => `${pct(c.a1RegisterShare)}; ${pct(c.a1HomeRegionShare)}; ${pct(c.a2RecoverShare)}`, source: '§7.5 (home region 80%) [A]; others [A]' },
+  {
+    id: 'S15',
+    what: 'deliberate attackers (A2, A3, A5) using an adaptive strategy, split evenly; retrying strategies: attempts, days apart',
+    value: (c) => `${pct(c.adaptiveShare)}; ${c.retryAttempts[0]}-${c.retryAttempts[1]}, ${c.retrySpacingDays[0]}-${c.retrySpacingDays[1]} d`,
+    source: '[A] (no published measurement of how attackers adapt; issue 14: an independent world with "hunters" and "mimics")',
+  },
   { id: 'S7', what: 'attacker attempts after the first (geometric mean), spacing', value: (c) => `${c.attackerExtraAttempts}, Exp(${c.attackerAttemptSpacingHours} h)`, source: '[A]' },
   { id: 'P17', what: 'carrier evidence per number exact / coarse / missing', value: (c) => `${pct(c.evidence.exact)} / ${pct(c.evidence.coarse)} / ${pct(c.evidence.missing)}`, sweep: 'exact 0-100%', source: 'FCC RND is coarse, CN 焕新 push-based [V]; shares [A], swept' },
   { id: 'S8', what: 'exact provider: port reported as a new subscriber; SIM-change look-back', value: (c) => `${pct(c.portMisreportRate)}; ${c.simLookbackDays} d`, source: 'CAMARA answers per operator [V, §16 of number-intel-apis]; rate [A]; SIM Swap maxAge 2400 h [V]' },

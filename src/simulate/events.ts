@@ -4,7 +4,7 @@
  * reads; for a host's own logs only the attempt fields are required and `label` is optional.
  */
 import type { AttemptInput } from '../types.js';
-import type { EvidenceSignal, Scenario } from './config.js';
+import type { AttackerStrategy, EvidenceSignal, Scenario } from './config.js';
 
 export type Actor = 'owner' | 'new_holder' | 'attacker';
 
@@ -14,6 +14,8 @@ export interface EventLabel {
   actor: Actor;
   /** Would this actor pass the step-up the guard asks for? Replayed by the backtest. */
   passesStepUp?: boolean;
+  /** Takeovers: how the attacker went about it (config.ts `AttackerStrategy`). */
+  strategy?: AttackerStrategy;
   /** The owner's login-frequency class (P3), for per-class friction. */
   frequency?: string;
 }
