@@ -24,8 +24,10 @@ export default defineConfig({
     // Probes Redis, PostgreSQL, redis-server and chromium once, names every group that will not run
     // (and fails under CI=true instead), and prepares the PGlite template.
     globalSetup: ['test/setup/global.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous: CI is a loaded 2-core machine, and a simulate-then-backtest test can take 30 s there.
+    // A test that hangs still fails; speed is measured in benchmarks, never here.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     pool: 'forks',
   },
 });
