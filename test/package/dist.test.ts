@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
@@ -39,9 +41,39 @@ describe.skipIf(!built)('the built package (dist/)', () => {
     expect(JSON.parse(out)).toEqual({ action: 'step_up', loaded: [] });
   });
 
+  it('the library never reaches the backtest\'s dependencies (tinypool, csv-parse, hyparquet), in either build', () => {
+    // Follow every relative import from the library's entries through the chunks they load.
+    const reached = (entry: string) => {
+      const seen = new Set<string>();
+      const visit = (file: string) => {
+        if (seen.has(file)) return;
+        seen.add(file);
+        const text = readFileSync(join(root, 'dist', file), 'utf8');
+        for (const match of text.matchAll(/(?:from |import |import\(|require\()\s*["']\.\/([^"']+)["']/g)) visit(match[1]!);
+      };
+      visit(entry);
+      return [...seen];
+    };
+    for (const entry of ['index.js', 'index.cjs', 'http.js', 'testing.js', 'redis.js', 'postgres.js']) {
+      const files = reached(entry);
+      expect(files.length).toBeGreaterThan(0);
+      for (const file of files) expect(readFileSync(join(root, 'dist', file), 'utf8'), `${entry} -> ${file}`).not.toMatch(/["'](tinypool|csv-parse|hyparquet)["']/);
+    }
+    expect(readFileSync(join(root, 'dist', 'cli.js'), 'utf8') + reached('cli.js').map((file) => readFileSync(join(root, 'dist', file), 'utf8')).join('')).toMatch(/import\("tinypool"\)/);
+  });
+
   it('ships a working CLI', () => {
     const out = node([`${root}/dist/cli.js`, 'demo']);
     expect(out).toMatch(/^scenario\s+action\s+risk/);
     expect(out).toMatch(/offer_new_account/);
+  });
+
+  it('ships the backtest worker next to the CLI: --workers 2 decides as --workers 1', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rng-dist-'));
+    writeFileSync(join(dir, 'events.jsonl'), node([`${root}/dist/cli.js`, 'simulate', '--profile', 'cn', '--accounts', '60', '--seed', '2']));
+    for (const workers of ['1', '2']) node([`${root}/dist/cli.js`, 'backtest', join(dir, 'events.jsonl'), '--workers', workers, '--ordered', '--out', join(dir, workers)]);
+    const decisions = (name: string) => readFileSync(join(dir, name, 'decisions.jsonl'), 'utf8');
+    expect(decisions('1').length).toBeGreaterThan(1000);
+    expect(decisions('2')).toBe(decisions('1'));
   });
 });
