@@ -7,7 +7,7 @@
  * same groups (shard.ts) and give every shard the whole input's clock, so each decision is the one
  * the single-threaded run makes.
  */
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -21,7 +21,7 @@ import { createDecoder, inputFormat, openInput, type Decoded, type DecoderSpec, 
 import { Progress } from './progress.js';
 import { createReplayer, type ReplayEvent, type Replayer } from './replay.js';
 import { renderReport } from './report.js';
-import { DEFAULT_SHARD_KEY, Grouping, placeOf, shardHash } from './shard.js';
+import { DEFAULT_SHARD_KEY, Grouping, NumberKeys, placeOf, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, shardHash, type ScanResult } from './shard.js';
 import { MalformedLineError, Rejections, ShardReplay, type MalformedSample } from './shard-replay.js';
 import { SummaryBuilder, type BacktestSummary, type SummaryState } from './summary.js';
 import type { FromWorker, ShardTask, ToWorker, WorkerResult } from './worker.js';
@@ -412,81 +412,77 @@ class Int32Column {
   }
 }
 
-/** Where pass two sends a record of this machine's shard. */
-interface Sink {
-  dispatch(worker: number, record: RawRecord, clock: number | undefined): void | Promise<void>;
+/** What the first pass learns: each record's group (or blank, unreadable), the late records' clock. */
+class FirstPass {
+  readonly grouping = new Grouping();
+  readonly nodes = new Int32Column();
+  /** Record index -> the clock, for records earlier than one before them. */
+  readonly lateClock = new Map<number, number>();
+  first: ReplayEvent | undefined;
+  private running = -Infinity;
+
+  constructor(private readonly decode: () => (raw: string | unknown[]) => Decoded) {}
+
+  apply(batch: readonly RawRecord[], scanned: ScanResult): void {
+    for (let i = 0; i < batch.length; i++) {
+      const status = scanned.status[i];
+      if (status === SCAN_BLANK) this.nodes.push(BLANK);
+      else if (status === SCAN_UNREADABLE) this.nodes.push(UNREADABLE);
+      else {
+        // The first event picks the geolocation and the carrier, as in a single-threaded run.
+        this.first ??= this.decode()(batch[i]!.raw!).event;
+        const at = scanned.at[i]!;
+        if (at < this.running) this.lateClock.set(this.nodes.length, this.running);
+        else this.running = at;
+        this.nodes.push(this.grouping.add(scanned.accounts[i]!, scanned.numbers[i]!));
+      }
+    }
+  }
 }
 
+const rawOf = (record: RawRecord) => (record.error !== undefined ? null : record.raw!);
+
 /**
- * Two passes. The first decodes every record to join accounts and numbers into groups, remembers
- * each record's group (4 bytes) and the clock of every record earlier than one before it. The
- * second sends this machine's records to their worker with that clock.
+ * Two passes. The first decodes every record (on the worker threads when there are any) to join
+ * accounts and numbers into groups, remembers each record's group (4 bytes) and the clock of every
+ * record earlier than one before it. The second sends this machine's records to their worker with
+ * that clock.
  */
 async function runSharded(context: Context, workers: number, machines: { index: number; count: number }): Promise<RunCounts> {
   const { options, reader, rejections } = context;
-  // Threads start (and load their modules) while the main thread groups.
-  const pool = workers > 1 ? await startPool(workers) : undefined;
+  let decoder: ((raw: string | unknown[]) => Decoded) | undefined;
+  const decode = () => (decoder ??= createDecoder(context.decoderSpec()));
+  const pool = workers > 1 ? await PoolSink.start(workers, context) : undefined;
   try {
-    const grouping = new Grouping(undefined);
-    const nodes = new Int32Column();
-    const lateClock = new Map<number, number>();
-    let decode: ((raw: string | unknown[]) => Decoded) | undefined;
-    let first: ReplayEvent | undefined;
-    let running = -Infinity;
+    const pass = new FirstPass(decode);
+    const keys = new NumberKeys(undefined);
     let done = 0;
-    for await (const batch of context.reader.batches((read) => (done = read))) {
-      decode ??= createDecoder(context.decoderSpec());
-      for (const record of batch) {
-        if (record.error !== undefined) {
-          nodes.push(UNREADABLE);
-          continue;
-        }
-        const decoded = decode(record.raw!);
-        if (decoded.blank) nodes.push(BLANK);
-        else if (decoded.error !== undefined) nodes.push(UNREADABLE);
-        else {
-          first ??= decoded.event;
-          if (decoded.at < running) lateClock.set(nodes.length, running);
-          else running = decoded.at;
-          nodes.push(grouping.add(decoded.event));
-        }
-      }
-      context.progress?.update(done, nodes.length);
+    for await (const batch of reader.batches((read) => (done = read))) {
+      if (pool) await pool.scan(batch, (scanned) => pass.apply(batch, scanned));
+      else pass.apply(batch, scanBatch(batch.map(rawOf), decode(), keys));
+      context.progress?.update(done, pass.nodes.length);
     }
-    context.progress?.done(done, nodes.length);
-    const setup = first ? setupFor(first, options, context.shardKey) : undefined;
-    const hashes = grouping.hashes(context.shardKey);
+    if (pool) await pool.scanned();
+    context.progress?.done(done, pass.nodes.length);
+    const { nodes, lateClock } = pass;
+    const setup = pass.first ? setupFor(pass.first, options, context.shardKey) : undefined;
+    const hashes = pass.grouping.hashes(context.shardKey);
     const note = `${workers > 1 ? `, ${workers} workers` : ''}${machines.count > 1 ? `, shard ${machines.index}/${machines.count}` : ''}`;
     const progress = context.progress ? new Progress(process.stderr, reader.total, 'backtest', note) : undefined;
 
-    let sink: Sink;
     let local: ShardReplay | undefined;
-    let remote: PoolSink | undefined;
-    if (!setup) sink = { dispatch: () => undefined };
-    else if (pool) sink = remote = new PoolSink(pool, workers, setup, context);
-    else {
-      const shard = (local = new ShardReplay(replayerFor(setup), options.preset, reader.unit, rejections, context.writer !== undefined));
-      const decodeLocal = createDecoder(context.decoderSpec());
-      sink = {
-        async dispatch(_worker, record, clock) {
-          const decoded = decodeLocal(record.raw!);
-          if (!decoded.event) return; // pass one decoded it: cannot happen
-          const decided = shard.decide(record.number, decoded.event, decoded.at, clock);
-          const line = decided instanceof Promise ? await decided : decided;
-          if (line && context.writer?.add(line)) await context.writer.flush();
-        },
-      };
-    }
+    if (setup && pool) pool.begin(setup);
+    else if (setup) local = new ShardReplay(replayerFor(setup), options.preset, reader.unit, rejections, context.writer !== undefined);
 
     let lines = 0;
     let blankLines = 0;
     let index = 0;
     let handled = 0;
     let stop: MalformedLineError | undefined;
-    const progressLines = () => handled + (remote?.processed ?? 0);
+    const progressLines = () => handled + (pool?.processed ?? 0);
     read: for await (const batch of reader.batches((read) => (done = read))) {
       for (const record of batch) {
-        if (index >= nodes.length) throw new InputChangedError(context.options.input);
+        if (index >= nodes.length) throw new InputChangedError(options.input);
         const node = nodes.get(index);
         const at = index++;
         lines = record.number;
@@ -499,9 +495,9 @@ async function runSharded(context: Context, workers: number, machines: { index: 
           // Counted once, by shard 0; every shard stops on it under --strict.
           if (machines.index !== 0 && !options.strict) continue;
           try {
-            rejections.reject(record.number, record.error ?? decode!(record.raw!).error ?? 'unreadable');
+            rejections.reject(record.number, record.error ?? decode()(record.raw!).error ?? 'unreadable');
           } catch (error) {
-            if (!(error instanceof MalformedLineError) || !remote) throw error;
+            if (!(error instanceof MalformedLineError) || !pool) throw error;
             stop = error;
             break read;
           }
@@ -510,30 +506,33 @@ async function runSharded(context: Context, workers: number, machines: { index: 
         const place = placeOf(hashes[node]!, machines.count, workers);
         if (place.machine !== machines.index) continue;
         const clock = lateClock.size > 0 ? lateClock.get(at) : undefined;
-        if (remote) {
-          const waited = remote.dispatch(place.worker, record, clock);
+        if (pool) {
+          const waited = pool.dispatch(place.worker, record, clock);
           if (waited) await waited;
-          if (remote.stopped) break read;
-        } else {
-          handled++;
-          const waited = sink.dispatch(place.worker, record, clock);
-          if (waited) await waited;
+          if (pool.stopped) break read;
+          continue;
         }
+        handled++;
+        const decoded = decode()(record.raw!);
+        if (!decoded.event) continue; // the first pass decoded it: cannot happen
+        const decided = local!.decide(record.number, decoded.event, decoded.at, clock);
+        const line = decided instanceof Promise ? await decided : decided;
+        if (line && context.writer?.add(line)) await context.writer.flush();
       }
       progress?.update(done, progressLines());
-      if (remote && context.writer && context.writer.buffered >= 1000) await context.writer.flush();
+      if (pool && context.writer && context.writer.buffered >= 1000) await context.writer.flush();
     }
+    if (!stop && !pool?.stopped && index !== nodes.length) throw new InputChangedError(options.input);
 
-    if (!stop && !remote?.stopped && index !== nodes.length) throw new InputChangedError(context.options.input);
-    if (remote) {
-      const results = await remote.end();
+    if (pool) {
+      const results = await pool.end();
       progress?.done(done, progressLines());
       // --strict: the earliest malformed record of all shards, as the single-threaded run stops there.
       const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, reader.unit)] : []));
       if (stop) stops.push(stop);
       if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
       const state = new SummaryBuilder(options.preset);
-      for (const result of results) state.merge(result.summary);
+      for (const result of results) if (result.summary) state.merge(result.summary);
       return {
         setup,
         unit: reader.unit,
@@ -543,7 +542,7 @@ async function runSharded(context: Context, workers: number, machines: { index: 
         samples: firstSamples(rejections.samples, ...results.map((result) => result.samples)),
         outOfOrder: results.reduce((sum, result) => sum + result.outOfOrder, 0),
         summary: state.state(),
-        ordered: Boolean(options.ordered) || workers === 1,
+        ordered: Boolean(options.ordered),
       };
     }
     progress?.done(done, progressLines());
@@ -564,16 +563,12 @@ async function runSharded(context: Context, workers: number, machines: { index: 
 }
 
 type Pool = import('tinypool').Tinypool;
+type MessagePort = import('node:worker_threads').MessagePort;
 
 /** The worker module: the built one next to the CLI, or the sources through tsx (tests, development). */
 function workerFile(): string {
   const here = import.meta.url;
   return fileURLToPath(new URL(here.endsWith('.ts') ? './worker-dev.mjs' : './backtest-worker.js', here));
-}
-
-async function startPool(workers: number): Promise<Pool> {
-  const { Tinypool } = await import('tinypool');
-  return new Tinypool({ filename: workerFile(), minThreads: workers, maxThreads: workers, isolateWorkers: false });
 }
 
 const BATCH = 512;
@@ -592,14 +587,13 @@ interface Link {
   cursor: number;
 }
 
-type MessagePort = import('node:worker_threads').MessagePort;
-
 /**
- * The main thread's side of the worker threads: batches each worker's records, keeps at most
- * WINDOW batches in flight per worker, and writes what they return in input order (--ordered) or
- * appends their own files shard by shard.
+ * The main thread's side of the worker threads. First pass: hands batches of raw records out in
+ * turn and applies the scans in input order. Second pass: batches each worker's records, keeps at
+ * most WINDOW batches in flight per worker, and writes what the workers return in input order
+ * (--ordered) or appends their own files shard by shard.
  */
-class PoolSink implements Sink {
+class PoolSink {
   private readonly links: Link[];
   private readonly mode: ShardTask['records'];
   /** --ordered: which worker each dispatched record went to, in input order. */
@@ -607,13 +601,23 @@ class PoolSink implements Sink {
   private head = 0;
   private wake: (() => void) | undefined;
   private failure: unknown;
+  /** First pass: batches sent, scans arrived out of turn, and the next one to apply. */
+  private scansSent = 0;
+  private scansApplied = 0;
+  private readonly scans = new Map<number, { apply: (scanned: ScanResult) => void; scanned?: ScanResult }>();
   processed = 0;
   stopped = false;
 
-  constructor(
+  static async start(workers: number, context: Context): Promise<PoolSink> {
+    const { Tinypool } = await import('tinypool');
+    // Threads start, and load their modules, while the main thread reads the first batches.
+    const pool = new Tinypool({ filename: workerFile(), minThreads: workers, maxThreads: workers, isolateWorkers: false });
+    return new PoolSink(pool, workers, context);
+  }
+
+  private constructor(
     private readonly pool: Pool,
     workers: number,
-    setup: ReplaySetup,
     private readonly context: Context,
   ) {
     const { options, writer } = context;
@@ -622,8 +626,6 @@ class PoolSink implements Sink {
       const { port1, port2 } = new MessageChannel();
       const task: ShardTask = {
         port: port2,
-        setup,
-        decoder: context.decoderSpec(),
         unit: context.reader.unit,
         strict: Boolean(options.strict),
         maxMessages: options.maxMessages ?? 20,
@@ -659,9 +661,48 @@ class PoolSink implements Sink {
     wake?.();
   }
 
+  private async waitFor(ready: () => boolean): Promise<void> {
+    while (!ready() && !this.failure) await new Promise<void>((resolve) => (this.wake = resolve));
+    if (this.failure) throw this.failure;
+  }
+
+  /** First pass: decode this batch on the next worker; `apply` runs in input order. */
+  async scan(batch: readonly RawRecord[], apply: (scanned: ScanResult) => void): Promise<void> {
+    if (this.failure) throw this.failure;
+    const id = this.scansSent++;
+    this.scans.set(id, { apply });
+    const message: ToWorker = { type: 'scan', id, spec: this.context.decoderSpec(), raws: batch.map(rawOf) };
+    this.links[id % this.links.length]!.port.postMessage(message);
+    await this.waitFor(() => this.scansSent - this.scansApplied < this.links.length * WINDOW);
+  }
+
+  /** First pass: every batch scanned and applied. */
+  async scanned(): Promise<void> {
+    await this.waitFor(() => this.scansApplied === this.scansSent);
+  }
+
+  /** Second pass: every worker builds its replay. */
+  begin(setup: ReplaySetup): void {
+    const message: ToWorker = { type: 'start', setup, spec: this.context.decoderSpec() };
+    for (const link of this.links) link.port.postMessage(message);
+  }
+
   private receive(link: Link, message: FromWorker): void {
     if (message.type === 'log') {
       (this.context.options.log ?? ((text: string) => process.stderr.write(`${text}\n`)))(message.message);
+      return;
+    }
+    if (message.type === 'scanned') {
+      this.scans.get(message.id)!.scanned = message;
+      for (let next = this.scans.get(this.scansApplied); next?.scanned; next = this.scans.get(this.scansApplied)) {
+        this.scans.delete(this.scansApplied++);
+        try {
+          next.apply(next.scanned);
+        } catch (error) {
+          this.failure ??= error;
+        }
+      }
+      this.wakeUp();
       return;
     }
     link.inflight--;
@@ -705,6 +746,7 @@ class PoolSink implements Sink {
     link.clocks = [];
   }
 
+  /** Second pass: queue a record for its worker; a promise when the reader should wait. */
   dispatch(worker: number, record: RawRecord, clock: number | undefined): void | Promise<void> {
     if (this.failure) throw this.failure;
     const link = this.links[worker]!;
@@ -714,12 +756,7 @@ class PoolSink implements Sink {
     if (this.mode === 'return') this.order.push(worker);
     if (link.numbers.length < BATCH) return;
     this.post(link);
-    if (link.inflight >= WINDOW) return this.slot(link);
-  }
-
-  private async slot(link: Link): Promise<void> {
-    while (link.inflight >= WINDOW && !this.failure && !this.stopped) await new Promise<void>((resolve) => (this.wake = resolve));
-    if (this.failure) throw this.failure;
+    if (link.inflight >= WINDOW) return this.waitFor(() => link.inflight < WINDOW || this.stopped);
   }
 
   async end(): Promise<WorkerResult[]> {
@@ -728,14 +765,22 @@ class PoolSink implements Sink {
       link.port.postMessage({ type: 'end' } satisfies ToWorker);
     }
     const results = await Promise.all(this.links.map((link) => link.result));
+    // Every batch's reply, which may arrive after the task's result.
+    await this.waitFor(() => this.links.every((link) => link.inflight === 0));
     for (const link of this.links) link.port.close();
     if (this.mode === 'return') this.drain();
     if (this.mode === 'file') {
       for (let worker = 0; worker < this.links.length; worker++) {
-        await this.context.writer!.append(this.partPath(worker));
-        rmSync(this.partPath(worker), { force: true });
+        const part = this.partPath(worker);
+        if (existsSync(part)) await this.context.writer!.append(part);
+        rmSync(part, { force: true });
       }
     }
     return results;
+  }
+
+  async destroy(): Promise<void> {
+    for (const link of this.links) link.port.close();
+    await this.pool.destroy();
   }
 }

@@ -19,6 +19,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { parsePhone } from '../validate/phone.js';
+import type { Decoded } from './input.js';
 import type { ReplayEvent } from './replay.js';
 
 export const DEFAULT_SHARD_KEY = 'recycled-number-guard backtest shard v1';
@@ -44,6 +45,65 @@ export function placeOf(hash: number, machines: number, workers: number): { mach
   return { machine: hash % machines, worker: Math.floor(hash / machines) % workers };
 }
 
+/** How the first pass saw a record. */
+export const SCAN_OK = 0;
+export const SCAN_BLANK = 1;
+export const SCAN_UNREADABLE = 2;
+
+/** The first pass's view of a batch: per record its status, time, account and number key. */
+export interface ScanResult {
+  status: Uint8Array;
+  /** The event time (epoch ms) of each readable record. */
+  at: Float64Array;
+  /** The account id ('' when it is not a string: the guard rejects it before reading any state). */
+  accounts: string[];
+  /** The number as the guard keys it (E.164), '' when it does not parse. */
+  numbers: string[];
+}
+
+/**
+ * Numbers as the guard keys them (E.164 for the attempt's region), cached per spelling: parsing is
+ * the costly part, and two spellings of one number must land in one group.
+ */
+export class NumberKeys {
+  /** Region ('' for the default) -> spelling -> E.164 ('' when it does not parse). */
+  private readonly spellings = new Map<string, Map<string, string>>();
+
+  constructor(private readonly defaultCountry: string | undefined) {}
+
+  of(event: ReplayEvent): string {
+    if (typeof event.phone !== 'string') return '';
+    const region = typeof event.defaultCountry === 'string' ? event.defaultCountry.toUpperCase() : (this.defaultCountry ?? '');
+    let spellings = this.spellings.get(region);
+    if (!spellings) this.spellings.set(region, (spellings = new Map()));
+    let e164 = spellings.get(event.phone);
+    if (e164 === undefined) {
+      const parsed = parsePhone(event.phone, region === '' ? undefined : region);
+      spellings.set(event.phone, (e164 = 'e164' in parsed ? parsed.e164 : ''));
+    }
+    return e164;
+  }
+}
+
+/** Decode a batch of raw records for the first pass (`null`: the reader could not read it). */
+export function scanBatch(raws: readonly (string | unknown[] | null)[], decode: (raw: string | unknown[]) => Decoded, keys: NumberKeys): ScanResult {
+  const result: ScanResult = { status: new Uint8Array(raws.length), at: new Float64Array(raws.length), accounts: new Array<string>(raws.length), numbers: new Array<string>(raws.length) };
+  for (let i = 0; i < raws.length; i++) {
+    const raw = raws[i];
+    const decoded = raw === null || raw === undefined ? undefined : decode(raw);
+    if (!decoded?.event) {
+      result.status[i] = decoded?.blank ? SCAN_BLANK : SCAN_UNREADABLE;
+      result.accounts[i] = '';
+      result.numbers[i] = '';
+      continue;
+    }
+    result.at[i] = decoded.at;
+    result.accounts[i] = typeof decoded.event.accountId === 'string' ? decoded.event.accountId : '';
+    result.numbers[i] = keys.of(decoded.event);
+  }
+  return result;
+}
+
 /**
  * Union-find over accounts and numbers. Accounts and numbers are nodes; each event joins its
  * account to its number. Node ids are dense integers, so the per-line record is one Int32.
@@ -55,12 +115,8 @@ export class Grouping {
   private size = 0;
   private readonly accounts = new Map<string, number>();
   private readonly numbers = new Map<string, number>();
-  /** Region ('' for the default) -> the number's spelling in the input -> its node, or -1 when it does not parse. */
-  private readonly spellings = new Map<string, Map<string, number>>();
   /** Per account node: the number node it was last joined to (an account keeps its number for most events). */
   private lastNumber = new Int32Array(1024).fill(-1);
-
-  constructor(private readonly defaultCountry: string | undefined) {}
 
   private node(name: string | undefined): number {
     if (this.size === this.parent.length) {
@@ -99,37 +155,19 @@ export class Grouping {
     this.smallest[child] = undefined;
   }
 
-  /**
-   * Joins the event's account and number; returns the account's node. An event whose account id is
-   * not a string is rejected by the guard before it reads any state: it joins the group of ''.
-   */
-  add(event: ReplayEvent): number {
-    const accountId = typeof event.accountId === 'string' ? event.accountId : '';
+  /** Joins an event's account and number (keys from `scanBatch`); returns the account's node. */
+  add(accountId: string, e164: string): number {
     let account = this.accounts.get(accountId);
     if (account === undefined) this.accounts.set(accountId, (account = this.node(accountId)));
-    const number = typeof event.phone === 'string' ? this.numberOf(event.phone, event.defaultCountry) : -1;
-    if (number !== -1 && this.lastNumber[account] !== number) {
-      this.lastNumber[account] = number;
-      this.union(account, number);
+    if (e164 !== '') {
+      let number = this.numbers.get(e164);
+      if (number === undefined) this.numbers.set(e164, (number = this.node(undefined)));
+      if (this.lastNumber[account] !== number) {
+        this.lastNumber[account] = number;
+        this.union(account, number);
+      }
     }
     return account;
-  }
-
-  /** The number's node, keyed as the guard keys it (E.164), so two spellings of one number are one node. */
-  private numberOf(raw: string, country: unknown): number {
-    const region = typeof country === 'string' ? country.toUpperCase() : (this.defaultCountry ?? '');
-    let spellings = this.spellings.get(region);
-    if (!spellings) this.spellings.set(region, (spellings = new Map()));
-    let number = spellings.get(raw);
-    if (number === undefined) {
-      const parsed = parsePhone(raw, region === '' ? undefined : region);
-      if ('e164' in parsed) {
-        number = this.numbers.get(parsed.e164);
-        if (number === undefined) this.numbers.set(parsed.e164, (number = this.node(undefined)));
-      } else number = -1;
-      spellings.set(raw, number);
-    }
-    return number;
   }
 
   /** After the first pass: the hash of every account node's group, by node id (-1 for number nodes). */
@@ -142,14 +180,6 @@ export class Grouping {
       if (hash === undefined) byRoot.set(root, (hash = shardHash(key, this.smallest[root]!)));
       out[node] = hash;
     }
-    return out;
-  }
-
-  /** Account ids -> hash, for a pass that decodes every record anyway (a single-threaded shard). */
-  accountHashes(key: string): Map<string, number> {
-    const hashes = this.hashes(key);
-    const out = new Map<string, number>();
-    for (const [accountId, node] of this.accounts) out.set(accountId, hashes[node]!);
     return out;
   }
 }

@@ -1,21 +1,22 @@
 /**
- * A worker thread of `backtest --workers N`: one shard's replay (shard-replay.ts). The main thread
- * reads the input and sends this shard's raw records in input order, each with the whole input's
- * clock; the worker decodes and decides them, writes or returns their decisions.jsonl records, and
- * returns its summary counts when the main thread says the input has ended.
+ * A worker thread of `backtest --workers N`, run through tinypool as one long task fed through its
+ * own MessagePort (see run.ts). It does two jobs, one per pass over the input:
  *
- * Run through tinypool (see run.ts): one long task per shard, fed through its own MessagePort.
+ * 1. `scan`: decode a batch of raw records for the first pass, returning each one's status, time,
+ *    account and number key, so the threads share the parsing while the main thread joins groups.
+ * 2. after `start`: one shard's replay (shard-replay.ts). The main thread sends this shard's raw
+ *    records in input order, each with the whole input's clock; the worker decides them, writes or
+ *    returns their decisions.jsonl records, and returns its summary counts at `end`.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
-import { createDecoder, type DecoderSpec } from './input.js';
+import { createDecoder, type Decoded, type DecoderSpec } from './input.js';
 import { replayerFor, type ReplaySetup } from './run.js';
+import { NumberKeys, scanBatch, type ScanResult } from './shard.js';
 import { MalformedLineError, Rejections, ShardReplay, type ShardResult } from './shard-replay.js';
 
 export interface ShardTask {
   port: MessagePort;
-  setup: ReplaySetup;
-  decoder: DecoderSpec;
   unit: 'line' | 'row';
   strict: boolean;
   maxMessages: number;
@@ -24,44 +25,67 @@ export interface ShardTask {
   partPath?: string;
 }
 
-export type ToWorker = { type: 'batch'; numbers: number[]; raws: (string | unknown[])[]; clocks: number[] } | { type: 'end' };
+export type ToWorker =
+  | { type: 'scan'; id: number; spec: DecoderSpec; raws: (string | unknown[] | null)[] }
+  | { type: 'start'; setup: ReplaySetup; spec: DecoderSpec }
+  | { type: 'batch'; numbers: number[]; raws: (string | unknown[])[]; clocks: number[] }
+  | { type: 'end' };
 
 export type FromWorker =
+  | ({ type: 'scanned'; id: number } & ScanResult)
   | { type: 'done'; count: number; records?: string[]; stopped?: true }
   | { type: 'log'; message: string };
 
-export interface WorkerResult extends ShardResult {
+export interface WorkerResult extends Omit<ShardResult, 'summary'> {
+  /** Absent when the input had no event (the replay never started). */
+  summary?: ShardResult['summary'];
   /** --strict: the first malformed record this shard met; it decided nothing after it. */
   stopped?: { number: number; reason: string };
 }
 
 export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
   const { port } = task;
-  const decode = createDecoder(task.decoder);
   const rejections = new Rejections(task.unit, task.strict, (message) => port.postMessage({ type: 'log', message } satisfies FromWorker), task.maxMessages);
-  const shard = new ShardReplay(replayerFor(task.setup), task.setup.preset, task.unit, rejections, task.records !== 'none');
-  const fd = task.records === 'file' ? openSync(task.partPath!, 'w') : undefined;
+  let decode: ((raw: string | unknown[]) => Decoded) | undefined;
+  let keys: NumberKeys | undefined;
+  let shard: ShardReplay | undefined;
+  let fd: number | undefined;
   let stopped: WorkerResult['stopped'];
   const queue: ToWorker[] = [];
   let running = false;
 
   return new Promise<WorkerResult>((resolve, reject) => {
+    // The port stays open: the main thread closes it once every reply has arrived (messages on it
+    // and the task's result travel separately, in no fixed order).
     const finish = () => {
       if (fd !== undefined) closeSync(fd);
-      port.close();
-      resolve({ ...shard.result(), ...(stopped ? { stopped } : {}) });
+      const result: WorkerResult = shard?.result() ?? { malformed: 0, samples: [], outOfOrder: 0 };
+      resolve({ ...result, ...(stopped ? { stopped } : {}) });
     };
+
+    function scan(message: Extract<ToWorker, { type: 'scan' }>): void {
+      decode ??= createDecoder(message.spec);
+      keys ??= new NumberKeys(undefined);
+      const result = scanBatch(message.raws, decode, keys);
+      port.postMessage({ type: 'scanned', id: message.id, ...result } satisfies FromWorker, [result.status.buffer as ArrayBuffer, result.at.buffer as ArrayBuffer]);
+    }
+
+    function start(message: Extract<ToWorker, { type: 'start' }>): void {
+      decode = createDecoder(message.spec);
+      shard = new ShardReplay(replayerFor(message.setup), message.setup.preset, task.unit, rejections, task.records !== 'none');
+      if (task.records === 'file') fd = openSync(task.partPath!, 'w');
+    }
 
     async function batch(message: Extract<ToWorker, { type: 'batch' }>): Promise<void> {
       const records: string[] = [];
       for (let i = 0; i < message.numbers.length && !stopped; i++) {
         const number = message.numbers[i]!;
         try {
-          const decoded = decode(message.raws[i]!);
+          const decoded = decode!(message.raws[i]!);
           let record: string | undefined;
           if (decoded.event) {
             const clock = message.clocks[i]!;
-            const decided = shard.decide(number, decoded.event, decoded.at, Number.isNaN(clock) ? undefined : clock);
+            const decided = shard!.decide(number, decoded.event, decoded.at, Number.isNaN(clock) ? undefined : clock);
             record = decided instanceof Promise ? await decided : decided;
           } else if (decoded.error !== undefined) {
             rejections.reject(number, decoded.error);
@@ -82,10 +106,11 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
       try {
         for (let message = queue.shift(); message; message = queue.shift()) {
           if (message.type === 'end') return finish();
-          await batch(message);
+          if (message.type === 'scan') scan(message);
+          else if (message.type === 'start') start(message);
+          else await batch(message);
         }
       } catch (error) {
-        port.close();
         reject(error);
       } finally {
         running = false;

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { createReplayer, eventTime, type ReplayEvent } from '../../src/backtest/replay.js';
 import { runBacktest } from '../../src/backtest/run.js';
 import { decisionRecord } from '../../src/backtest/shard-replay.js';
-import { DEFAULT_SHARD_KEY, Grouping, parseShard, placeOf, shardHash } from '../../src/backtest/shard.js';
+import { DEFAULT_SHARD_KEY, Grouping, NumberKeys, parseShard, placeOf, shardHash } from '../../src/backtest/shard.js';
 import { simulationGeo } from '../../src/simulate/locations.js';
 import { cli, decisions, summaryWithoutTiming, tempDir } from './helpers.js';
 
@@ -159,13 +159,15 @@ describe('backtest on every core and on many machines', () => {
 
 describe('shard placement', () => {
   it('joins the accounts of one number, however it is written, and places the group by its smallest account', () => {
-    const grouping = new Grouping('US');
-    const event = (accountId: string, phone: string) => ({ accountId, phone, phoneBoundAt: '2024-01-01', ip: '10.0.0.1', at: '2024-02-01' });
-    const a = grouping.add(event('b-account', '+1 202-555-0143'));
-    const b = grouping.add(event('a-account', '(202) 555-0143'));
-    const c = grouping.add(event('c-account', '+12025550199'));
-    const d = grouping.add(event('c-account', '+12025550143')); // c moves to the shared number: all three join
-    const e = grouping.add(event('lonely', '+12025550100'));
+    const grouping = new Grouping();
+    const keys = new NumberKeys('US');
+    const add = (accountId: string, phone: string) => grouping.add(accountId, keys.of({ accountId, phone, phoneBoundAt: '2024-01-01', ip: '10.0.0.1', at: '2024-02-01' }));
+    const a = add('b-account', '+1 202-555-0143');
+    const b = add('a-account', '(202) 555-0143');
+    const c = add('c-account', '+12025550199');
+    const d = add('c-account', '+12025550143'); // c moves to the shared number: all three join
+    const e = add('lonely', '+12025550100');
+    expect(keys.of({ accountId: 'x', phone: '555-0143', phoneBoundAt: '2024-01-01', ip: '10.0.0.1', at: '2024-02-01', defaultCountry: 'zz' })).toBe('');
     const hashes = grouping.hashes('k');
     expect(d).toBe(c);
     expect(new Set([hashes[a], hashes[b], hashes[c]]).size).toBe(1);
