@@ -7,7 +7,7 @@
  * same groups (shard.ts) and give every shard the whole input's clock, so each decision is the one
  * the single-threaded run makes.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -24,7 +24,12 @@ import { renderReport } from './report.js';
 import { DEFAULT_SHARD_KEY, Grouping, NumberKeys, placeOf, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, shardHash, type ScanResult } from './shard.js';
 import { MalformedLineError, Rejections, ShardReplay, type MalformedSample } from './shard-replay.js';
 import { SummaryBuilder, type BacktestSummary, type SummaryState } from './summary.js';
-import type { FromWorker, ShardTask, ToWorker, WorkerResult } from './worker.js';
+import { stripeCount, STRIPE_BYTES } from './stripes.js';
+import type { FromWorker, ShardTask, StripeRun, ToWorker, WorkerResult } from './worker.js';
+
+type StripeScan = Extract<FromWorker, { type: 'scannedStripe' }>;
+/** In a stripe run's assignment: the line is decided by no worker of this machine. */
+const NO_WORKER = 255;
 
 export { MalformedLineError };
 
@@ -118,7 +123,12 @@ export function replayerFor(setup: ReplaySetup): Replayer {
 
 class LineWriter {
   private buffer: string[] = [];
-  constructor(readonly stream: WriteStream) {}
+  private readonly stream: WriteStream;
+  private closed = false;
+
+  constructor(readonly path: string) {
+    this.stream = createWriteStream(path);
+  }
 
   /** Buffers a record; true when the buffer is full and should be flushed. */
   add(line: string): boolean {
@@ -137,13 +147,20 @@ class LineWriter {
     if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
   }
 
-  /** Appends a whole file (a worker's decisions), after what is buffered. */
-  async append(path: string): Promise<void> {
-    await this.flush();
-    await pipeline(createReadStream(path), this.stream, { end: false });
+  /** The file becomes these files one after the other (the workers' decisions): the first is moved, the rest appended. */
+  async replaceWith(parts: string[]): Promise<void> {
+    await this.close();
+    const [first, ...rest] = parts.filter((part) => existsSync(part));
+    if (first) renameSync(first, this.path);
+    for (const part of rest) {
+      await pipeline(createReadStream(part), createWriteStream(this.path, { flags: 'a' }));
+      rmSync(part, { force: true });
+    }
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.flush();
     await new Promise<void>((resolve, reject) => this.stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
@@ -200,7 +217,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     if (options.outDir) {
       mkdirSync(options.outDir, { recursive: true });
       const decisionsPath = join(options.outDir, 'decisions.jsonl');
-      writer = new LineWriter(createWriteStream(decisionsPath));
+      writer = new LineWriter(decisionsPath);
       files.push(decisionsPath);
     }
     const context: Context = {
@@ -214,7 +231,9 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     };
     let counts: RunCounts;
     try {
-      counts = sharded ? await runSharded(context, workers, machines) : await runSingle(context);
+      if (!sharded) counts = await runSingle(context);
+      else if (format === 'jsonl' && workers > 1) counts = await runStriped(context, workers, machines, path);
+      else counts = await runSharded(context, workers, machines);
     } finally {
       if (writer) await writer.close();
     }
@@ -458,6 +477,8 @@ async function runSharded(context: Context, workers: number, machines: { index: 
     const keys = new NumberKeys(undefined);
     let done = 0;
     for await (const batch of reader.batches((read) => (done = read))) {
+      // Built here first, so a missing column fails on this thread with its own error class.
+      decode();
       if (pool) await pool.scan(batch, (scanned) => pass.apply(batch, scanned));
       else pass.apply(batch, scanBatch(batch.map(rawOf), decode(), keys));
       context.progress?.update(done, pass.nodes.length);
@@ -562,6 +583,128 @@ async function runSharded(context: Context, workers: number, machines: { index: 
   }
 }
 
+/**
+ * Worker threads over a JSONL file: the same two passes, with the main thread reading nothing.
+ * First pass: the workers read and decode stripes of the file in turn (stripes.ts) and the main
+ * thread joins the groups in stripe order. Second pass: every worker reads every stripe and decides
+ * the lines assigned to it (one byte per line, shared), so no line is copied between threads.
+ */
+async function runStriped(context: Context, workers: number, machines: { index: number; count: number }, path: string): Promise<RunCounts> {
+  const { options, rejections } = context;
+  const size = statSync(path).size;
+  const stripes = stripeCount(size);
+  const decode = createDecoder(context.decoderSpec());
+  const pool = await PoolSink.start(workers, context);
+  try {
+    const grouping = new Grouping();
+    const nodes = new Int32Column();
+    const lateClock = new Map<number, number>();
+    const unreadable = new Map<number, string>();
+    const bases = new Float64Array(stripes);
+    let running = -Infinity;
+    let firstText: string | undefined;
+    // Per worker: its account and number ids -> group nodes.
+    const accountNodes = Array.from({ length: workers }, () => [] as number[]);
+    const numberNodes = Array.from({ length: workers }, () => [] as number[]);
+    const apply = (id: number, scanned: StripeScan) => {
+      const worker = id % workers;
+      const accounts = accountNodes[worker]!;
+      const numbers = numberNodes[worker]!;
+      for (const accountId of scanned.newAccounts) accounts.push(grouping.accountNode(accountId));
+      for (const e164 of scanned.newNumbers) numbers.push(grouping.numberNode(e164));
+      bases[id] = nodes.length;
+      for (const [index, message] of scanned.errors) unreadable.set(nodes.length + index, message);
+      firstText ??= scanned.firstText;
+      for (let i = 0; i < scanned.status.length; i++) {
+        const status = scanned.status[i];
+        if (status === SCAN_BLANK) nodes.push(BLANK);
+        else if (status === SCAN_UNREADABLE) nodes.push(UNREADABLE);
+        else {
+          const at = scanned.at[i]!;
+          if (at < running) lateClock.set(nodes.length, running);
+          else running = at;
+          const account = accounts[scanned.accountIds[i]!]!;
+          const number = scanned.numberIds[i]!;
+          if (number !== -1) grouping.join(account, numbers[number]!);
+          nodes.push(account);
+        }
+      }
+      context.progress?.update(Math.min(size, (id + 1) * STRIPE_BYTES), nodes.length);
+    };
+    for (let id = 0; id < stripes; id++) await pool.scanStripe(id, path, size, (scanned) => apply(id, scanned));
+    await pool.scanned();
+    context.progress?.done(size, nodes.length);
+
+    const first = firstText === undefined ? undefined : decode(firstText).event;
+    const setup = first ? setupFor(first, options, context.shardKey) : undefined;
+    const hashes = grouping.hashes(context.shardKey);
+    const assign = new Uint8Array(new SharedArrayBuffer(nodes.length)).fill(NO_WORKER);
+    let blankLines = 0;
+    let mine = 0;
+    for (let line = 0; line < nodes.length; line++) {
+      const node = nodes.get(line);
+      if (node === BLANK) blankLines++;
+      if (node < 0) continue;
+      const place = placeOf(hashes[node]!, machines.count, workers);
+      if (place.machine !== machines.index) continue;
+      assign[line] = place.worker;
+      mine++;
+    }
+    // Lines that do not parse: counted once, by shard 0; under --strict every shard stops at the first.
+    let stop: MalformedLineError | undefined;
+    if (options.strict) {
+      let firstBad = Infinity;
+      for (const line of unreadable.keys()) firstBad = Math.min(firstBad, line);
+      if (Number.isFinite(firstBad)) stop = new MalformedLineError(firstBad + 1, unreadable.get(firstBad)!, 'line');
+    } else if (machines.index === 0) {
+      for (const [line, message] of [...unreadable].sort((a, b) => a[0] - b[0])) rejections.reject(line + 1, message);
+    }
+
+    const note = `, ${workers} workers${machines.count > 1 ? `, shard ${machines.index}/${machines.count}` : ''}`;
+    const progress = context.progress ? new Progress(process.stderr, mine, 'backtest', note) : undefined;
+    const ticker = progress ? setInterval(() => progress.update(pool.processed, pool.processed), 200) : undefined;
+    try {
+      if (setup) {
+        const late = [...lateClock].sort((a, b) => a[0] - b[0]);
+        await pool.runStripes(
+          {
+            path,
+            size,
+            bases,
+            assign: assign.buffer as SharedArrayBuffer,
+            lateLines: Float64Array.from(late, ([line]) => line),
+            lateClocks: Float64Array.from(late, ([, clock]) => clock),
+            stopBefore: stop ? stop.line - 1 : Infinity,
+          },
+          setup,
+        );
+      }
+    } finally {
+      if (ticker) clearInterval(ticker);
+    }
+    const results = await pool.end();
+    progress?.done(pool.processed, pool.processed);
+    const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, 'line')] : []));
+    if (stop) stops.push(stop);
+    if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
+    const state = new SummaryBuilder(options.preset);
+    for (const result of results) if (result.summary) state.merge(result.summary);
+    return {
+      setup,
+      unit: 'line',
+      lines: nodes.length,
+      blankLines,
+      malformed: rejections.count + results.reduce((sum, result) => sum + result.malformed, 0),
+      samples: firstSamples(rejections.samples, ...results.map((result) => result.samples)),
+      outOfOrder: results.reduce((sum, result) => sum + result.outOfOrder, 0),
+      summary: state.state(),
+      ordered: Boolean(options.ordered),
+    };
+  } finally {
+    await pool.destroy();
+  }
+}
+
 type Pool = import('tinypool').Tinypool;
 type MessagePort = import('node:worker_threads').MessagePort;
 
@@ -604,7 +747,9 @@ class PoolSink {
   /** First pass: batches sent, scans arrived out of turn, and the next one to apply. */
   private scansSent = 0;
   private scansApplied = 0;
-  private readonly scans = new Map<number, { apply: (scanned: ScanResult) => void; scanned?: ScanResult }>();
+  private readonly scans = new Map<number, { apply: (scanned: never) => void; scanned?: ScanResult | StripeScan }>();
+  /** Second pass over stripes: who decides each line, where --ordered output has got to, and where it stops. */
+  private stripes: { assign: Uint8Array; next: number; stopBefore: number; done: number } | undefined;
   processed = 0;
   stopped = false;
 
@@ -681,6 +826,44 @@ class PoolSink {
     await this.waitFor(() => this.scansApplied === this.scansSent);
   }
 
+  /** First pass over a JSONL file: the next worker reads and decodes stripe `id`; `apply` runs in stripe order. */
+  async scanStripe(id: number, path: string, size: number, apply: (scanned: StripeScan) => void): Promise<void> {
+    if (this.failure) throw this.failure;
+    this.scansSent++;
+    this.scans.set(id, { apply });
+    const message: ToWorker = { type: 'scanStripe', id, spec: this.context.decoderSpec(), path, size };
+    this.links[id % this.links.length]!.port.postMessage(message);
+    await this.waitFor(() => this.scansSent - this.scansApplied < this.links.length * WINDOW);
+  }
+
+  /** Second pass over a JSONL file: every worker reads every stripe and decides its own lines. */
+  async runStripes(run: StripeRun, setup: ReplaySetup): Promise<void> {
+    this.stripes = { assign: new Uint8Array(run.assign), next: 0, stopBefore: run.stopBefore, done: 0 };
+    this.links.forEach((link, worker) => link.port.postMessage({ type: 'runStripes', setup, spec: this.context.decoderSpec(), worker, ...run } satisfies ToWorker));
+    await this.waitFor(() => this.stripes!.done === this.links.length);
+    this.drainStripes();
+  }
+
+  /** --ordered over stripes: write every line's record whose turn has come. */
+  private drainStripes(): void {
+    const stripes = this.stripes!;
+    const writer = this.context.writer!;
+    const end = Math.min(stripes.assign.length, stripes.stopBefore);
+    for (; stripes.next < end; stripes.next++) {
+      const worker = stripes.assign[stripes.next]!;
+      if (worker === NO_WORKER) continue;
+      const link = this.links[worker]!;
+      const batch = link.returned[0];
+      if (!batch) break;
+      const line = batch[link.cursor++]!;
+      if (link.cursor === batch.length) {
+        link.returned.shift();
+        link.cursor = 0;
+      }
+      if (line && writer.add(line)) writer.flush().catch((error: unknown) => (this.failure ??= error));
+    }
+  }
+
   /** Second pass: every worker builds its replay. */
   begin(setup: ReplaySetup): void {
     const message: ToWorker = { type: 'start', setup, spec: this.context.decoderSpec() };
@@ -692,16 +875,31 @@ class PoolSink {
       (this.context.options.log ?? ((text: string) => process.stderr.write(`${text}\n`)))(message.message);
       return;
     }
-    if (message.type === 'scanned') {
+    if (message.type === 'scanned' || message.type === 'scannedStripe') {
       this.scans.get(message.id)!.scanned = message;
       for (let next = this.scans.get(this.scansApplied); next?.scanned; next = this.scans.get(this.scansApplied)) {
         this.scans.delete(this.scansApplied++);
         try {
-          next.apply(next.scanned);
+          next.apply(next.scanned as never);
         } catch (error) {
           this.failure ??= error;
         }
       }
+      this.wakeUp();
+      return;
+    }
+    if (message.type === 'progress') {
+      this.processed += message.count;
+      return;
+    }
+    if (message.type === 'records') {
+      link.returned.push(message.records);
+      this.drainStripes();
+      return;
+    }
+    if (message.type === 'stripesDone') {
+      if (message.stopped) this.stopped = true;
+      this.stripes!.done++;
       this.wakeUp();
       return;
     }
@@ -769,18 +967,14 @@ class PoolSink {
     await this.waitFor(() => this.links.every((link) => link.inflight === 0));
     for (const link of this.links) link.port.close();
     if (this.mode === 'return') this.drain();
-    if (this.mode === 'file') {
-      for (let worker = 0; worker < this.links.length; worker++) {
-        const part = this.partPath(worker);
-        if (existsSync(part)) await this.context.writer!.append(part);
-        rmSync(part, { force: true });
-      }
-    }
+    if (this.mode === 'file') await this.context.writer!.replaceWith(this.links.map((_, worker) => this.partPath(worker)));
     return results;
   }
 
   async destroy(): Promise<void> {
     for (const link of this.links) link.port.close();
     await this.pool.destroy();
+    // A run that failed leaves no worker files behind.
+    if (this.mode === 'file') for (let worker = 0; worker < this.links.length; worker++) rmSync(this.partPath(worker), { force: true });
   }
 }

@@ -85,6 +85,32 @@ export class NumberKeys {
   }
 }
 
+/**
+ * Account ids and number keys as small integers, per worker thread: a scan sends each string once
+ * (the first time this worker meets it) and then only its id, and the main thread maps the ids to
+ * its group nodes with an array index instead of a string lookup.
+ */
+export class KeyDictionary {
+  private readonly ids = new Map<string, number>();
+  private fresh: string[] = [];
+
+  id(key: string): number {
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      this.ids.set(key, (id = this.ids.size));
+      this.fresh.push(key);
+    }
+    return id;
+  }
+
+  /** Keys given an id since the last call, in id order. */
+  take(): string[] {
+    const fresh = this.fresh;
+    this.fresh = [];
+    return fresh;
+  }
+}
+
 /** Decode a batch of raw records for the first pass (`null`: the reader could not read it). */
 export function scanBatch(raws: readonly (string | unknown[] | null)[], decode: (raw: string | unknown[]) => Decoded, keys: NumberKeys): ScanResult {
   const result: ScanResult = { status: new Uint8Array(raws.length), at: new Float64Array(raws.length), accounts: new Array<string>(raws.length), numbers: new Array<string>(raws.length) };
@@ -157,17 +183,28 @@ export class Grouping {
 
   /** Joins an event's account and number (keys from `scanBatch`); returns the account's node. */
   add(accountId: string, e164: string): number {
-    let account = this.accounts.get(accountId);
-    if (account === undefined) this.accounts.set(accountId, (account = this.node(accountId)));
-    if (e164 !== '') {
-      let number = this.numbers.get(e164);
-      if (number === undefined) this.numbers.set(e164, (number = this.node(undefined)));
-      if (this.lastNumber[account] !== number) {
-        this.lastNumber[account] = number;
-        this.union(account, number);
-      }
-    }
+    const account = this.accountNode(accountId);
+    if (e164 !== '') this.join(account, this.numberNode(e164));
     return account;
+  }
+
+  accountNode(accountId: string): number {
+    let node = this.accounts.get(accountId);
+    if (node === undefined) this.accounts.set(accountId, (node = this.node(accountId)));
+    return node;
+  }
+
+  numberNode(e164: string): number {
+    let node = this.numbers.get(e164);
+    if (node === undefined) this.numbers.set(e164, (node = this.node(undefined)));
+    return node;
+  }
+
+  /** One event binds this account node to this number node. */
+  join(account: number, number: number): void {
+    if (this.lastNumber[account] === number) return;
+    this.lastNumber[account] = number;
+    this.union(account, number);
   }
 
   /** After the first pass: the hash of every account node's group, by node id (-1 for number nodes). */

@@ -12,7 +12,8 @@ import { closeSync, openSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { createDecoder, type Decoded, type DecoderSpec } from './input.js';
 import { replayerFor, type ReplaySetup } from './run.js';
-import { NumberKeys, scanBatch, type ScanResult } from './shard.js';
+import { KeyDictionary, NumberKeys, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, type ScanResult } from './shard.js';
+import { readStripe } from './stripes.js';
 import { MalformedLineError, Rejections, ShardReplay, type ShardResult } from './shard-replay.js';
 
 export interface ShardTask {
@@ -27,12 +28,33 @@ export interface ShardTask {
 
 export type ToWorker =
   | { type: 'scan'; id: number; spec: DecoderSpec; raws: (string | unknown[] | null)[] }
+  | { type: 'scanStripe'; id: number; spec: DecoderSpec; path: string; size: number }
+  | ({ type: 'runStripes'; setup: ReplaySetup; spec: DecoderSpec; worker: number } & StripeRun)
   | { type: 'start'; setup: ReplaySetup; spec: DecoderSpec }
   | { type: 'batch'; numbers: number[]; raws: (string | unknown[])[]; clocks: number[] }
   | { type: 'end' };
 
+/** Second pass over a JSONL file's stripes: which worker decides each line, and with what clock. */
+export interface StripeRun {
+  path: string;
+  size: number;
+  /** Per stripe, the number of lines before it. */
+  bases: Float64Array;
+  /** Per line (0-based), the worker that decides it; 255: none (blank, unreadable, another machine's). */
+  assign: SharedArrayBuffer;
+  /** Lines earlier than one before them, and their clock. */
+  lateLines: Float64Array;
+  lateClocks: Float64Array;
+  /** --strict: no line from this one on (the first that does not parse). */
+  stopBefore: number;
+}
+
 export type FromWorker =
   | ({ type: 'scanned'; id: number } & ScanResult)
+  | { type: 'scannedStripe'; id: number; status: Uint8Array; at: Float64Array; accountIds: Int32Array; numberIds: Int32Array; newAccounts: string[]; newNumbers: string[]; errors: [number, string][]; firstText?: string }
+  | { type: 'records'; records: string[] }
+  | { type: 'progress'; count: number }
+  | { type: 'stripesDone'; stopped?: true }
   | { type: 'done'; count: number; records?: string[]; stopped?: true }
   | { type: 'log'; message: string };
 
@@ -49,7 +71,7 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
   let decode: ((raw: string | unknown[]) => Decoded) | undefined;
   let keys: NumberKeys | undefined;
   let shard: ShardReplay | undefined;
-  let fd: number | undefined;
+  let fdOut: number | undefined;
   let stopped: WorkerResult['stopped'];
   const queue: ToWorker[] = [];
   let running = false;
@@ -58,7 +80,8 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
     // The port stays open: the main thread closes it once every reply has arrived (messages on it
     // and the task's result travel separately, in no fixed order).
     const finish = () => {
-      if (fd !== undefined) closeSync(fd);
+      if (fdOut !== undefined) closeSync(fdOut);
+      if (file) closeSync(file.fd);
       const result: WorkerResult = shard?.result() ?? { malformed: 0, samples: [], outOfOrder: 0 };
       resolve({ ...result, ...(stopped ? { stopped } : {}) });
     };
@@ -70,10 +93,109 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
       port.postMessage({ type: 'scanned', id: message.id, ...result } satisfies FromWorker, [result.status.buffer as ArrayBuffer, result.at.buffer as ArrayBuffer]);
     }
 
+    let file: { path: string; fd: number } | undefined;
+    const fdOf = (path: string) => {
+      if (file?.path !== path) file = { path, fd: openSync(path, 'r') };
+      return file.fd;
+    };
+
+    const accountDictionary = new KeyDictionary();
+    const numberDictionary = new KeyDictionary();
+
+    /** First pass over a stripe: per line its status, time and account and number ids (-1: none). */
+    function scanStripe(message: Extract<ToWorker, { type: 'scanStripe' }>): void {
+      decode ??= createDecoder(message.spec);
+      keys ??= new NumberKeys(undefined);
+      const lines = readStripe(fdOf(message.path), message.size, message.id);
+      const status = new Uint8Array(lines.length);
+      const at = new Float64Array(lines.length);
+      const accountIds = new Int32Array(lines.length).fill(-1);
+      const numberIds = new Int32Array(lines.length).fill(-1);
+      const errors: [number, string][] = [];
+      let firstText: string | undefined;
+      for (let i = 0; i < lines.length; i++) {
+        const decoded = decode(lines[i]!);
+        if (!decoded.event) {
+          status[i] = decoded.blank ? SCAN_BLANK : SCAN_UNREADABLE;
+          if (decoded.error !== undefined) errors.push([i, decoded.error]);
+          continue;
+        }
+        firstText ??= lines[i];
+        at[i] = decoded.at;
+        accountIds[i] = accountDictionary.id(typeof decoded.event.accountId === 'string' ? decoded.event.accountId : '');
+        const e164 = keys.of(decoded.event);
+        if (e164 !== '') numberIds[i] = numberDictionary.id(e164);
+      }
+      const reply: FromWorker = {
+        type: 'scannedStripe',
+        id: message.id,
+        status,
+        at,
+        accountIds,
+        numberIds,
+        newAccounts: accountDictionary.take(),
+        newNumbers: numberDictionary.take(),
+        errors,
+        ...(firstText !== undefined ? { firstText } : {}),
+      };
+      port.postMessage(reply, [status.buffer, at.buffer, accountIds.buffer, numberIds.buffer]);
+    }
+
+    /** Every stripe in turn, deciding this worker's lines; replies with progress and (--ordered) records. */
+    async function runStripes(message: Extract<ToWorker, { type: 'runStripes' }>): Promise<void> {
+      start({ type: 'start', setup: message.setup, spec: message.spec });
+      const assign = new Uint8Array(message.assign);
+      const late = new Map<number, number>();
+      message.lateLines.forEach((line, i) => late.set(line, message.lateClocks[i]!));
+      const fd = fdOf(message.path);
+      const stripes = message.bases.length;
+      let records: string[] = [];
+      let written: string[] = [];
+      let done = 0;
+      const flush = () => {
+        if (task.records === 'return' && records.length > 0) port.postMessage({ type: 'records', records } satisfies FromWorker);
+        if (fdOut !== undefined && written.length > 0) writeSync(fdOut, written.join(''));
+        port.postMessage({ type: 'progress', count: done } satisfies FromWorker);
+        records = [];
+        written = [];
+        done = 0;
+      };
+      stripes: for (let stripe = 0; stripe < stripes; stripe++) {
+        const base = message.bases[stripe]!;
+        if (base >= message.stopBefore) break;
+        const lines = readStripe(fd, message.size, stripe);
+        for (let i = 0; i < lines.length; i++) {
+          const index = base + i;
+          if (index >= message.stopBefore) break stripes;
+          if (assign[index] !== message.worker) continue;
+          done++;
+          let record: string | undefined;
+          try {
+            const decoded = decode!(lines[i]!);
+            if (decoded.event) {
+              const decided = shard!.decide(index + 1, decoded.event, decoded.at, late.get(index));
+              record = decided instanceof Promise ? await decided : decided;
+            } else if (decoded.error !== undefined) {
+              rejections.reject(index + 1, decoded.error);
+            }
+          } catch (error) {
+            if (!(error instanceof MalformedLineError)) throw error;
+            stopped = { number: index + 1, reason: error.reason };
+            break stripes;
+          }
+          if (task.records === 'return') records.push(record ?? '');
+          else if (record) written.push(record);
+        }
+        if (done >= 2000) flush();
+      }
+      flush();
+      port.postMessage({ type: 'stripesDone', ...(stopped ? { stopped: true } : {}) } satisfies FromWorker);
+    }
+
     function start(message: Extract<ToWorker, { type: 'start' }>): void {
       decode = createDecoder(message.spec);
       shard = new ShardReplay(replayerFor(message.setup), message.setup.preset, task.unit, rejections, task.records !== 'none');
-      if (task.records === 'file') fd = openSync(task.partPath!, 'w');
+      if (task.records === 'file') fdOut = openSync(task.partPath!, 'w');
     }
 
     async function batch(message: Extract<ToWorker, { type: 'batch' }>): Promise<void> {
@@ -96,7 +218,7 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
           stopped = { number, reason: error.reason };
         }
       }
-      if (fd !== undefined && records.length > 0) writeSync(fd, records.join(''));
+      if (fdOut !== undefined && records.length > 0) writeSync(fdOut, records.join(''));
       port.postMessage({ type: 'done', count: message.numbers.length, ...(task.records === 'return' ? { records } : {}), ...(stopped ? { stopped: true } : {}) } satisfies FromWorker);
     }
 
@@ -107,6 +229,8 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
         for (let message = queue.shift(); message; message = queue.shift()) {
           if (message.type === 'end') return finish();
           if (message.type === 'scan') scan(message);
+          else if (message.type === 'scanStripe') scanStripe(message);
+          else if (message.type === 'runStripes') await runStripes(message);
           else if (message.type === 'start') start(message);
           else await batch(message);
         }
