@@ -17,11 +17,26 @@ export function stripeCount(size: number, bytes = STRIPE_BYTES): number {
 const NEWLINE = 10;
 const RETURN = 13;
 
+/** A stripe's bytes and where each of its lines starts and ends in them (the text decoded on demand). */
+export interface Stripe {
+  buffer: Buffer;
+  starts: number[];
+  ends: number[];
+}
+
 /** The lines that start in stripe `index` (of `bytes` each) of a file of `size` bytes open as `fd`. */
 export function readStripe(fd: number, size: number, index: number, bytes = STRIPE_BYTES): string[] {
+  const { buffer, starts, ends } = stripeLines(fd, size, index, bytes);
+  return starts.map((start, line) => buffer.toString('utf8', start, ends[line]));
+}
+
+/** `readStripe` without decoding: a worker that decides a few of the lines decodes only those. */
+export function stripeLines(fd: number, size: number, index: number, bytes = STRIPE_BYTES): Stripe {
+  const starts: number[] = [];
+  const ends: number[] = [];
   const start = index * bytes;
   const end = Math.min(start + bytes, size);
-  if (start >= end) return [];
+  if (start >= end) return { buffer: Buffer.alloc(0), starts, ends };
   // One byte before the stripe tells whether a line starts at its first byte.
   const from = Math.max(0, start - 1);
   let buffer = Buffer.allocUnsafe(end - from + 4096);
@@ -29,9 +44,9 @@ export function readStripe(fd: number, size: number, index: number, bytes = STRI
   let first = 0;
   if (start > 0) {
     const newline = buffer.indexOf(NEWLINE, 0);
-    if (newline === -1 || newline >= length) return [];
+    if (newline === -1 || newline >= length) return { buffer, starts, ends };
     first = newline + 1;
-    if (first >= end - from) return [];
+    if (first >= end - from) return { buffer, starts, ends };
   }
   // The last line may run past the stripe: read on to its end.
   while (from + length < size && buffer.lastIndexOf(NEWLINE, length - 1) < end - from - 1) {
@@ -44,7 +59,6 @@ export function readStripe(fd: number, size: number, index: number, bytes = STRI
     if (read === 0) break;
     length += read;
   }
-  const lines: string[] = [];
   const stop = end - from;
   let at = first;
   while (at < stop) {
@@ -52,8 +66,11 @@ export function readStripe(fd: number, size: number, index: number, bytes = STRI
     if (newline === -1 || newline >= length) newline = length;
     const close = newline > at && buffer[newline - 1] === RETURN ? newline - 1 : newline;
     // A last line without "\n" counts only when it has text (as readLines counts it).
-    if (newline < length || close > at || buffer[newline - 1] === RETURN) lines.push(buffer.toString('utf8', at, close));
+    if (newline < length || close > at || buffer[newline - 1] === RETURN) {
+      starts.push(at);
+      ends.push(close);
+    }
     at = newline + 1;
   }
-  return lines;
+  return { buffer, starts, ends };
 }

@@ -13,7 +13,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { createDecoder, type Decoded, type DecoderSpec } from './input.js';
 import { replayerFor, type ReplaySetup } from './run.js';
 import { KeyDictionary, NumberKeys, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, type ScanResult } from './shard.js';
-import { readStripe } from './stripes.js';
+import { readStripe, stripeLines } from './stripes.js';
 import { MalformedLineError, Rejections, ShardReplay, type ShardResult } from './shard-replay.js';
 
 export interface ShardTask {
@@ -163,15 +163,15 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
       stripes: for (let stripe = 0; stripe < stripes; stripe++) {
         const base = message.bases[stripe]!;
         if (base >= message.stopBefore) break;
-        const lines = readStripe(fd, message.size, stripe);
-        for (let i = 0; i < lines.length; i++) {
+        const { buffer, starts, ends } = stripeLines(fd, message.size, stripe);
+        for (let i = 0; i < starts.length; i++) {
           const index = base + i;
           if (index >= message.stopBefore) break stripes;
           if (assign[index] !== message.worker) continue;
           done++;
           let record: string | undefined;
           try {
-            const decoded = decode!(lines[i]!);
+            const decoded = decode!(buffer.toString('utf8', starts[i], ends[i]));
             if (decoded.event) {
               const decided = shard!.decide(index + 1, decoded.event, decoded.at, late.get(index));
               record = decided instanceof Promise ? await decided : decided;
