@@ -124,7 +124,15 @@ async function openCsv(path: string, size: number | undefined): Promise<InputRea
   return reader;
 }
 
-async function openParquet(path: string): Promise<InputReader> {
+/** A Parquet file as its top-level columns and its row groups, each read on demand (rows in column order). */
+export interface ParquetGroups {
+  columns: string[];
+  /** Rows per row group. */
+  sizes: number[];
+  read(group: number): Promise<unknown[][]>;
+}
+
+export async function parquetGroups(path: string): Promise<ParquetGroups> {
   const { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema } = await import('hyparquet');
   const file = await asyncBufferFromFile(path);
   let metadata;
@@ -134,23 +142,35 @@ async function openParquet(path: string): Promise<InputReader> {
     throw new InputFormatError(`not a Parquet file (${error instanceof Error ? error.message : String(error)})`);
   }
   const columns = parquetSchema(metadata).children.map((child) => child.element.name);
-  const total = Number(metadata.num_rows);
+  const sizes = metadata.row_groups.map((group) => Number(group.num_rows));
+  const starts = sizes.map((_, group) => sizes.slice(0, group).reduce((sum, size) => sum + size, 0));
+  return {
+    columns,
+    sizes,
+    async read(group) {
+      let rows: unknown[][] = [];
+      await parquetRead({ file, metadata, columns, rowStart: starts[group]!, rowEnd: starts[group]! + sizes[group]!, rowFormat: 'array', onComplete: (read) => (rows = read) });
+      return rows;
+    },
+  };
+}
+
+async function openParquet(path: string): Promise<InputReader> {
+  const groups = await parquetGroups(path);
   return {
     format: 'parquet',
     unit: 'row',
-    columns,
-    total,
+    columns: groups.columns,
+    total: groups.sizes.reduce((sum, size) => sum + size, 0),
     async *batches(onProgress) {
       let rowStart = 0;
-      for (const group of metadata.row_groups) {
-        const rowEnd = rowStart + Number(group.num_rows);
-        let rows: unknown[][] = [];
-        await parquetRead({ file, metadata, columns, rowStart, rowEnd, rowFormat: 'array', onComplete: (read) => (rows = read) });
+      for (let group = 0; group < groups.sizes.length; group++) {
+        const rows = await groups.read(group);
         for (let offset = 0; offset < rows.length; offset += 1000) {
           const slice = rows.slice(offset, offset + 1000);
           yield slice.map((cells, index) => ({ number: rowStart + offset + index + 1, raw: cells }));
         }
-        rowStart = rowEnd;
+        rowStart += groups.sizes[group]!;
         onProgress?.(rowStart);
       }
     },

@@ -17,14 +17,14 @@ import type { Weights } from '../core/weights.js';
 import { GENERATOR_VERSION, type EvidenceSignal } from '../simulate/config.js';
 import { isSimulationIp, simulationGeo } from '../simulate/locations.js';
 import type { PresetName } from '../types.js';
-import { createDecoder, inputFormat, openInput, type Decoded, type DecoderSpec, type FieldMap, type InputFormat, type InputReader, type RawRecord } from './input.js';
+import { createDecoder, inputFormat, openInput, parquetGroups, type Decoded, type DecoderSpec, type FieldMap, type InputFormat, type InputReader, type RawRecord } from './input.js';
 import { Progress } from './progress.js';
 import { createReplayer, type ReplayEvent, type Replayer } from './replay.js';
 import { renderReport } from './report.js';
 import { DEFAULT_SHARD_KEY, Grouping, NumberKeys, placeOf, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, shardHash, type ScanResult } from './shard.js';
 import { MalformedLineError, Rejections, ShardReplay, type MalformedSample } from './shard-replay.js';
 import { SummaryBuilder, type BacktestSummary, type SummaryState } from './summary.js';
-import { stripeCount, STRIPE_BYTES } from './stripes.js';
+import { stripeCount, STRIPE_BYTES, type StripeSource } from './stripes.js';
 import type { FromWorker, ShardTask, StripeRun, ToWorker, WorkerResult } from './worker.js';
 
 type StripeScan = Extract<FromWorker, { type: 'scannedStripe' }>;
@@ -124,6 +124,7 @@ export function replayerFor(setup: ReplaySetup): Replayer {
 class LineWriter {
   private buffer: string[] = [];
   private readonly stream: WriteStream;
+  private draining: Promise<void> | undefined;
   private closed = false;
 
   constructor(readonly path: string) {
@@ -140,11 +141,14 @@ class LineWriter {
     return this.buffer.length;
   }
 
+  /** Writes what is buffered; resolves when the stream can take more (one wait shared by every caller). */
   async flush(): Promise<void> {
-    if (this.buffer.length === 0) return;
-    const text = this.buffer.join('');
-    this.buffer = [];
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream.once('drain', resolve));
+    if (this.buffer.length > 0) {
+      const text = this.buffer.join('');
+      this.buffer = [];
+      if (!this.stream.write(text)) this.draining ??= new Promise<void>((resolve) => this.stream.once('drain', () => ((this.draining = undefined), resolve())));
+    }
+    await this.draining;
   }
 
   /** The file becomes these files one after the other (the workers' decisions): the first is moved, the rest appended. */
@@ -232,7 +236,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
     let counts: RunCounts;
     try {
       if (!sharded) counts = await runSingle(context);
-      else if (format === 'jsonl' && workers > 1) counts = await runStriped(context, workers, machines, path);
+      else if (format === 'jsonl' && workers > 1) counts = await runStriped(context, workers, machines, { format, path, size: statSync(path).size });
+      else if (format === 'parquet' && workers > 1) counts = await runStriped(context, workers, machines, { format, path });
       else counts = await runSharded(context, workers, machines);
     } finally {
       if (writer) await writer.close();
@@ -584,16 +589,18 @@ async function runSharded(context: Context, workers: number, machines: { index: 
 }
 
 /**
- * Worker threads over a JSONL file: the same two passes, with the main thread reading nothing.
- * First pass: the workers read and decode stripes of the file in turn (stripes.ts) and the main
- * thread joins the groups in stripe order. Second pass: every worker reads every stripe and decides
- * the lines assigned to it (one byte per line, shared), so no line is copied between threads.
+ * Worker threads over a JSONL or Parquet file: the same two passes, with the main thread reading
+ * nothing. The file comes in stripes (stripes.ts: 1 MiB of JSONL lines, or a Parquet row group).
+ * First pass: the workers read and decode stripes in turn and the main thread joins the groups in
+ * stripe order. Second pass: every worker reads the stripes that hold records of its own and
+ * decides those (which worker decides a record: one byte per record, in shared memory), so no
+ * record is copied between threads.
  */
-async function runStriped(context: Context, workers: number, machines: { index: number; count: number }, path: string): Promise<RunCounts> {
-  const { options, rejections } = context;
-  const size = statSync(path).size;
-  const stripes = stripeCount(size);
+async function runStriped(context: Context, workers: number, machines: { index: number; count: number }, source: StripeSource): Promise<RunCounts> {
+  const { options, rejections, reader } = context;
+  const unit = reader.unit;
   const decode = createDecoder(context.decoderSpec());
+  const stripes = source.format === 'jsonl' ? stripeCount(source.size) : (await parquetGroups(source.path)).sizes.length;
   const pool = await PoolSink.start(workers, context);
   try {
     const grouping = new Grouping();
@@ -602,7 +609,7 @@ async function runStriped(context: Context, workers: number, machines: { index: 
     const unreadable = new Map<number, string>();
     const bases = new Float64Array(stripes);
     let running = -Infinity;
-    let firstText: string | undefined;
+    let firstRaw: string | unknown[] | undefined;
     // Per worker: its account and number ids -> group nodes.
     const accountNodes = Array.from({ length: workers }, () => [] as number[]);
     const numberNodes = Array.from({ length: workers }, () => [] as number[]);
@@ -614,7 +621,7 @@ async function runStriped(context: Context, workers: number, machines: { index: 
       for (const e164 of scanned.newNumbers) numbers.push(grouping.numberNode(e164));
       bases[id] = nodes.length;
       for (const [index, message] of scanned.errors) unreadable.set(nodes.length + index, message);
-      firstText ??= scanned.firstText;
+      firstRaw ??= scanned.firstRaw;
       for (let i = 0; i < scanned.status.length; i++) {
         const status = scanned.status[i];
         if (status === SCAN_BLANK) nodes.push(BLANK);
@@ -629,35 +636,35 @@ async function runStriped(context: Context, workers: number, machines: { index: 
           nodes.push(account);
         }
       }
-      context.progress?.update(Math.min(size, (id + 1) * STRIPE_BYTES), nodes.length);
+      context.progress?.update(source.format === 'jsonl' ? Math.min(source.size, (id + 1) * STRIPE_BYTES) : nodes.length, nodes.length);
     };
-    for (let id = 0; id < stripes; id++) await pool.scanStripe(id, path, size, (scanned) => apply(id, scanned));
+    for (let id = 0; id < stripes; id++) await pool.scanStripe(id, source, (scanned) => apply(id, scanned));
     await pool.scanned();
-    context.progress?.done(size, nodes.length);
+    context.progress?.done(reader.total ?? nodes.length, nodes.length);
 
-    const first = firstText === undefined ? undefined : decode(firstText).event;
+    const first = firstRaw === undefined ? undefined : decode(firstRaw).event;
     const setup = first ? setupFor(first, options, context.shardKey) : undefined;
     const hashes = grouping.hashes(context.shardKey);
     const assign = new Uint8Array(new SharedArrayBuffer(nodes.length)).fill(NO_WORKER);
     let blankLines = 0;
     let mine = 0;
-    for (let line = 0; line < nodes.length; line++) {
-      const node = nodes.get(line);
+    for (let record = 0; record < nodes.length; record++) {
+      const node = nodes.get(record);
       if (node === BLANK) blankLines++;
       if (node < 0) continue;
       const place = placeOf(hashes[node]!, machines.count, workers);
       if (place.machine !== machines.index) continue;
-      assign[line] = place.worker;
+      assign[record] = place.worker;
       mine++;
     }
-    // Lines that do not parse: counted once, by shard 0; under --strict every shard stops at the first.
+    // Records that do not parse: counted once, by shard 0; under --strict every shard stops at the first.
     let stop: MalformedLineError | undefined;
     if (options.strict) {
       let firstBad = Infinity;
-      for (const line of unreadable.keys()) firstBad = Math.min(firstBad, line);
-      if (Number.isFinite(firstBad)) stop = new MalformedLineError(firstBad + 1, unreadable.get(firstBad)!, 'line');
+      for (const record of unreadable.keys()) firstBad = Math.min(firstBad, record);
+      if (Number.isFinite(firstBad)) stop = new MalformedLineError(firstBad + 1, unreadable.get(firstBad)!, unit);
     } else if (machines.index === 0) {
-      for (const [line, message] of [...unreadable].sort((a, b) => a[0] - b[0])) rejections.reject(line + 1, message);
+      for (const [record, message] of [...unreadable].sort((a, b) => a[0] - b[0])) rejections.reject(record + 1, message);
     }
 
     const note = `, ${workers} workers${machines.count > 1 ? `, shard ${machines.index}/${machines.count}` : ''}`;
@@ -668,11 +675,10 @@ async function runStriped(context: Context, workers: number, machines: { index: 
         const late = [...lateClock].sort((a, b) => a[0] - b[0]);
         await pool.runStripes(
           {
-            path,
-            size,
+            source,
             bases,
             assign: assign.buffer as SharedArrayBuffer,
-            lateLines: Float64Array.from(late, ([line]) => line),
+            lateLines: Float64Array.from(late, ([record]) => record),
             lateClocks: Float64Array.from(late, ([, clock]) => clock),
             stopBefore: stop ? stop.line - 1 : Infinity,
           },
@@ -684,14 +690,14 @@ async function runStriped(context: Context, workers: number, machines: { index: 
     }
     const results = await pool.end();
     progress?.done(pool.processed, pool.processed);
-    const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, 'line')] : []));
+    const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, unit)] : []));
     if (stop) stops.push(stop);
     if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
     const state = new SummaryBuilder(options.preset);
     for (const result of results) if (result.summary) state.merge(result.summary);
     return {
       setup,
-      unit: 'line',
+      unit,
       lines: nodes.length,
       blankLines,
       malformed: rejections.count + results.reduce((sum, result) => sum + result.malformed, 0),
@@ -826,17 +832,17 @@ class PoolSink {
     await this.waitFor(() => this.scansApplied === this.scansSent);
   }
 
-  /** First pass over a JSONL file: the next worker reads and decodes stripe `id`; `apply` runs in stripe order. */
-  async scanStripe(id: number, path: string, size: number, apply: (scanned: StripeScan) => void): Promise<void> {
+  /** First pass over stripes: the next worker reads and decodes stripe `id`; `apply` runs in stripe order. */
+  async scanStripe(id: number, source: StripeSource, apply: (scanned: StripeScan) => void): Promise<void> {
     if (this.failure) throw this.failure;
     this.scansSent++;
     this.scans.set(id, { apply });
-    const message: ToWorker = { type: 'scanStripe', id, spec: this.context.decoderSpec(), path, size };
+    const message: ToWorker = { type: 'scanStripe', id, spec: this.context.decoderSpec(), source };
     this.links[id % this.links.length]!.port.postMessage(message);
     await this.waitFor(() => this.scansSent - this.scansApplied < this.links.length * WINDOW);
   }
 
-  /** Second pass over a JSONL file: every worker reads every stripe and decides its own lines. */
+  /** Second pass over stripes: every worker reads the stripes with records of its own and decides those. */
   async runStripes(run: StripeRun, setup: ReplaySetup): Promise<void> {
     this.stripes = { assign: new Uint8Array(run.assign), next: 0, stopBefore: run.stopBefore, done: 0 };
     this.links.forEach((link, worker) => link.port.postMessage({ type: 'runStripes', setup, spec: this.context.decoderSpec(), worker, ...run } satisfies ToWorker));

@@ -5,8 +5,11 @@
  * its place in its own. Lines are split as `readLines` splits them (a trailing "\r" dropped, a last
  * line without "\n" kept), and a line is decoded from its own bytes: "\n" never occurs inside a
  * UTF-8 sequence, so the text is the same.
+ *
+ * A Parquet file's stripes are its row groups.
  */
-import { readSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { parquetGroups } from './input.js';
 
 export const STRIPE_BYTES = 1 << 20;
 
@@ -73,4 +76,37 @@ export function stripeLines(fd: number, size: number, index: number, bytes = STR
     at = newline + 1;
   }
   return { buffer, starts, ends };
+}
+
+/** Where a worker reads stripes from, as plain data. */
+export type StripeSource = { format: 'jsonl'; path: string; size: number } | { format: 'parquet'; path: string };
+
+export interface StripeReader {
+  readonly count: number;
+  /** A stripe's records: their number, and each one's raw form (decoded from its bytes on demand). */
+  read(index: number): Promise<{ length: number; raw(record: number): string | unknown[] }> | { length: number; raw(record: number): string | unknown[] };
+  close(): void;
+}
+
+export async function openStripes(source: StripeSource): Promise<StripeReader> {
+  if (source.format === 'parquet') {
+    const groups = await parquetGroups(source.path);
+    return {
+      count: groups.sizes.length,
+      async read(index) {
+        const rows = await groups.read(index);
+        return { length: rows.length, raw: (record) => rows[record]! };
+      },
+      close() {},
+    };
+  }
+  const fd = openSync(source.path, 'r');
+  return {
+    count: stripeCount(source.size),
+    read(index) {
+      const { buffer, starts, ends } = stripeLines(fd, source.size, index);
+      return { length: starts.length, raw: (record) => buffer.toString('utf8', starts[record], ends[record]) };
+    },
+    close: () => closeSync(fd),
+  };
 }

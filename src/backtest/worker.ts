@@ -13,7 +13,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { createDecoder, type Decoded, type DecoderSpec } from './input.js';
 import { replayerFor, type ReplaySetup } from './run.js';
 import { KeyDictionary, NumberKeys, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, type ScanResult } from './shard.js';
-import { readStripe, stripeLines } from './stripes.js';
+import { openStripes, type StripeReader, type StripeSource } from './stripes.js';
 import { MalformedLineError, Rejections, ShardReplay, type ShardResult } from './shard-replay.js';
 
 export interface ShardTask {
@@ -28,16 +28,15 @@ export interface ShardTask {
 
 export type ToWorker =
   | { type: 'scan'; id: number; spec: DecoderSpec; raws: (string | unknown[] | null)[] }
-  | { type: 'scanStripe'; id: number; spec: DecoderSpec; path: string; size: number }
+  | { type: 'scanStripe'; id: number; spec: DecoderSpec; source: StripeSource }
   | ({ type: 'runStripes'; setup: ReplaySetup; spec: DecoderSpec; worker: number } & StripeRun)
   | { type: 'start'; setup: ReplaySetup; spec: DecoderSpec }
   | { type: 'batch'; numbers: number[]; raws: (string | unknown[])[]; clocks: number[] }
   | { type: 'end' };
 
-/** Second pass over a JSONL file's stripes: which worker decides each line, and with what clock. */
+/** Second pass over a file's stripes: which worker decides each record, and with what clock. */
 export interface StripeRun {
-  path: string;
-  size: number;
+  source: StripeSource;
   /** Per stripe, the number of lines before it. */
   bases: Float64Array;
   /** Per line (0-based), the worker that decides it; 255: none (blank, unreadable, another machine's). */
@@ -51,7 +50,19 @@ export interface StripeRun {
 
 export type FromWorker =
   | ({ type: 'scanned'; id: number } & ScanResult)
-  | { type: 'scannedStripe'; id: number; status: Uint8Array; at: Float64Array; accountIds: Int32Array; numberIds: Int32Array; newAccounts: string[]; newNumbers: string[]; errors: [number, string][]; firstText?: string }
+  | {
+      type: 'scannedStripe';
+      id: number;
+      status: Uint8Array;
+      at: Float64Array;
+      accountIds: Int32Array;
+      numberIds: Int32Array;
+      newAccounts: string[];
+      newNumbers: string[];
+      errors: [number, string][];
+      /** The stripe's first readable record, raw: the first of the file picks the replay's setup. */
+      firstRaw?: string | unknown[];
+    }
   | { type: 'records'; records: string[] }
   | { type: 'progress'; count: number }
   | { type: 'stripesDone'; stopped?: true }
@@ -81,7 +92,7 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
     // and the task's result travel separately, in no fixed order).
     const finish = () => {
       if (fdOut !== undefined) closeSync(fdOut);
-      if (file) closeSync(file.fd);
+      stripeReader?.reader.close();
       const result: WorkerResult = shard?.result() ?? { malformed: 0, samples: [], outOfOrder: 0 };
       resolve({ ...result, ...(stopped ? { stopped } : {}) });
     };
@@ -93,34 +104,38 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
       port.postMessage({ type: 'scanned', id: message.id, ...result } satisfies FromWorker, [result.status.buffer as ArrayBuffer, result.at.buffer as ArrayBuffer]);
     }
 
-    let file: { path: string; fd: number } | undefined;
-    const fdOf = (path: string) => {
-      if (file?.path !== path) file = { path, fd: openSync(path, 'r') };
-      return file.fd;
+    let stripeReader: { path: string; reader: StripeReader } | undefined;
+    const stripesOf = async (source: StripeSource) => {
+      if (stripeReader?.path !== source.path) {
+        stripeReader?.reader.close();
+        stripeReader = { path: source.path, reader: await openStripes(source) };
+      }
+      return stripeReader.reader;
     };
 
     const accountDictionary = new KeyDictionary();
     const numberDictionary = new KeyDictionary();
 
-    /** First pass over a stripe: per line its status, time and account and number ids (-1: none). */
-    function scanStripe(message: Extract<ToWorker, { type: 'scanStripe' }>): void {
+    /** First pass over a stripe: per record its status, time and account and number ids (-1: none). */
+    async function scanStripe(message: Extract<ToWorker, { type: 'scanStripe' }>): Promise<void> {
       decode ??= createDecoder(message.spec);
       keys ??= new NumberKeys(undefined);
-      const lines = readStripe(fdOf(message.path), message.size, message.id);
-      const status = new Uint8Array(lines.length);
-      const at = new Float64Array(lines.length);
-      const accountIds = new Int32Array(lines.length).fill(-1);
-      const numberIds = new Int32Array(lines.length).fill(-1);
+      const stripe = await (await stripesOf(message.source)).read(message.id);
+      const status = new Uint8Array(stripe.length);
+      const at = new Float64Array(stripe.length);
+      const accountIds = new Int32Array(stripe.length).fill(-1);
+      const numberIds = new Int32Array(stripe.length).fill(-1);
       const errors: [number, string][] = [];
-      let firstText: string | undefined;
-      for (let i = 0; i < lines.length; i++) {
-        const decoded = decode(lines[i]!);
+      let firstRaw: string | unknown[] | undefined;
+      for (let i = 0; i < stripe.length; i++) {
+        const raw = stripe.raw(i);
+        const decoded = decode(raw);
         if (!decoded.event) {
           status[i] = decoded.blank ? SCAN_BLANK : SCAN_UNREADABLE;
           if (decoded.error !== undefined) errors.push([i, decoded.error]);
           continue;
         }
-        firstText ??= lines[i];
+        firstRaw ??= raw;
         at[i] = decoded.at;
         accountIds[i] = accountDictionary.id(typeof decoded.event.accountId === 'string' ? decoded.event.accountId : '');
         const e164 = keys.of(decoded.event);
@@ -136,18 +151,18 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
         newAccounts: accountDictionary.take(),
         newNumbers: numberDictionary.take(),
         errors,
-        ...(firstText !== undefined ? { firstText } : {}),
+        ...(firstRaw !== undefined ? { firstRaw } : {}),
       };
       port.postMessage(reply, [status.buffer, at.buffer, accountIds.buffer, numberIds.buffer]);
     }
 
-    /** Every stripe in turn, deciding this worker's lines; replies with progress and (--ordered) records. */
+    /** Every stripe in turn, deciding this worker's records; replies with progress and (--ordered) records. */
     async function runStripes(message: Extract<ToWorker, { type: 'runStripes' }>): Promise<void> {
       start({ type: 'start', setup: message.setup, spec: message.spec });
       const assign = new Uint8Array(message.assign);
       const late = new Map<number, number>();
       message.lateLines.forEach((line, i) => late.set(line, message.lateClocks[i]!));
-      const fd = fdOf(message.path);
+      const reader = await stripesOf(message.source);
       const stripes = message.bases.length;
       let records: string[] = [];
       let written: string[] = [];
@@ -160,31 +175,34 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
         written = [];
         done = 0;
       };
-      stripes: for (let stripe = 0; stripe < stripes; stripe++) {
-        const base = message.bases[stripe]!;
+      stripes: for (let index = 0; index < stripes; index++) {
+        const base = message.bases[index]!;
         if (base >= message.stopBefore) break;
-        const { buffer, starts, ends } = stripeLines(fd, message.size, stripe);
-        for (let i = 0; i < starts.length; i++) {
-          const index = base + i;
-          if (index >= message.stopBefore) break stripes;
-          if (assign[index] !== message.worker) continue;
+        // A stripe with none of this worker's records is not even read (a Parquet row group costs its decoding).
+        const next = index + 1 < stripes ? message.bases[index + 1]! : assign.length;
+        if (!assign.subarray(base, next).includes(message.worker)) continue;
+        const stripe = await reader.read(index);
+        for (let i = 0; i < stripe.length; i++) {
+          const record = base + i;
+          if (record >= message.stopBefore) break stripes;
+          if (assign[record] !== message.worker) continue;
           done++;
-          let record: string | undefined;
+          let line: string | undefined;
           try {
-            const decoded = decode!(buffer.toString('utf8', starts[i], ends[i]));
+            const decoded = decode!(stripe.raw(i));
             if (decoded.event) {
-              const decided = shard!.decide(index + 1, decoded.event, decoded.at, late.get(index));
-              record = decided instanceof Promise ? await decided : decided;
+              const decided = shard!.decide(record + 1, decoded.event, decoded.at, late.get(record));
+              line = decided instanceof Promise ? await decided : decided;
             } else if (decoded.error !== undefined) {
-              rejections.reject(index + 1, decoded.error);
+              rejections.reject(record + 1, decoded.error);
             }
           } catch (error) {
             if (!(error instanceof MalformedLineError)) throw error;
-            stopped = { number: index + 1, reason: error.reason };
+            stopped = { number: record + 1, reason: error.reason };
             break stripes;
           }
-          if (task.records === 'return') records.push(record ?? '');
-          else if (record) written.push(record);
+          if (task.records === 'return') records.push(line ?? '');
+          else if (line) written.push(line);
         }
         if (done >= 2000) flush();
       }
@@ -229,7 +247,7 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
         for (let message = queue.shift(); message; message = queue.shift()) {
           if (message.type === 'end') return finish();
           if (message.type === 'scan') scan(message);
-          else if (message.type === 'scanStripe') scanStripe(message);
+          else if (message.type === 'scanStripe') await scanStripe(message);
           else if (message.type === 'runStripes') await runStripes(message);
           else if (message.type === 'start') start(message);
           else await batch(message);
