@@ -26,8 +26,9 @@ export default defineConfig([
     external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib'],
   },
   {
-    // The CLI: ESM only, with a shebang; not part of the library's import surface.
-    entry: { cli: 'src/cli/main.ts' },
+    // The CLI: ESM only, with a shebang; not part of the library's import surface. The backtest's
+    // worker threads load backtest-worker.js from next to it.
+    entry: { cli: 'src/cli/main.ts', 'backtest-worker': 'src/backtest/worker.ts' },
     format: ['esm'],
     dts: false,
     clean: false,

@@ -7,6 +7,8 @@ export class Progress {
     private readonly stream: NodeJS.WriteStream,
     private readonly totalBytes: number | undefined,
     private readonly label = 'backtest',
+    /** Shown after the rate (for example the number of worker threads). */
+    private readonly note = '',
   ) {}
 
   update(bytes: number, lines: number, force = false): void {
@@ -19,7 +21,7 @@ export class Progress {
     const width = 24;
     const bar = share === undefined ? '' : `[${'#'.repeat(Math.round(share * width)).padEnd(width, '-')}] ${(share * 100).toFixed(0).padStart(3)}% `;
     const eta = share !== undefined && share > 0 && share < 1 ? ` ETA ${clock((seconds * (1 - share)) / share)}` : '';
-    this.stream.write(`\r${this.label} ${bar}${lines.toLocaleString('en-US')} lines ${Math.round(rate).toLocaleString('en-US')}/s${eta}   `);
+    this.stream.write(`\r${this.label} ${bar}${lines.toLocaleString('en-US')} lines ${Math.round(rate).toLocaleString('en-US')}/s${this.note}${eta}   `);
   }
 
   done(bytes: number, lines: number): void {

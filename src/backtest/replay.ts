@@ -60,6 +60,12 @@ export interface ReplayOptions {
   replayOutcomes?: boolean;
   /** Accounts kept in the memory store (least recently used evicted beyond). */
   maxAccounts?: number;
+  /**
+   * Key of the replay's keyed hashes (numbers, device tokens). They never leave the process; a
+   * fixed key makes runs repeatable where hashes break ties (which of two equally recent devices a
+   * full profile keeps). Default: a key generated for the process, as a guard without `hashKey` has.
+   */
+  hashKey?: string;
 }
 
 export interface Replayer {
@@ -71,9 +77,11 @@ export interface Replayer {
    * Decide one event and learn from it. Synchronous, except while the geolocation loads (the first
    * lookup of geoip-lite): then a promise. Throws `InvalidInputError` or `ReplayInputError` for a
    * bad event, which leaves the history untouched. `at`: the event's time when the caller has
-   * already read it (`eventTime`).
+   * already read it (`eventTime`). `clock`: the latest event time of the whole input up to this
+   * event, when this replayer sees only part of it (a shard): the clock then moves as the
+   * single-threaded run's would, out-of-order lines included.
    */
-  assess(event: ReplayEvent, at?: number): Decision | Promise<Decision>;
+  assess(event: ReplayEvent, at?: number, clock?: number): Decision | Promise<Decision>;
 }
 
 export class ReplayInputError extends Error {}
@@ -104,9 +112,9 @@ export function createReplayer(options: ReplayOptions): Replayer {
   });
   const store = memoryStore({ now: clock, maxAccounts: options.maxAccounts ?? 1_000_000, maxNumbers: options.maxAccounts ?? 1_000_000 });
   const geo: GeoLookup | null = options.geo === false ? null : (options.geo ?? geoipLiteLookup());
-  // One process-lifetime key, as a guard without `hashKey` has: no rotation, no aliases.
+  // One key for the whole replay, as a guard with a single `hashKey` has: no rotation, no aliases.
   // A replay meets every device token of the file: a cache sized for that spares an HMAC per line.
-  const hasher = createHasher(undefined, { cacheSize: 1_000_000 });
+  const hasher = createHasher(options.hashKey === undefined ? undefined : [options.hashKey], { cacheSize: 1_000_000 });
   const replayOutcomes = options.replayOutcomes ?? true;
 
   function finish(event: ReplayEvent, at: number, attempt: NormalizedAttempt, keys: StoreKeys, device: DeviceFacts | null, snapshot: StoreSnapshot, place: Place): Decision {
@@ -137,9 +145,9 @@ export function createReplayer(options: ReplayOptions): Replayer {
     get now() {
       return now;
     },
-    assess(event, at = eventTime(event)) {
+    assess(event, at = eventTime(event), clock = at) {
       // Out-of-order lines keep the clock where it is: time never runs backwards for the store.
-      if (at > now) now = at;
+      if (clock > now) now = clock;
       const input = attemptOf(event);
       // Read once, by the same rules as the guard's: the attempt carries it as a number.
       input.at = at;

@@ -6,6 +6,7 @@
 import { thresholdsFor } from '../core/decide.js';
 import { PRESETS, PRESET_NAMES } from '../core/policy.js';
 import type { Decision, DecisionAction, PresetName } from '../types.js';
+import { ExactSum } from './exact-sum.js';
 import type { ReplayEvent } from './replay.js';
 import { auc, catchAtBudget, logit, rocCurve, ScoreHistogram, sigmoid, type RocPoint } from './stats.js';
 
@@ -68,15 +69,81 @@ export interface BacktestSummary {
   riskBinEdges: number[];
 }
 
-const emptyGroup = (): GroupStats => ({ n: 0, allow: 0, step_up: 0, deny: 0, riskSum: 0, riskBins: new Array<number>(RISK_BIN_EDGES.length).fill(0) });
+/** A group while counting: the risks are summed exactly, so shards merge to the single run's sum. */
+class GroupCounter {
+  n = 0;
+  allow = 0;
+  step_up = 0;
+  deny = 0;
+  readonly riskSum = new ExactSum();
+  readonly riskBins = new Array<number>(RISK_BIN_EDGES.length).fill(0);
 
-function addTo(group: GroupStats, action: DecisionAction, risk: number): void {
-  group.n++;
-  group[action]++;
-  group.riskSum += risk;
-  let bin = 0;
-  while (bin < RISK_BIN_EDGES.length - 1 && risk >= RISK_BIN_EDGES[bin]!) bin++;
-  group.riskBins[bin]!++;
+  add(action: DecisionAction, risk: number): void {
+    this.n++;
+    this[action]++;
+    this.riskSum.add(risk);
+    let bin = 0;
+    while (bin < RISK_BIN_EDGES.length - 1 && risk >= RISK_BIN_EDGES[bin]!) bin++;
+    this.riskBins[bin]!++;
+  }
+
+  merge(other: GroupCounter): void {
+    this.n += other.n;
+    this.allow += other.allow;
+    this.step_up += other.step_up;
+    this.deny += other.deny;
+    this.riskSum.merge(other.riskSum);
+    other.riskBins.forEach((count, bin) => (this.riskBins[bin]! += count));
+  }
+
+  stats(): GroupStats {
+    return { n: this.n, allow: this.allow, step_up: this.step_up, deny: this.deny, riskSum: this.riskSum.value(), riskBins: [...this.riskBins] };
+  }
+
+  toJSON(): GroupState {
+    return { n: this.n, allow: this.allow, step_up: this.step_up, deny: this.deny, riskSum: this.riskSum.toJSON(), riskBins: [...this.riskBins] };
+  }
+
+  static fromJSON(state: GroupState): GroupCounter {
+    const group = new GroupCounter();
+    group.n = state.n;
+    group.allow = state.allow;
+    group.step_up = state.step_up;
+    group.deny = state.deny;
+    group.riskSum.merge(ExactSum.fromJSON(state.riskSum));
+    state.riskBins.forEach((count, bin) => (group.riskBins[bin] = count));
+    return group;
+  }
+}
+
+interface GroupState extends Omit<GroupStats, 'riskSum'> {
+  /** The exact sum's partials. */
+  riskSum: number[];
+}
+
+/**
+ * Everything a `SummaryBuilder` has counted, as JSON: what a shard hands to the merge. Counts and
+ * histograms add up, the risk sums are exact, and an account's events all sit in one shard (so
+ * "first takeover login per account" needs no cross-shard state).
+ */
+export interface SummaryState {
+  preset: PresetName;
+  assessed: number;
+  warmup: number;
+  scored: number;
+  labelled: number;
+  actions: Record<DecisionAction, number>;
+  groups: Record<string, GroupState>;
+  legit: GroupState;
+  takeover: GroupState;
+  takeoverFirst: GroupState;
+  control: GroupState;
+  posFirst: ReturnType<ScoreHistogram['toJSON']>;
+  posAll: ReturnType<ScoreHistogram['toJSON']>;
+  neg: ReturnType<ScoreHistogram['toJSON']>;
+  reasonsAll: Record<string, number>;
+  reasonsFlagged: Record<string, number>;
+  presetCounts: Record<string, { legit: number; first: number; all: number }>;
 }
 
 const RANK: Record<DecisionAction, number> = { allow: 0, step_up: 1, deny: 2 };
@@ -102,11 +169,11 @@ export function estimateAction(decision: Decision, action: ReplayEvent['action']
 }
 
 export class SummaryBuilder {
-  private readonly groups = new Map<string, GroupStats>();
-  private readonly legit = emptyGroup();
-  private readonly takeover = emptyGroup();
-  private readonly takeoverFirst = emptyGroup();
-  private readonly control = emptyGroup();
+  private readonly groups = new Map<string, GroupCounter>();
+  private readonly legit = new GroupCounter();
+  private readonly takeover = new GroupCounter();
+  private readonly takeoverFirst = new GroupCounter();
+  private readonly control = new GroupCounter();
   private readonly seenTakeover = new Set<string>();
   private readonly posFirst = new ScoreHistogram();
   private readonly posAll = new ScoreHistogram();
@@ -143,8 +210,8 @@ export class SummaryBuilder {
     this.actions[action]++;
     const key = label?.scenario ?? (label ? (label.isTakeover ? 'takeover' : 'legit') : 'unlabelled');
     let group = this.groups.get(key);
-    if (!group) this.groups.set(key, (group = emptyGroup()));
-    addTo(group, action, risk);
+    if (!group) this.groups.set(key, (group = new GroupCounter()));
+    group.add(action, risk);
 
     for (const reason of decision.reasons) {
       if (reason.effect <= 0) continue;
@@ -156,15 +223,15 @@ export class SummaryBuilder {
     this.labelled++;
     const control = label.isTakeover && label.scenario === 'A4';
     if (control) {
-      addTo(this.control, action, risk);
+      this.control.add(action, risk);
       return;
     }
     const presetActions = PRESET_NAMES.map((name) => [name, estimateAction(decision, event.action, name)] as const);
     if (label.isTakeover) {
-      addTo(this.takeover, action, risk);
+      this.takeover.add(action, risk);
       this.posAll.add(risk);
       if (firstTakeover) {
-        addTo(this.takeoverFirst, action, risk);
+        this.takeoverFirst.add(action, risk);
         this.posFirst.add(risk);
       }
       for (const [name, estimate] of presetActions) {
@@ -175,9 +242,64 @@ export class SummaryBuilder {
         }
       }
     } else {
-      addTo(this.legit, action, risk);
+      this.legit.add(action, risk);
       this.neg.add(risk);
       for (const [name, estimate] of presetActions) if (estimate !== 'allow') this.presetCounts.get(name)!.legit++;
+    }
+  }
+
+  state(): SummaryState {
+    const groups: Record<string, GroupState> = {};
+    for (const [key, group] of this.groups) groups[key] = group.toJSON();
+    return {
+      preset: this.preset,
+      assessed: this.assessed,
+      warmup: this.warmup,
+      scored: this.scored,
+      labelled: this.labelled,
+      actions: { ...this.actions },
+      groups,
+      legit: this.legit.toJSON(),
+      takeover: this.takeover.toJSON(),
+      takeoverFirst: this.takeoverFirst.toJSON(),
+      control: this.control.toJSON(),
+      posFirst: this.posFirst.toJSON(),
+      posAll: this.posAll.toJSON(),
+      neg: this.neg.toJSON(),
+      reasonsAll: Object.fromEntries(this.reasonsAll),
+      reasonsFlagged: Object.fromEntries(this.reasonsFlagged),
+      presetCounts: Object.fromEntries(this.presetCounts),
+    };
+  }
+
+  /** Add another shard's counts (same preset). */
+  merge(state: SummaryState): void {
+    if (state.preset !== this.preset) throw new Error(`cannot merge a ${state.preset} summary into a ${this.preset} one`);
+    this.assessed += state.assessed;
+    this.warmup += state.warmup;
+    this.scored += state.scored;
+    this.labelled += state.labelled;
+    for (const action of ['allow', 'step_up', 'deny'] as const) this.actions[action] += state.actions[action];
+    for (const [key, group] of Object.entries(state.groups)) {
+      const mine = this.groups.get(key);
+      if (mine) mine.merge(GroupCounter.fromJSON(group));
+      else this.groups.set(key, GroupCounter.fromJSON(group));
+    }
+    this.legit.merge(GroupCounter.fromJSON(state.legit));
+    this.takeover.merge(GroupCounter.fromJSON(state.takeover));
+    this.takeoverFirst.merge(GroupCounter.fromJSON(state.takeoverFirst));
+    this.control.merge(GroupCounter.fromJSON(state.control));
+    this.posFirst.merge(ScoreHistogram.fromJSON(state.posFirst));
+    this.posAll.merge(ScoreHistogram.fromJSON(state.posAll));
+    this.neg.merge(ScoreHistogram.fromJSON(state.neg));
+    for (const [code, count] of Object.entries(state.reasonsAll)) this.reasonsAll.set(code, (this.reasonsAll.get(code) ?? 0) + count);
+    for (const [code, count] of Object.entries(state.reasonsFlagged)) this.reasonsFlagged.set(code, (this.reasonsFlagged.get(code) ?? 0) + count);
+    for (const [name, counts] of Object.entries(state.presetCounts)) {
+      const mine = this.presetCounts.get(name as PresetName);
+      if (!mine) continue;
+      mine.legit += counts.legit;
+      mine.first += counts.first;
+      mine.all += counts.all;
     }
   }
 
@@ -188,7 +310,7 @@ export class SummaryBuilder {
         .slice(0, 15)
         .map(([code, count]) => ({ code, count }));
     const groups: Record<string, GroupStats> = {};
-    for (const key of [...this.groups.keys()].sort()) groups[key] = this.groups.get(key)!;
+    for (const key of [...this.groups.keys()].sort()) groups[key] = this.groups.get(key)!.stats();
     const summary: BacktestSummary = {
       ...base,
       preset: this.preset,
@@ -197,16 +319,16 @@ export class SummaryBuilder {
       scored: this.scored,
       labelled: this.labelled,
       eventsPerSecond: base.durationMs > 0 ? Math.round((this.assessed / base.durationMs) * 1000) : 0,
-      actions: this.actions,
+      actions: { ...this.actions },
       groups,
       reasons: { stepUpOrDeny: top(this.reasonsFlagged), all: top(this.reasonsAll) },
       riskBinEdges: RISK_BIN_EDGES,
     };
     if (this.labelled > 0) {
-      summary.legit = this.legit;
-      summary.takeover = this.takeover;
-      summary.takeoverFirst = this.takeoverFirst;
-      if (this.control.n > 0) summary.control = this.control;
+      summary.legit = this.legit.stats();
+      summary.takeover = this.takeover.stats();
+      summary.takeoverFirst = this.takeoverFirst.stats();
+      if (this.control.n > 0) summary.control = this.control.stats();
     }
     if (this.legit.n > 0 && this.takeoverFirst.n > 0) {
       const curve = rocCurve(this.posFirst, this.neg);
