@@ -33,7 +33,9 @@ interface AdminState {
   accounts: { id: string; protectedSince: number | null }[];
 }
 
-describe.runIf(chromiumAvailable)('cloud-drive in Chromium', () => {
+// Each story launches Chromium for one or two people: seconds on an idle machine, a minute or more
+// on a 2-core machine that other work keeps busy.
+describe.runIf(chromiumAvailable)('cloud-drive in Chromium', { timeout: 180_000 }, () => {
   let drive: Drive;
   const people: Person[] = [];
 

@@ -16,8 +16,11 @@ const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as
 const subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json');
 const specifier = (subpath: string) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`);
 const MAX_PACKED_BYTES = 400_000;
-/** tsc over the whole public surface takes 5-45 s on a loaded 2-core machine. */
-const TSC_TIMEOUT_MS = 240_000;
+/**
+ * Every test here runs child processes (node over every entry point, tsc over the whole public
+ * surface): 1-45 s each on a 2-core machine that other work keeps at a load average of 14.
+ */
+const CHILD_TIMEOUT_MS = 240_000;
 
 const TYPESCRIPTS = [
   { label: 'TypeScript 5.x (the project’s own)', tsc: join(repo, 'node_modules/typescript/bin/tsc') },
@@ -61,7 +64,7 @@ afterAll(() => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-describe('npm pack', () => {
+describe('npm pack', { timeout: CHILD_TIMEOUT_MS }, () => {
   it(`ships dist/ with every entry point's JS and types, under ${MAX_PACKED_BYTES / 1000} kB packed`, () => {
     expect(statSync(tarball).size).toBeLessThan(MAX_PACKED_BYTES);
     for (const name of subpaths.map((subpath) => (subpath === '.' ? 'index' : subpath.slice(2)))) {
@@ -74,7 +77,7 @@ describe('npm pack', () => {
   });
 });
 
-describe('the installed package at run time', () => {
+describe('the installed package at run time', { timeout: CHILD_TIMEOUT_MS }, () => {
   it('every entry point loads from ESM and from CommonJS, with the same exports, none undefined', () => {
     const script = (kind: 'esm' | 'cjs') =>
       `const names = {};
@@ -129,7 +132,7 @@ describe('the installed package at run time', () => {
   });
 });
 
-describe('a strict TypeScript consumer (module: nodenext)', () => {
+describe('a strict TypeScript consumer (module: nodenext)', { timeout: CHILD_TIMEOUT_MS }, () => {
   /** One import of every value each entry point exports (createGuard among them), as a host writes them. */
   const consumerSource = (names: Record<string, string[]>, ids: string[]) =>
     ids
@@ -176,23 +179,23 @@ export type Body = DecisionBody;
     const base = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true };
     writeFileSync(join(consumer, 'tsconfig.node.json'), JSON.stringify({ compilerOptions: { ...base, types: ['node'] }, files: ['every-export.ts', 'every-export.cts'] }));
     writeFileSync(join(consumer, 'tsconfig.bare.json'), JSON.stringify({ compilerOptions: { ...base, types: [] }, files: ['no-node-types.ts'] }));
-  });
+  }, CHILD_TIMEOUT_MS);
 
   for (const { label, tsc } of TYPESCRIPTS) {
     it(`${label}: every export of every entry point from ESM and CommonJS, with @types/node, skipLibCheck off`, () => {
       expect(typecheck(tsc, ['-p', 'tsconfig.node.json'])).toBe('');
-    }, TSC_TIMEOUT_MS);
+    }, CHILD_TIMEOUT_MS);
 
     it(`${label}: the entry points that name nothing of Node's compile with no @types at all (no Buffer in public types)`, () => {
       expect(typecheck(tsc, ['-p', 'tsconfig.bare.json'])).toBe('');
-    }, TSC_TIMEOUT_MS);
+    }, CHILD_TIMEOUT_MS);
 
     it(`${label}: README's "Use" block compiles as written, plus \`declare const req: any\`, under --strict --module nodenext --types node`, () => {
       const use = typescriptBlocks(repo, join(repo, 'README.md')).find((block) => block.heading === 'Use');
       expect(use, 'README.md has a ts block under "## Use"').toBeDefined();
       writeFileSync(join(consumer, 'readme-use.ts'), `declare const req: any;\n${use!.code}`);
       expect(typecheck(tsc, ['--strict', '--module', 'nodenext', '--types', 'node', '--noEmit', 'readme-use.ts'])).toBe('');
-    }, TSC_TIMEOUT_MS);
+    }, CHILD_TIMEOUT_MS);
   }
 
   it('the tsc binaries are the versions the titles say', () => {
