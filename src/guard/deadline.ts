@@ -40,7 +40,10 @@ class LazyDeadline implements Deadline {
   /** Abort when the budget is spent; a timer that fires early because a stall was excused re-arms. */
   private arm(controller: AbortController): void {
     const left = this.remaining();
-    if (left <= 0) {
+    // A timer fires to the millisecond, sometimes a fraction early: under 1 ms left is spent, as
+    // before stalls were excused (re-arming for a fraction would leave the signal unfired while
+    // callers already read the budget as gone).
+    if (left < 1) {
       this.timer = undefined;
       controller.abort(new DeadlineExceededError('evidence'));
       return;
