@@ -212,3 +212,15 @@ export async function sendWithRetries(build: () => HttpRequest, signal: AbortSig
     return { ...result, attempts: attempt };
   }
 }
+
+/**
+ * A response body as JSON, or `undefined` when it is not JSON. Whether that is malformed is the
+ * caller's call: it is for a 200, not for an error status whose body only explains the error.
+ */
+export function parseJsonBody(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import { remainingBudget } from '../budget.js';
 import { cleanText } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, sendWithRetries, type HttpOutcome, type HttpPolicy } from '../http.js';
+import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpOutcome, type HttpPolicy } from '../http.js';
 import { checkEndpointUrl, type AccessTokenSupplier } from './auth.js';
 
 /** The CAMARA APIs these adapters speak, by their path segment. */
@@ -185,12 +185,8 @@ export function createCamaraClient(options: CamaraClientOptions): CamaraClient {
           status,
         };
       }
-      let json: unknown;
-      try {
-        json = JSON.parse(outcome.text);
-      } catch {
-        return { ok: false, code: 'malformed', message: 'the response body is not JSON', status };
-      }
+      const json = parseJsonBody(outcome.text);
+      if (json === undefined) return { ok: false, code: 'malformed', message: 'the response body is not JSON', status };
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];

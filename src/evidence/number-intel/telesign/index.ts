@@ -7,7 +7,7 @@ import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types.js';
 import { checkEndpointUrl } from '../camara/auth.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, sendWithRetries, type HttpPolicy } from '../http.js';
+import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } from '../http.js';
 
 export interface TelesignNumberDeactivationOptions {
   /** Telesign Customer ID (HTTP Basic user). */
@@ -175,12 +175,8 @@ export function telesignNumberDeactivation(options: TelesignNumberDeactivationOp
     );
     if (outcome.kind === 'failure') return unavailableAnswer(name, outcome.code, outcome.message);
     const { status } = outcome;
-    let json: unknown;
-    try {
-      json = JSON.parse(outcome.text);
-    } catch {
-      if (status === 200) return unavailableAnswer(name, 'malformed', 'the response body is not JSON');
-    }
+    const json = parseJsonBody(outcome.text);
+    if (json === undefined && status === 200) return unavailableAnswer(name, 'malformed', 'the response body is not JSON');
     if (status !== 200) {
       const parsed = errorSchema.safeParse(json);
       const error = parsed.success ? (parsed.data.status ?? parsed.data.errors?.[0]) : undefined;

@@ -5,7 +5,7 @@ import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types.js';
 import { checkEndpointUrl } from '../camara/auth.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, sendWithRetries, type HttpPolicy } from '../http.js';
+import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } from '../http.js';
 
 /** The Lookup v2 data packages these adapters read. Each one is billed per lookup by Twilio. */
 export type TwilioLookupField = 'reassigned_number' | 'sim_swap' | 'line_type_intelligence';
@@ -155,13 +155,8 @@ export function twilioLookupClient(options: TwilioLookupOptions): TwilioLookupCl
     if (outcome.kind === 'failure') return { ok: false, code: outcome.code, message: outcome.message };
     const { status } = outcome;
     const note = outcome.note ? `; ${outcome.note}` : '';
-    let json: unknown;
-    try {
-      json = JSON.parse(outcome.text);
-    } catch {
-      if (status === 200) return { ok: false, code: 'malformed', message: 'the response body is not JSON', status };
-      json = undefined;
-    }
+    const json = parseJsonBody(outcome.text);
+    if (json === undefined && status === 200) return { ok: false, code: 'malformed', message: 'the response body is not JSON', status };
     if (status !== 200) {
       const error = twilioErrorSchema.safeParse(json);
       const detail = error.success ? `${error.data.code ?? status}: ${cleanText(error.data.message, 120)}` : `HTTP ${status}`;

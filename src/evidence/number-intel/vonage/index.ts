@@ -7,7 +7,7 @@ import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from 
 import { checkEndpointUrl } from '../camara/auth.js';
 import { prepareKey, signJwt, type PreparedKey } from '../camara/jwt.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, sendWithRetries, type HttpPolicy } from '../http.js';
+import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } from '../http.js';
 
 /**
  * How requests are authenticated: the application id and its private key (the adapter signs the
@@ -167,12 +167,8 @@ export function vonageSimSwap(options: VonageSimSwapOptions): NumberIntelProvide
     );
     if (outcome.kind === 'failure') return unavailableAnswer(name, outcome.code, outcome.message);
     const { status } = outcome;
-    let json: unknown;
-    try {
-      json = JSON.parse(outcome.text);
-    } catch {
-      if (status === 200) return unavailableAnswer(name, 'malformed', 'the response body is not JSON');
-    }
+    const json = parseJsonBody(outcome.text);
+    if (json === undefined && status === 200) return unavailableAnswer(name, 'malformed', 'the response body is not JSON');
     if (status !== 200) {
       if (status === 401) tokens.drop();
       const problem = problemSchema.safeParse(json);
