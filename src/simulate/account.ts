@@ -98,7 +98,7 @@ interface HolderChange {
 
 interface NumberState {
   phone: string;
-  /** Where the number was bought (numbers are sold regionally, §7.5). */
+  /** Where the number was bought (numbers are sold regionally). */
   homeCity: Location;
   boundAt: number;
   signal: EvidenceSignal;
@@ -652,7 +652,7 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
     let fixedHints: Record<string, string> | undefined;
     switch (scenario) {
       case 'A1': {
-        // New holders live where the number is sold (§7.5: 80% in the number's home region).
+        // New holders live where the number is sold (80% in the number's home region [A]).
         const local = ctx.cities.filter((candidate) => candidate.region === number.homeCity.region);
         city = rng.chance(config.a1HomeRegionShare) ? local[rng.weightedIndex(local.map((c) => c.weight))]! : ctx.cities[rng.weightedIndex(ctx.cityWeights)]!;
         device = newDevice(ctx.primary[rng.weightedIndex(ctx.primaryWeights)]!, config, rng, firstAt);

@@ -1,5 +1,5 @@
 /**
- * The baselines of evaluation-data.md §7.8, computed on the same events as the guard:
+ * The baselines the evaluation compares the guard with (docs/evaluation.md), computed on the same events:
  *
  * - B0 SMS only: every correct code signs in.
  * - B1 "new device or new IP -> step up": a device (token, else user agent) or an address this

@@ -2,12 +2,12 @@
  * The evaluation's carrier: a real `NumberIntelProvider` that answers from the ground truth an
  * event carries about its number (`event.number`), honouring what that number's carrier can say:
  *
- * - `exact`: CAMARA Number Recycling semantics (number-intel-apis.md §2): "did the subscriber change
+ * - `exact`: CAMARA Number Recycling v0.2 semantics: "did the subscriber change
  *   after `specifiedDate`?", compared by UTC date (a date equal to the new subscriber's start is
  *   `false`, a date inside the aging gap is `true`), with the reissue date and, like CAMARA SIM Swap,
  *   the latest SIM change within the look-back window (maxAge <= 2400 h). The answer comes from one
  *   operator, so a port-out can be reported as a new subscriber (`portMisreportRate`, [A]).
- * - `coarse`: the FCC Reassigned Numbers Database shape (§9): yes / no / no data to "permanently
+ * - `coarse`: the FCC Reassigned Numbers Database shape (FCC Second Report and Order, CG Docket 17-59): yes / no / no data to "permanently
  *   disconnected on or after D?", no dates, no SIM data, disconnections visible only from the monthly
  *   report (the 15th of the next month), and "no data" for US dates before 27 Jan 2021.
  * - `missing`: unavailable (the operator offers nothing for this number).

@@ -1,7 +1,7 @@
 /**
  * The simulator's configuration: every number that shapes the synthetic world, with where it
- * comes from. Sources are cited by their id in ../shared/research/evaluation-data.md (S1..S16,
- * sections 2-4 and the parameter ids P1-P20 of section 7.3). Tags: [V] verified figure, [D]
+ * comes from. The parameter ids (P1-P20, S1-S14) are this file's own and name the rows of
+ * docs/evaluation.md's parameter table. Tags: [V] verified figure, [D]
  * derived by arithmetic, [F] read from a published figure, [U] unverified, [A] our assumption
  * (swept in the evaluation when it has no published measurement).
  *

@@ -1,8 +1,8 @@
 /**
  * Devices, browsers and their user agents over time. Shares are assumptions [A] (the US mix leans
- * on the `user-agents` package weights summarised in evaluation-data.md §4; the CN mix is built by
- * hand from the vendor families in ua-parser-js fixtures, §7.10). What matters for the evaluation
- * is the mechanics, all taken from §4 / P8: versions move (Chrome every 4 weeks, iOS yearly),
+ * on the weights of the `user-agents` npm package; the CN mix is built by hand from the vendor
+ * families in ua-parser-js's test fixtures). What matters for the evaluation is the mechanics:
+ * versions move (Chrome every 4 weeks, iOS yearly),
  * Chrome on Android reports "Android 10; K", apps and in-app browsers keep the model, and
  * Chromium browsers send Client Hints.
  */
@@ -145,7 +145,7 @@ const CHROME_120 = Date.UTC(2023, 11, 5);
 const FIREFOX_121 = Date.UTC(2023, 11, 19);
 const RELEASE_CYCLE = 28 * DAY_MS;
 
-/** Chrome and Edge ship a major version about every four weeks (§4 [U]). */
+/** Chrome and Edge ship a major version about every four weeks (Chromium release schedule [U]). */
 export function chromeMajor(at: number): number {
   return 120 + Math.floor((at - CHROME_120) / RELEASE_CYCLE);
 }
@@ -215,7 +215,7 @@ export function userAgentAt(device: Device, at: number): string {
   if (model.os === 'android') {
     const mobile = model.type === 'mobile' ? 'Mobile ' : '';
     if (device.browser === 'chrome') {
-      // User-Agent reduction: every Chrome on Android says "Android 10; K" (§4 [V]).
+      // User-Agent reduction: every Chrome on Android says "Android 10; K" (Chromium's User-Agent Reduction [V]).
       return `Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chrome}.0.0.0 ${mobile}Safari/537.36`;
     }
     const av = androidVersion(device, at);

@@ -1,7 +1,7 @@
 /**
  * The evaluation harness: one pass over a simulated stream feeds every guard variant (presets,
  * ablations, evidence sweeps) and every baseline in lockstep, so all of them see exactly the same
- * events in the same order. Metrics follow evaluation-data.md §7.7; per-seed results are combined
+ * events in the same order. Metrics are those of docs/evaluation.md; per-seed results are combined
  * with t-based 95% intervals by `aggregate`.
  */
 import { createReplayer, type ReplayOptions, type Replayer } from '../backtest/replay.js';

@@ -1,7 +1,7 @@
 /**
  * The synthetic location table: a few dozen cities per profile, travel destinations and VPN
  * exits, each given its own private address block. No real geolocation data is involved, so
- * ground truth is exact and no licence applies (evaluation-data.md §6). Coordinates are city
+ * ground truth is exact and no licence applies. Coordinates are city
  * centres rounded to 0.01°; populations (weights) are rough city sizes, used only to place homes.
  *
  * Address plan: location i owns 10.i.0.0/16 (RFC 1918) and 2001:db8:i::/48 (RFC 3849):

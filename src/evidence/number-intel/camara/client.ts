@@ -9,7 +9,7 @@ import { checkEndpointUrl, type AccessTokenSupplier } from './auth.js';
 /** The CAMARA APIs these adapters speak, by their path segment. */
 export type CamaraApi = 'number-recycling' | 'kyc-tenure' | 'sim-swap' | 'device-swap' | 'kyc-match';
 
-/** Version paths of the Fall25 public releases (shared/specs/camara). Aggregators may lag: override per API. */
+/** Version paths of the CAMARA Fall25 public releases (test/fixtures/camara lists them). Aggregators may lag: override per API. */
 export const CAMARA_VERSIONS: Record<CamaraApi, string> = {
   'number-recycling': 'v0.2',
   'kyc-tenure': 'v0.2',
