@@ -90,8 +90,10 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
   const high = policy.requiredStrength.high;
   // Blind, or facing a possible new holder, the step-up must be the strongest kind the host can run
   // (a host with only a password still gets a password step-up, not a denial for lack of evidence).
-  const strongest = strongestStepUpStrength(policy, input.checks, strongPassed);
-  const blindHigh = blind && strongest >= high;
+  // Computed only when needed: most logins are neither blind nor facing a possible new holder.
+  let strongestMemo: number | undefined;
+  const strongest = () => (strongestMemo ??= strongestStepUpStrength(policy, input.checks, strongPassed));
+  const blindHigh = blind && strongest() >= high;
 
   if (blindToHistory && action !== 'deny') {
     const forced = action === 'allow';
@@ -107,7 +109,7 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
   const requiredAt = (atRisk: number, verdict: NumberChangedHands) => {
     if (blindHigh || atRisk >= policy.requiredStrength.highRiskAt || verdict === 'yes') return high;
     // "Likely" below the high-risk line: a possible new holder whom nothing else singles out.
-    if (verdict === 'likely') return strongest;
+    if (verdict === 'likely') return strongest();
     return policy.requiredStrength.base;
   };
 
