@@ -27,7 +27,7 @@ export type { Weights } from './core/weights.js';
 export { evaluate } from './core/evaluate.js';
 export type { CoreResult } from './core/evaluate.js';
 export type { CoreInput } from './core/signals/index.js';
-export { mergeProfile, emptyProfile, DEFAULT_PROFILE_LIMITS } from './core/profile.js';
+export { mergeProfile, emptyProfile, DEFAULT_PROFILE_LIMITS } from './persist/merge-profile.js';
 
 // Evidence.
 export { geoipLiteLookup } from './evidence/geo/geoip-lite.js';
@@ -42,7 +42,7 @@ export { RECIPIENT_PURPOSES, PURPOSE_STRICTNESS } from './guard/recipient.js';
 export type { RecipientCheckInput, RecipientDecision, RecipientPurpose, RecipientStrictness } from './guard/recipient.js';
 export type { SweepFinding, SweepOptions, SweepRun, SweepStats } from './guard/sweep.js';
 export type { IngestOptions, IngestResult } from './guard/ingest.js';
-export type { BindingInput } from './evidence/number-intel/judge.js';
+export type { BindingInput } from './guard/number-check.js';
 export type { AccountScopedProvider } from './evidence/number-intel/runner.js';
 export { NUMBER_EVENT_TYPES } from './evidence/number-intel/ingest/index.js';
 export type { IngestIssue, NumberEventFormat, NumberEventRecord, NumberEventSource } from './evidence/number-intel/ingest/index.js';
@@ -73,7 +73,7 @@ export type {
 } from './persist/types.js';
 
 // Shared types and constants.
-export { ATTEMPT_ACTIONS, REASON_CODES, SENSITIVE_ACTIONS, STEP_UP_CHECKS } from './types.js';
+export { ATTEMPT_ACTIONS, REASON_CODES, SENSITIVE_ACTIONS, STEP_UP_CHECKS } from './types/index.js';
 export type {
   AttemptAction,
   AttemptInput,
@@ -101,4 +101,4 @@ export type {
   StepUpRequirement,
   VerifiedFactor,
   VictimAdvice,
-} from './types.js';
+} from './types/index.js';

@@ -1,7 +1,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { appendFile, open, readFile } from 'node:fs/promises';
 import type { OutcomeRejection } from '../errors/outcome-rejected-error.js';
-import type { Decision, StepUpCheck } from '../types.js';
+import type { Decision, StepUpCheck } from '../types/index.js';
 import { redactText } from './redact.js';
 
 export { redactText } from './redact.js';

@@ -28,7 +28,7 @@ import type { EvidenceSignal } from '../simulate/config.js';
 import { attemptOf, type EventLabel, type NumberTruth } from '../simulate/events.js';
 import type { InputIssue } from '../errors/invalid-input-error.js';
 import { normalizeAttempt, toEpochMs } from '../validate/attempt.js';
-import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, PresetName, StepUpCheck } from '../types.js';
+import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, PresetName, StepUpCheck } from '../types/index.js';
 
 /** One input line after parsing: the attempt, plus ground truth when the file has it. */
 export interface ReplayEvent extends AttemptInput {

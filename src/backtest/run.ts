@@ -16,7 +16,7 @@ import { MessageChannel } from 'node:worker_threads';
 import type { Weights } from '../core/weights.js';
 import { GENERATOR_VERSION, type EvidenceSignal } from '../simulate/config.js';
 import { isSimulationIp, simulationGeo } from '../simulate/locations.js';
-import type { PresetName } from '../types.js';
+import type { PresetName } from '../types/index.js';
 import { createDecoder, inputFormat, openInput, parquetGroups, type Decoded, type DecoderSpec, type FieldMap, type InputFormat, type InputReader, type RawRecord } from './input.js';
 import { Progress } from './progress.js';
 import { createReplayer, type ReplayEvent, type Replayer } from './replay.js';

@@ -5,7 +5,7 @@
  * groups' events (see shard.ts) with the whole input's clock.
  */
 import { InvalidInputError } from '../errors/invalid-input-error.js';
-import type { Decision, PresetName } from '../types.js';
+import type { Decision, PresetName } from '../types/index.js';
 import { ReplayInputError, type ReplayEvent, type Replayer } from './replay.js';
 import { SummaryBuilder, type SummaryState } from './summary.js';
 

@@ -5,7 +5,7 @@
  */
 import { thresholdsFor } from '../core/decide.js';
 import { PRESETS, PRESET_NAMES } from '../core/policy.js';
-import type { Decision, DecisionAction, PresetName } from '../types.js';
+import type { Decision, DecisionAction, PresetName } from '../types/index.js';
 import { ExactSum } from './exact-sum.js';
 import type { ReplayEvent } from './replay.js';
 import { auc, catchAtBudget, logit, rocCurve, ScoreHistogram, sigmoid, type RocPoint } from './stats.js';

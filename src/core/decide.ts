@@ -1,4 +1,4 @@
-import type { ProfilePatch } from '../persist/types.js';
+import type { ProfilePatch } from '../types/profile.js';
 import {
   SENSITIVE_ACTIONS,
   type DecisionAction,
@@ -6,7 +6,7 @@ import {
   type Reason,
   type StepUpCheck,
   type VictimAdvice,
-} from '../types.js';
+} from '../types/index.js';
 import { thresholdsFor, type Policy, type Thresholds } from './policy.js';
 import type { Score } from './score.js';
 import type { Continuity, LoginInput, NumberFindings } from './signals/index.js';

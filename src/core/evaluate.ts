@@ -1,5 +1,5 @@
-import type { ProfilePatch } from '../persist/types.js';
-import type { DecisionAction, NumberChangedHands, Reason, StepUpCheck, VictimAdvice } from '../types.js';
+import type { ProfilePatch } from '../types/profile.js';
+import type { DecisionAction, NumberChangedHands, Reason, StepUpCheck, VictimAdvice } from '../types/index.js';
 import { decide, learningPatch, numberChangedHands } from './decide.js';
 import { score } from './score.js';
 import { collectNumberSignals, collectSignals, type CoreInput, type LoginInput } from './signals/index.js';

@@ -1,4 +1,4 @@
-import { SENSITIVE_ACTIONS, type AttemptAction, type PresetName, type StepUpCheck } from '../types.js';
+import { SENSITIVE_ACTIONS, type AttemptAction, type PresetName, type StepUpCheck } from '../types/index.js';
 import { DEFAULT_WEIGHTS, type Weights } from './weights.js';
 
 export interface Thresholds {

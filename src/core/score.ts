@@ -1,4 +1,4 @@
-import type { Reason } from '../types.js';
+import type { Reason } from '../types/index.js';
 import type { Signal } from './signals/index.js';
 
 const logit = (p: number) => Math.log(p / (1 - p));

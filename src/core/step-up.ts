@@ -1,4 +1,4 @@
-import type { StepUpCheck } from '../types.js';
+import type { StepUpCheck } from '../types/index.js';
 import type { Policy } from './policy.js';
 
 /** Order in which step-up options are offered: least friction for the owner first. */

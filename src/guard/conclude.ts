@@ -8,7 +8,7 @@ import type { LoginInput } from '../core/signals/index.js';
 import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
-import type { Decision, DecisionAction, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types.js';
+import type { Decision, DecisionAction, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
 import { isoTime } from '../util/iso-time.js';
 import type { ResolvedOptions } from './options.js';
 

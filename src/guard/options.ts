@@ -1,5 +1,5 @@
 import { lazySchema } from '../util/lazy-deps.js';
-import { DEFAULT_PROFILE_LIMITS } from '../core/profile.js';
+import { DEFAULT_PROFILE_LIMITS } from '../persist/merge-profile.js';
 import { PRESETS, type Policy, type Thresholds } from '../core/policy.js';
 import type { Weights } from '../core/weights.js';
 import { GuardConfigError } from '../errors/guard-config-error.js';
@@ -15,20 +15,13 @@ import {
   type NumberIntelProvider,
   type PresetName,
   type StepUpCheck,
-} from '../types.js';
+} from '../types/index.js';
 
 const DAY = 86_400_000;
 
-export type ErrorStage = 'store_read' | 'store_write' | 'geo' | 'number_intel' | 'on_decision' | 'audit' | 'internal';
+import type { ErrorStage, IntelCacheTtl } from '../types/index.js';
 
-export interface IntelCacheTtl {
-  /** How long a "the number changed hands" answer is reused. It does not become untrue. */
-  changedMs: number;
-  /** How long a "no change" answer is reused; a reissue can happen any day after the aging period. */
-  unchangedMs: number;
-  /** How long tenure / SIM / device / identity answers without a yes-or-no are reused (SIM data goes stale fastest). */
-  inconclusiveMs: number;
-}
+export type { ErrorStage, IntelCacheTtl };
 
 export interface IntelBreakerOptions {
   /** Consecutive failed checks of one provider that open its circuit. Default 5. */

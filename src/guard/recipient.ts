@@ -1,10 +1,10 @@
 import { lazySchema } from '../util/lazy-deps.js';
 import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
-import { judgeNumber, normalizeBinding, type BindingInput, type NumberCheckDeps } from '../evidence/number-intel/judge.js';
-import type { NumberChangedHands, Reason, SignalStatus, VictimAdvice } from '../types.js';
+import { judgeNumber, normalizeBinding, type BindingInput, type NumberCheckDeps } from './number-check.js';
+import type { NumberChangedHands, Reason, SignalStatus, VictimAdvice } from '../types/index.js';
 import { zodIssues } from '../validate/attempt.js';
-import { startDeadline } from './deadline.js';
+import { startDeadline } from '../util/deadline.js';
 
 /** Kinds of message a platform sends to a bound number. */
 export const RECIPIENT_PURPOSES = ['login_link', 'debt_collection', 'account_notice', 'security_alert', 'marketing'] as const;

@@ -1,8 +1,8 @@
 import { lazySchema } from '../util/lazy-deps.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
-import { judgeNumber, normalizeBinding, type BindingInput, type NumberCheckDeps } from '../evidence/number-intel/judge.js';
+import { judgeNumber, normalizeBinding, type BindingInput, type NumberCheckDeps } from './number-check.js';
 import { TokenBucket } from '../evidence/number-intel/rate-limit.js';
-import type { NumberChangedHands, NumberIntelAnswer, NumberIntelProvider, Reason } from '../types.js';
+import type { NumberChangedHands, NumberIntelAnswer, NumberIntelProvider, Reason } from '../types/index.js';
 import { zodIssues } from '../validate/attempt.js';
 
 export interface SweepOptions {

@@ -1,4 +1,4 @@
-import { mergeProfile } from '../core/profile.js';
+import { mergeProfile } from './merge-profile.js';
 import { BoundedCache } from '../util/bounded-cache.js';
 import type {
   AccountProfile,

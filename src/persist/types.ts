@@ -4,91 +4,23 @@
  *  - pending step-up decisions (single use, expiring),
  *  - per-number data keyed by the keyed phone hash: cached carrier answers and ingested events.
  *
- * Profiles change only through `ProfilePatch`, merged by `mergeProfile` (src/core/profile.ts).
+ * Profiles change only through `ProfilePatch`, merged by `mergeProfile` (src/persist/merge-profile.ts).
  * The merge is commutative for everything it keeps, so a backend can apply it atomically on its
  * side (Lua in Redis, one upsert in PostgreSQL) and two app servers never lose each other's update.
  */
+import type { AccountProfile, CachedIntel, NumberEvent, ProfileLimits, ProfilePatch } from '../types/profile.js';
 
-/** A device as remembered. Fingerprint keys never include versions, so updates do not look new. */
-export interface DeviceRecord {
-  key: string;
-  fromToken: boolean;
-  classKey: string;
-  osFamily?: string;
-  deviceType: string;
-  firstSeen: number;
-  lastSeen: number;
-  /** A step-up check passed on this device. */
-  vouched: boolean;
-  count: number;
-}
-
-/** A coarse place: no IP address, coordinates rounded to about 10 km. */
-export interface LocationRecord {
-  /** `country|region|city` */
-  key: string;
-  country: string;
-  region?: string;
-  lat?: number;
-  lon?: number;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-}
-
-export interface LastLogin {
-  at: number;
-  country?: string;
-  region?: string;
-  lat?: number;
-  lon?: number;
-  accuracyKm?: number;
-}
-
-export interface FailedStepUp {
-  at: number;
-  checks: string[];
-}
-
-export interface AccountProfile {
-  v: 1;
-  /** Keyed hash of the number the proofs below refer to. */
-  phoneHash?: string;
-  devices: DeviceRecord[];
-  locations: LocationRecord[];
-  lastLogin?: LastLogin;
-  /** Last time the owner provably held the number (an allowed SMS login, a passed step-up). */
-  ownerProofAt?: number;
-  /** Last time the owner re-established trust by a non-SMS check while proving the number (SMS code). */
-  strongProofAt?: number;
-  failedStepUps: FailedStepUp[];
-  updatedAt: number;
-}
-
-/** An additive change to a profile. Applying it twice is harmless except for the counters. */
-export interface ProfilePatch {
-  at: number;
-  phoneHash: string;
-  /**
-   * The same number's hashes under retired keys (key rotation). A profile holding one of them is
-   * about the same number: its proofs stay, and its `phoneHash` moves to `phoneHash`.
-   */
-  phoneHashAliases?: string[];
-  device?: Omit<DeviceRecord, 'firstSeen' | 'lastSeen' | 'count'>;
-  location?: Omit<LocationRecord, 'firstSeen' | 'lastSeen' | 'count'>;
-  lastLogin?: LastLogin;
-  ownerProofAt?: number;
-  strongProofAt?: number;
-  failedStepUp?: FailedStepUp;
-}
-
-export interface ProfileLimits {
-  maxDevices: number;
-  maxLocations: number;
-  maxFailedStepUps: number;
-  /** History older than this (relative to the newest event) is dropped. */
-  retentionMs: number;
-}
+export type {
+  AccountProfile,
+  CachedIntel,
+  DeviceRecord,
+  FailedStepUp,
+  LastLogin,
+  LocationRecord,
+  NumberEvent,
+  ProfileLimits,
+  ProfilePatch,
+} from '../types/profile.js';
 
 export interface PendingDecision {
   decisionId: string;
@@ -104,30 +36,6 @@ export interface PendingDecision {
   onPass: ProfilePatch;
   /** A reissue was possible at decision time: a failed step-up then points at a new holder. */
   reissuePossible: boolean;
-}
-
-/** A carrier answer remembered for the number, valid until `expiresAt` (guard clock). */
-export interface CachedIntel {
-  answers: import('../types.js').NumberIntelAnswer[];
-  /** The `since` the answers were asked for; a later `since` needs a new question. */
-  since: number;
-  fetchedAt: number;
-  /** Guard-clock deadline, checked by the guard. */
-  expiresAt: number;
-  /** How long the store keeps it (its own clock). */
-  ttlMs: number;
-  /**
-   * Set when an answer is about one account's holder (KYC Match): the keyed hash of that account.
-   * The entry is then reused for that account only.
-   */
-  account?: string;
-}
-
-/** A reissue or deactivation event the host ingested (carrier file, renewal notice, own records). */
-export interface NumberEvent {
-  type: 'disconnected' | 'reissued' | 'ported' | 'sim_change';
-  at: number;
-  source: string;
 }
 
 export interface StoreKeys {

@@ -6,7 +6,7 @@
  * Everything is drawn from the account's own random stream (random.ts), so an account's events do
  * not depend on any other account. Events come back sorted by time.
  */
-import type { AttemptAction, VerifiedFactor } from '../types.js';
+import type { AttemptAction, VerifiedFactor } from '../types/index.js';
 import {
   ADAPTIVE_STRATEGIES,
   DAY_MS,

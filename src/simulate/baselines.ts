@@ -15,7 +15,7 @@
  */
 import { uaParserModule } from '../util/lazy-deps.js';
 import type UAParserType from 'ua-parser-js';
-import type { DecisionAction } from '../types.js';
+import type { DecisionAction } from '../types/index.js';
 import { BoundedCache } from '../util/bounded-cache.js';
 import { simCarrier, type SimCarrier } from './carrier.js';
 import { describeSimIp } from './locations.js';

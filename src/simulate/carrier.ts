@@ -16,7 +16,7 @@
  * at or before the guard's clock, so nothing leaks from the future.
  */
 import type { InProcessIntel } from '../evidence/number-intel/runner.js';
-import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../types.js';
+import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../types/index.js';
 import { DAY_MS, type EvidenceSignal } from './config.js';
 import type { NumberTruth } from './events.js';
 import { hash32 } from './random.js';

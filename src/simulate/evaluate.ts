@@ -8,7 +8,7 @@ import { createReplayer, type ReplayOptions, type Replayer } from '../backtest/r
 import { auc, catchAtBudget, budgetForCatch, ScoreHistogram } from '../backtest/stats.js';
 import type { Thresholds } from '../core/policy.js';
 import type { Weights } from '../core/weights.js';
-import type { Decision, DecisionAction, PresetName, StepUpCheck } from '../types.js';
+import type { Decision, DecisionAction, PresetName, StepUpCheck } from '../types/index.js';
 import { freemanModel, newDeviceOrIp, reissueRuleOnly, smsOnly, type Baseline } from './baselines.js';
 import type { EvidenceSignal } from './config.js';
 import type { SimEvent } from './events.js';

@@ -12,7 +12,7 @@
  * ASNs are private-use numbers (RFC 6996), one per operator kind and country.
  */
 import { cidrGeoLookup, type CidrGeoEntry } from '../evidence/geo/cidr-geo.js';
-import type { GeoLookup, GeoResult } from '../types.js';
+import type { GeoLookup, GeoResult } from '../types/index.js';
 import type { ProfileName } from './config.js';
 import type { Rng } from './random.js';
 

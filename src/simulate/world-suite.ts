@@ -6,7 +6,7 @@
  */
 import { createReplayer, type ReplayOptions } from '../backtest/replay.js';
 import type { Thresholds } from '../core/policy.js';
-import type { PresetName } from '../types.js';
+import type { PresetName } from '../types/index.js';
 import type { AttackerStrategy } from './config.js';
 import { simulateEvents, simulationConfig } from './generator.js';
 import { simulationGeo } from './locations.js';

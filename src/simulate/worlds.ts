@@ -8,7 +8,7 @@
  * Everything here is deterministic for a draw seed; nothing reads the clock.
  */
 import { DEFAULT_MIN_AGING_DAYS } from '../core/policy.js';
-import type { DecisionAction } from '../types.js';
+import type { DecisionAction } from '../types/index.js';
 import { phoneLibrary } from '../util/lazy-deps.js';
 import { ATTACKER_STRATEGIES, DAY_MS, defaultConfig, type AttackerStrategy, type ProfileName, type SimConfig } from './config.js';
 import type { SimEvent } from './events.js';

@@ -4,7 +4,7 @@
 // so a host runs them under vitest, jest (ESM, top-level await), mocha or node:test without this
 // package depending on (or pinning a version of) any test runner. `describeStoreConformance` takes
 // the runner's own `describe`/`it`/`it.skip`.
-import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../core/profile.js';
+import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../persist/merge-profile.js';
 import { RecycledNumberGuardError } from '../errors/recycled-number-guard-error.js';
 import { createGuard } from '../guard/create-guard.js';
 import { createHasher } from '../persist/keys.js';

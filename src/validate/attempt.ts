@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import type { z } from 'zod';
 import { lazySchema } from '../util/lazy-deps.js';
 import { InvalidInputError, type InputIssue } from '../errors/invalid-input-error.js';
-import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type AttemptInput, type NormalizedAttempt, type VerifiedFactor } from '../types.js';
+import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type AttemptInput, type NormalizedAttempt, type VerifiedFactor } from '../types/index.js';
 import { parsePhone } from './phone.js';
 
 /** User agents are cut to this before parsing, so a crafted header cannot make parsing slow. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../../src/core/profile.js';
+import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../../src/persist/merge-profile.js';
 import type { ProfilePatch } from '../../src/persist/types.js';
 
 const DAY = 86_400_000;

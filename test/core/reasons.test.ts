@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/core/evaluate.js';
 import type { LoginInput } from '../../src/core/signals/index.js';
-import { REASON_CODES, type ReasonCode } from '../../src/types.js';
+import { REASON_CODES, type ReasonCode } from '../../src/types/index.js';
 import { ANDROID, AT, BEIJING, DAY, IPHONE, SHANGHAI, TOKYO, coreInput, deviceRecord, ownerProfile, withLogin, withSubject } from '../helpers/core-input.js';
 
 const BOUND = Date.parse('2022-11-02T08:00:00Z');

@@ -3,7 +3,7 @@ import { chooseStepUp } from '../../src/core/decide.js';
 import { evaluate } from '../../src/core/evaluate.js';
 import { PRESETS, PRESET_NAMES } from '../../src/core/policy.js';
 import { score } from '../../src/core/score.js';
-import { ATTEMPT_ACTIONS, SENSITIVE_ACTIONS, STEP_UP_CHECKS } from '../../src/types.js';
+import { ATTEMPT_ACTIONS, SENSITIVE_ACTIONS, STEP_UP_CHECKS } from '../../src/types/index.js';
 import { ANDROID, AT, BEIJING, DAY, IPHONE, SHANGHAI, TOKYO, coreInput, ownerProfile, withLogin, withSubject } from '../helpers/core-input.js';
 
 const BOUND = Date.parse('2022-11-02T08:00:00Z');

@@ -1,7 +1,7 @@
 import { PRESETS } from '../../src/core/policy.js';
 import type { CoreInput, Login, LoginInput, Subject } from '../../src/core/signals/index.js';
 import type { AccountProfile, DeviceRecord } from '../../src/persist/types.js';
-import type { DeviceFacts, GeoResult, NormalizedAttempt, PresetName } from '../../src/types.js';
+import type { DeviceFacts, GeoResult, NormalizedAttempt, PresetName } from '../../src/types/index.js';
 
 export const DAY = 86_400_000;
 export const AT = Date.parse('2026-01-10T09:30:00Z');

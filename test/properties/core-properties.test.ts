@@ -2,11 +2,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { evaluate, intelSince } from '../../src/core/evaluate.js';
 import { PRESETS, PRESET_NAMES } from '../../src/core/policy.js';
-import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../../src/core/profile.js';
+import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../../src/persist/merge-profile.js';
 import type { LoginInput, Subject } from '../../src/core/signals/index.js';
 import { withLogin, withSubject } from '../helpers/core-input.js';
 import type { AccountProfile, DeviceRecord, LocationRecord, NumberEvent, ProfilePatch } from '../../src/persist/types.js';
-import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type DecisionAction, type DeviceFacts, type GeoResult, type NumberIntelAnswer, type StepUpCheck, type VerifiedFactor } from '../../src/types.js';
+import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type DecisionAction, type DeviceFacts, type GeoResult, type NumberIntelAnswer, type StepUpCheck, type VerifiedFactor } from '../../src/types/index.js';
 
 /**
  * Properties of the pure core over a wide generator: every part of CoreInput varies (history

@@ -11,7 +11,7 @@ import { evaluate } from '../../src/core/evaluate.js';
 import { minAgingDaysFor, PRESETS, PRESET_NAMES, thresholdsFor } from '../../src/core/policy.js';
 import type { LoginInput } from '../../src/core/signals/index.js';
 import type { DeviceRecord, LocationRecord } from '../../src/persist/types.js';
-import type { DeviceFacts, GeoResult, NumberIntelAnswer } from '../../src/types.js';
+import type { DeviceFacts, GeoResult, NumberIntelAnswer } from '../../src/types/index.js';
 import { AT, DAY, PHONE_HASH, attempt, loginInput, ownerProfile, withLogin, withSubject } from '../helpers/core-input.js';
 
 const place = (country: string, region: string, lat: number, lon: number): GeoResult => ({ country, region, city: region, lat, lon, accuracyKm: 20 });

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../src/core/evaluate.js';
 import { PRESETS, PRESET_NAMES } from '../../src/core/policy.js';
 import type { LoginInput } from '../../src/core/signals/index.js';
-import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type DeviceFacts, type GeoResult, type NumberIntelAnswer } from '../../src/types.js';
+import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type DeviceFacts, type GeoResult, type NumberIntelAnswer } from '../../src/types/index.js';
 import { createGuard, InvalidInputError } from 'recycled-number-guard';
 import { AT, DAY, PHONE_HASH, attempt, deviceRecord, loginInput, ownerProfile, withLogin, withSubject } from '../helpers/core-input.js';
 

@@ -7,7 +7,7 @@ import { cacheTtlFor } from '../../src/evidence/number-intel/gather.js';
 import { parseRetryAfter } from '../../src/evidence/number-intel/http.js';
 import { TokenBucket } from '../../src/evidence/number-intel/rate-limit.js';
 import { createIntelRunner } from '../../src/evidence/number-intel/runner.js';
-import { startDeadline } from '../../src/guard/deadline.js';
+import { startDeadline } from '../../src/util/deadline.js';
 import { sleep } from './helpers.js';
 
 describe('Retry-After', () => {

@@ -12,7 +12,7 @@ import { simCarrier } from '../../src/simulate/carrier.js';
 import { attemptOf, type SimEvent } from '../../src/simulate/events.js';
 import { simulateEvents } from '../../src/simulate/generator.js';
 import { simulationGeo } from '../../src/simulate/locations.js';
-import type { Decision } from '../../src/types.js';
+import type { Decision } from '../../src/types/index.js';
 
 async function eventsOf(profile: 'us' | 'cn', accounts: number, seed: number): Promise<SimEvent[]> {
   const events: SimEvent[] = [];

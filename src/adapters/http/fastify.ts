@@ -1,7 +1,7 @@
 // Fastify glue. Structural types only: the published typings must not need fastify, and nothing
 // here loads it at runtime. test/adapters checks these against Fastify's own types.
 import type { Guard } from '../../guard/create-guard.js';
-import type { Decision } from '../../types.js';
+import type { Decision } from '../../types/index.js';
 import { acceptClientHints, type AcceptClientHintsOptions } from './client-hints.js';
 import { assessRequest, type GuardRouteOptions } from './hook.js';
 import type { AttemptRequestLike } from './request.js';

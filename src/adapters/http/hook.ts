@@ -1,5 +1,5 @@
 import type { Guard } from '../../guard/create-guard.js';
-import type { Decision } from '../../types.js';
+import type { Decision } from '../../types/index.js';
 import type { ClientIpOptions } from './client-ip.js';
 import { attemptFromRequest, type AttemptFields, type AttemptRequestLike } from './request.js';
 import { decisionResponse, type DecisionResponseOptions } from './response.js';

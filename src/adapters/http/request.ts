@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../errors/invalid-input-error.js';
-import type { AttemptAction, AttemptInput, VerifiedFactor } from '../../types.js';
+import type { AttemptAction, AttemptInput, VerifiedFactor } from '../../types/index.js';
 import { clientIp, type ClientIpOptions, type RequestLike } from './client-ip.js';
 
 /** A request as Express, Fastify, Next.js (`IncomingMessage`) or Node hands it over. */

@@ -10,7 +10,7 @@ import type {
   PreviousHolderAdvice,
   ReasonCode,
   StepUpCheck,
-} from '../../types.js';
+} from '../../types/index.js';
 
 /** An HTTP answer any framework can send: `res.status(status).set(headers).json(body)`. */
 export interface HttpAnswer<Body> {

@@ -5,7 +5,7 @@ import { createGuard } from '../../guard/create-guard.js';
 import { simCarrier } from '../../simulate/carrier.js';
 import { attemptOf, type NumberTruth } from '../../simulate/events.js';
 import { isSimulationIp, simulationGeo } from '../../simulate/locations.js';
-import type { AttemptInput, Decision, PresetName } from '../../types.js';
+import type { AttemptInput, Decision, PresetName } from '../../types/index.js';
 import type { CliCommand } from '../main.js';
 import { Args, UsageError } from './args.js';
 

@@ -5,7 +5,7 @@ import { runBacktest, MalformedLineError, type BacktestResult } from '../../back
 import { parseShard } from '../../backtest/shard.js';
 import type { BacktestSummary } from '../../backtest/summary.js';
 import { PRESET_NAMES } from '../../core/policy.js';
-import type { PresetName } from '../../types.js';
+import type { PresetName } from '../../types/index.js';
 import type { CliCommand } from '../main.js';
 import { Args, UsageError } from './args.js';
 

@@ -1,6 +1,6 @@
 import type { CliCommand } from '../main.js';
 import { runDemo, type StoryResult } from '../demo/stories.js';
-import type { Decision } from '../../types.js';
+import type { Decision } from '../../types/index.js';
 
 function pct(risk: number): string {
   return risk < 0.001 ? `${(risk * 100).toFixed(3)}%` : risk < 0.1 ? `${(risk * 100).toFixed(2)}%` : `${(risk * 100).toFixed(1)}%`;

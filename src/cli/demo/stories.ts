@@ -2,7 +2,7 @@ import { createGuard } from '../../guard/create-guard.js';
 import type { GuardOptions } from '../../guard/options.js';
 import { cidrGeoLookup } from '../../evidence/geo/cidr-geo.js';
 import { memoryStore } from '../../persist/memory-store.js';
-import type { AttemptInput, Decision, NumberIntelProvider, OutcomeResult, PresetName } from '../../types.js';
+import type { AttemptInput, Decision, NumberIntelProvider, OutcomeResult, PresetName } from '../../types/index.js';
 
 /**
  * The seed stories: the main job on embedded defaults. Locations come from a small table over

@@ -4,7 +4,7 @@
  * no longer lets the login in.
  */
 import { FORGEABLE_CODES } from '../../reasons.js';
-import type { StepUpCheck } from '../../types.js';
+import type { StepUpCheck } from '../../types/index.js';
 import { thresholdsFor, type Policy } from '../policy.js';
 import { combinedStrength, strongestStepUpStrength } from '../step-up.js';
 import type { Continuity, Login, NumberFindings, OwnerProof, Signal } from './types.js';

@@ -2,7 +2,7 @@
  * The device family: the host's device token, else the device class (OS family, device type,
  * browser family and model, never versions) against the devices this account used before.
  */
-import type { DeviceFacts } from '../../types.js';
+import type { DeviceFacts } from '../../types/index.js';
 import { isoTime as iso } from '../../util/iso-time.js';
 import type { Policy } from '../policy.js';
 import type { Login, Signal, Subject } from './types.js';

@@ -2,7 +2,7 @@
  * The region family: where the IP geolocates against the places this account used, the number's
  * own country, and the speed from the last login.
  */
-import type { GeoResult } from '../../types.js';
+import type { GeoResult } from '../../types/index.js';
 import { distanceKm } from '../geo-math.js';
 import type { Policy } from '../policy.js';
 import type { Login, Signal, Subject } from './types.js';

@@ -3,8 +3,8 @@
  * ingested events. Did the number change subscriber after the account bound it (or after the
  * owner's last strong proof)?
  */
-import type { NumberEvent } from '../../persist/types.js';
-import type { NumberIntelAnswer } from '../../types.js';
+import type { NumberEvent } from '../../types/profile.js';
+import type { NumberIntelAnswer } from '../../types/index.js';
 import { isoTime as iso } from '../../util/iso-time.js';
 import type { Policy } from '../policy.js';
 import { DAY, toMs, type NumberFindings, type Signal, type Subject } from './types.js';

@@ -1,6 +1,6 @@
 import type UAParserType from 'ua-parser-js';
 import { uaParserModule } from '../../util/lazy-deps.js';
-import type { DeviceFacts } from '../../types.js';
+import type { DeviceFacts } from '../../types/index.js';
 import { BoundedCache } from '../../util/bounded-cache.js';
 import { readClientHints } from './client-hints.js';
 

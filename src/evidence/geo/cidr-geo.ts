@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { GeoLookup, GeoResult } from '../../types.js';
+import type { GeoLookup, GeoResult } from '../../types/index.js';
 
 export interface CidrGeoEntry {
   /** `198.51.100.0/24` or `2001:db8:1::/48`. */

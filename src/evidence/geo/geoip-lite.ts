@@ -1,4 +1,4 @@
-import type { GeoLookup, GeoResult } from '../../types.js';
+import type { GeoLookup, GeoResult } from '../../types/index.js';
 import { BoundedCache } from '../../util/bounded-cache.js';
 import { geoipLiteModule } from '../../util/lazy-deps.js';
 import { recordStall } from '../../util/stall.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { GuardConfigError } from '../../errors/guard-config-error.js';
-import type { GeoLookup, GeoResult } from '../../types.js';
+import type { GeoLookup, GeoResult } from '../../types/index.js';
 import { BoundedCache } from '../../util/bounded-cache.js';
 import { mmdbModule } from '../../util/lazy-deps.js';
 

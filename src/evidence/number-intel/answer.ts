@@ -1,5 +1,5 @@
 import { lazySchema } from '../../util/lazy-deps.js';
-import type { NumberIntelAnswer } from '../../types.js';
+import type { NumberIntelAnswer } from '../../types/index.js';
 import { cleanText } from './failure.js';
 
 const dateLike = lazySchema((z) =>

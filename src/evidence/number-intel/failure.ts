@@ -1,4 +1,4 @@
-import type { NumberIntelAnswer } from '../../types.js';
+import type { NumberIntelAnswer } from '../../types/index.js';
 
 /** Longest `unavailable` text the answer schema accepts (see gather.ts). */
 const MAX_WHY = 200;

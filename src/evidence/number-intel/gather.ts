@@ -1,7 +1,7 @@
 import { redactText } from '../../audit/redact.js';
-import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
-import type { CachedIntel } from '../../persist/types.js';
-import type { NumberIntelAnswer, SignalStatus } from '../../types.js';
+import type { ErrorStage, IntelCacheTtl } from '../../types/index.js';
+import type { CachedIntel } from '../../types/profile.js';
+import type { NumberIntelAnswer, SignalStatus } from '../../types/index.js';
 import { isConclusive } from './answer.js';
 import { isProviderFailure } from './failure.js';
 import { gatherInProcess, type GatheredIntel, type InProcessIntel, type IntelBudget, type IntelRequest, type IntelRunner } from './runner.js';

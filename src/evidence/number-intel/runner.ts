@@ -1,5 +1,5 @@
-import { DeadlineExceededError, raceSignal, startDeadline, type Deadline } from '../../guard/deadline.js';
-import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest, SignalStatus } from '../../types.js';
+import { DeadlineExceededError, raceSignal, startDeadline, type Deadline } from '../../util/deadline.js';
+import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest, SignalStatus } from '../../types/index.js';
 import { isConclusive, validateAnswer } from './answer.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
 import { attachBudget } from './budget.js';

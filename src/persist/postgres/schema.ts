@@ -192,7 +192,7 @@ BEGIN
 END
 $fn$;
 
--- Upsert one device or place by key; the same rules as upsert() in src/core/profile.ts.
+-- Upsert one device or place by key; the same rules as upsert() in src/persist/merge-profile.ts.
 CREATE OR REPLACE FUNCTION ${s}.upsert_item(list jsonb, item jsonb, at numeric, kind text) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$
 DECLARE
@@ -257,7 +257,7 @@ BEGIN
 END
 $fn$;
 
--- The profile merge: the same semantics as mergeProfile() in src/core/profile.ts. Numbers stay
+-- The profile merge: the same semantics as mergeProfile() in src/persist/merge-profile.ts. Numbers stay
 -- numeric (exact decimal), so what JavaScript wrote reads back as the same double.
 CREATE OR REPLACE FUNCTION ${s}.merge_profile(cur jsonb, patch jsonb, lim jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $fn$

@@ -1,6 +1,6 @@
 /**
  * Redis scripts. The profile merge runs inside Redis so concurrent app servers never lose each
- * other's update; it reproduces `mergeProfile` (src/core/profile.ts) exactly, which the conformance
+ * other's update; it reproduces `mergeProfile` (src/persist/merge-profile.ts) exactly, which the conformance
  * suite checks on random patch sequences. Three details make "exactly" hold:
  *  - Numbers are written by our own encoder: cjson keeps only 14 significant digits
  *    (39.123456789012345 would come back as 39.123456789012), so the shortest of %.15g..%.17g that

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
-import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types.js';
-import { raceSignal } from '../../../guard/deadline.js';
+import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types/index.js';
+import { raceSignal } from '../../../util/deadline.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
 import type { AccountScopedProvider } from '../runner.js';
 import type { CamaraClient, CamaraResult } from './client.js';

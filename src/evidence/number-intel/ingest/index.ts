@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
-import type { NumberEvent } from '../../../persist/types.js';
+import type { NumberEvent } from '../../../types/profile.js';
 import { csvRecords, CsvHeaderError } from './csv.js';
 import { NumberEventsRejectedError, type IngestIssue } from './errors.js';
 import { jsonlRecords } from './jsonl.js';

@@ -1,5 +1,5 @@
 import { lazySchema } from '../../../util/lazy-deps.js';
-import type { NumberEvent } from '../../../persist/types.js';
+import type { NumberEvent } from '../../../types/profile.js';
 import { toEpochMs } from '../../../validate/attempt.js';
 import { parsePhone } from '../../../validate/phone.js';
 import type { IngestIssue } from './errors.js';

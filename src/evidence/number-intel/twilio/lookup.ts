@@ -2,7 +2,7 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
-import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types.js';
+import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types/index.js';
 import { checkEndpointUrl } from '../camara/auth.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
 import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } from '../http.js';

@@ -3,7 +3,7 @@
 import { randomUUID, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
-import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types.js';
+import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types/index.js';
 import { checkEndpointUrl } from '../camara/auth.js';
 import { prepareKey, signJwt, type PreparedKey } from '../camara/jwt.js';
 import { cleanText, unavailableAnswer } from '../failure.js';

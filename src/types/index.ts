@@ -195,9 +195,9 @@ export interface NumberIntelProvider {
 // Decision
 // ---------------------------------------------------------------------------------------------
 
-import type { ReasonCode } from './reasons.js';
+import type { ReasonCode } from '../reasons.js';
 
-export { REASON_CODES, type ReasonCode } from './reasons.js';
+export { REASON_CODES, type ReasonCode } from '../reasons.js';
 
 export interface Reason {
   code: ReasonCode;
@@ -285,4 +285,20 @@ export interface OutcomeResult {
   satisfied: boolean;
   /** Present when the step-up failed on a number that may have changed hands. */
   advice?: VictimAdvice;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Guard plumbing shared by the layers below the guard
+// ---------------------------------------------------------------------------------------------
+
+/** Where a reported error came from (`onError`'s second argument). */
+export type ErrorStage = 'store_read' | 'store_write' | 'geo' | 'number_intel' | 'on_decision' | 'audit' | 'internal';
+
+export interface IntelCacheTtl {
+  /** How long a "the number changed hands" answer is reused. It does not become untrue. */
+  changedMs: number;
+  /** How long a "no change" answer is reused; a reissue can happen any day after the aging period. */
+  unchangedMs: number;
+  /** How long tenure / SIM / device / identity answers without a yes-or-no are reused (SIM data goes stale fastest). */
+  inconclusiveMs: number;
 }

@@ -1,7 +1,7 @@
-import { joinRetired } from '../persist/keys.js';
-import type { Store, StoreSnapshot } from '../persist/types.js';
-import { withinDeadline, type Deadline } from './deadline.js';
-import type { ErrorStage } from './options.js';
+import { joinRetired } from './keys.js';
+import type { Store, StoreSnapshot } from './types.js';
+import { withinDeadline, type Deadline } from '../util/deadline.js';
+import type { ErrorStage } from '../types/index.js';
 
 /**
  * Key rotation (`hashKey: [current, ...retired]`): carrier answers and ingested events written under

@@ -4,7 +4,7 @@ import type {
   LocationRecord,
   ProfileLimits,
   ProfilePatch,
-} from '../persist/types.js';
+} from './types.js';
 
 const DAY = 86_400_000;
 

@@ -1,18 +1,18 @@
-import { lazySchema } from '../../util/lazy-deps.js';
-import { evaluateNumber, intelSince } from '../../core/evaluate.js';
-import type { Policy } from '../../core/policy.js';
-import type { CoreInput } from '../../core/signals/index.js';
-import { InvalidInputError, type InputIssue } from '../../errors/invalid-input-error.js';
-import { startDeadline, withinDeadline, type Deadline } from '../../guard/deadline.js';
-import type { ErrorStage, IntelCacheTtl } from '../../guard/options.js';
-import type { Hasher } from '../../persist/keys.js';
-import { readUnderRetiredKeys } from '../../guard/retired-keys.js';
-import type { ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../../persist/types.js';
-import type { NumberChangedHands, NumberIntelAnswer, Reason, SignalStatus } from '../../types.js';
-import { toEpochMs, zodIssues } from '../../validate/attempt.js';
-import { parsePhone } from '../../validate/phone.js';
-import { carrierEvidence } from './gather.js';
-import type { IntelBudget, IntelRunner } from './runner.js';
+import { lazySchema } from '../util/lazy-deps.js';
+import { evaluateNumber, intelSince } from '../core/evaluate.js';
+import type { Policy } from '../core/policy.js';
+import type { CoreInput } from '../core/signals/index.js';
+import { InvalidInputError, type InputIssue } from '../errors/invalid-input-error.js';
+import { startDeadline, withinDeadline, type Deadline } from '../util/deadline.js';
+import type { ErrorStage, IntelCacheTtl } from '../types/index.js';
+import type { Hasher } from '../persist/keys.js';
+import { readUnderRetiredKeys } from '../persist/retired-keys.js';
+import type { ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../persist/types.js';
+import type { NumberChangedHands, NumberIntelAnswer, Reason, SignalStatus } from '../types/index.js';
+import { toEpochMs, zodIssues } from '../validate/attempt.js';
+import { parsePhone } from '../validate/phone.js';
+import { carrierEvidence } from '../evidence/number-intel/gather.js';
+import type { IntelBudget, IntelRunner } from '../evidence/number-intel/runner.js';
 
 /** What the guard shares with recipient checks and sweeps. */
 export interface NumberCheckDeps {

@@ -1,4 +1,4 @@
-import { stalledMs } from '../util/stall.js';
+import { stalledMs } from './stall.js';
 
 /**
  * The time budget of one assess. Creating an AbortController and a timer per call costs more than

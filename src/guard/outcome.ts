@@ -1,0 +1,105 @@
+/**
+ * `recordOutcome`: the result of the step-up a decision asked for. Single use, own account only,
+ * before expiry; every rejected outcome is audited, so abuse of the feedback path leaves a trace.
+ */
+import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
+import { InvalidInputError } from '../errors/invalid-input-error.js';
+import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
+import type { PendingDecision } from '../persist/types.js';
+import { STEP_UP_CHECKS, type OutcomeResult, type StepUpCheck, type StepUpOutcome } from '../types/index.js';
+import { startDeadline, withinDeadline } from '../util/deadline.js';
+import { isoTime } from '../util/iso-time.js';
+import { lazySchema } from '../util/lazy-deps.js';
+import { toEpochMs, zodIssues } from '../validate/attempt.js';
+import { outcomeWrite } from './conclude.js';
+import type { GuardContext } from './context.js';
+
+/** Clock skew tolerated for an outcome's `at`, as for an attempt's: a far-future time would age out the whole profile. */
+const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
+
+export const outcomeSchema = lazySchema((z) =>
+  z
+    .object({
+      check: z.enum(STEP_UP_CHECKS as [string, ...string[]]).optional(),
+      checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).min(1).max(STEP_UP_CHECKS.length).optional(),
+      passed: z.boolean(),
+      accountId: z.string().min(1).max(256).optional(),
+      at: z.union([z.string().max(64), z.date(), z.number()]).optional(),
+    })
+    .refine((value) => value.check !== undefined || value.checks !== undefined, { message: 'name the check (or checks) that ran', path: ['check'] }),
+);
+
+export type RecordOutcome = (decisionId: string, outcome: StepUpOutcome) => Promise<OutcomeResult>;
+
+export function createRecordOutcome(context: GuardContext): RecordOutcome {
+  const { resolved, store, report } = context;
+  const { clock } = resolved;
+
+  return async function recordOutcome(decisionId: string, outcome: StepUpOutcome): Promise<OutcomeResult> {
+    if (typeof decisionId !== 'string' || !/^dec_[A-Za-z0-9_-]{22}$/.test(decisionId)) {
+      throw new InvalidInputError([{ field: 'decisionId', message: 'not a decision id issued by this library' }]);
+    }
+    const parsed = outcomeSchema().safeParse(outcome);
+    if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error));
+    const issues: { field: string; message: string }[] = [];
+    const outcomeAt = parsed.data.at === undefined ? clock() : toEpochMs(parsed.data.at, 'at', issues);
+    if (outcomeAt === undefined) throw new InvalidInputError(issues);
+    if (outcomeAt > clock() + MAX_OUTCOME_FUTURE_MS) throw new InvalidInputError([{ field: 'at', message: 'more than a day in the future' }]);
+    const ran = new Set<StepUpCheck>([...(parsed.data.checks ?? []), ...(parsed.data.check ? [parsed.data.check] : [])] as StepUpCheck[]);
+
+    const deadline = startDeadline(resolved.budgetMs);
+    let pending: PendingDecision | null = null;
+    try {
+      try {
+        pending = await withinDeadline(store.takePending(decisionId), deadline, `${store.name} store`);
+      } catch (error) {
+        report(error, 'store_read');
+        throw new OutcomeRejectedError('STORE_UNAVAILABLE', decisionId, 'the store could not be reached; treat the step-up as failed', { cause: error });
+      }
+      if (!pending) throw new OutcomeRejectedError('UNKNOWN_DECISION', decisionId, 'unknown decision, or its outcome was already recorded');
+      if (parsed.data.accountId !== undefined && parsed.data.accountId !== pending.accountId) {
+        throw new OutcomeRejectedError('ACCOUNT_MISMATCH', decisionId, 'this decision belongs to another account');
+      }
+      if (clock() > pending.expiresAt) throw new OutcomeRejectedError('EXPIRED', decisionId, 'the step-up window has closed; assess the login again');
+
+      const { satisfied, write } = outcomeWrite(pending, ran, parsed.data.passed, outcomeAt);
+      if (write) await context.save(write, deadline);
+      const result: OutcomeResult = { decisionId, accountId: pending.accountId, action: satisfied ? 'allow' : 'deny', satisfied };
+      await context.audit(
+        {
+          kind: 'outcome',
+          at: isoTime(clock()),
+          decisionId,
+          accountId: pending.accountId,
+          phoneHash: pending.onPass.phoneHash,
+          action: result.action,
+          outcome: { checks: [...ran], passed: parsed.data.passed, satisfied },
+        },
+        deadline,
+      );
+      // Failing the owner's check on a number that may have been reissued: most likely its new holder.
+      if (!satisfied && pending.reissuePossible) result.advice = NUMBER_CHANGED_HANDS_ADVICE;
+      return result;
+    } catch (error) {
+      if (error instanceof OutcomeRejectedError) {
+        // Replayed, forged, foreign or late ids leave a trace: abuse of the feedback path is auditable.
+        const known = pending as PendingDecision | null;
+        await context.audit(
+          {
+            kind: 'outcome',
+            at: isoTime(clock()),
+            decisionId,
+            accountId: known?.accountId ?? parsed.data.accountId ?? '',
+            phoneHash: known?.onPass.phoneHash ?? '',
+            action: 'deny',
+            outcome: { checks: [...ran], passed: parsed.data.passed, satisfied: false, rejected: error.reason },
+          },
+          deadline,
+        );
+      }
+      throw error;
+    } finally {
+      deadline.done();
+    }
+  };
+}
