@@ -5,6 +5,11 @@ export default defineConfig([
     // One entry per public subpath; keep in sync with package.json "exports".
     entry: {
       index: 'src/index.ts',
+      store: 'src/persist/index.ts',
+      audit: 'src/audit/index.ts',
+      evidence: 'src/evidence/index.ts',
+      core: 'src/core/index.ts',
+      types: 'src/types/index.ts',
       redis: 'src/persist/redis/index.ts',
       postgres: 'src/persist/postgres/index.ts',
       testing: 'src/testing/index.ts',

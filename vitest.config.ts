@@ -9,6 +9,11 @@ export default defineConfig({
     // the same for tsx). test/package exercises the built dist through real Node resolution.
     alias: [
       { find: /^recycled-number-guard$/, replacement: src('index.ts') },
+      { find: /^recycled-number-guard\/store$/, replacement: src('persist/index.ts') },
+      { find: /^recycled-number-guard\/audit$/, replacement: src('audit/index.ts') },
+      { find: /^recycled-number-guard\/evidence$/, replacement: src('evidence/index.ts') },
+      { find: /^recycled-number-guard\/core$/, replacement: src('core/index.ts') },
+      { find: /^recycled-number-guard\/types$/, replacement: src('types/index.ts') },
       { find: /^recycled-number-guard\/redis$/, replacement: src('persist/redis/index.ts') },
       { find: /^recycled-number-guard\/postgres$/, replacement: src('persist/postgres/index.ts') },
       { find: /^recycled-number-guard\/testing$/, replacement: src('testing/index.ts') },

@@ -8,7 +8,9 @@
 // with the same `identityFor`: the operator then compares your customer's identity with the
 // subscriber of the number, and nothing else in the app changes. Here the operator's side is a
 // small in-process register, so the example runs offline and shows what a mismatch does.
-import type { AccountScopedProvider, NumberIntelAnswer, NumberIntelRequest } from 'recycled-number-guard';
+import type { NumberIntelAnswer } from 'recycled-number-guard';
+import type { AccountScopedProvider } from 'recycled-number-guard/evidence';
+import type { NumberIntelRequest } from 'recycled-number-guard/types';
 
 /** The decisive attributes, as CAMARA KYC Match takes them (a subset). */
 export interface Identity {

@@ -4,16 +4,9 @@ import { randomBytes, randomInt, scryptSync, timingSafeEqual } from 'node:crypto
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Redis } from 'ioredis';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import {
-  cidrGeoLookup,
-  createGuard,
-  memoryStore,
-  OutcomeRejectedError,
-  type Decision,
-  type Guard,
-  type GuardMode,
-  type Store,
-} from 'recycled-number-guard';
+import { createGuard, memoryStore, OutcomeRejectedError, type Decision, type Guard, type Store } from 'recycled-number-guard';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
+import { type GuardMode } from 'recycled-number-guard/types';
 import { decisionFor, decisionResponse, fastifyAcceptClientHints, fastifyGuard, guardErrorResponse, outcomeResponse, sendReply } from 'recycled-number-guard/http';
 import { redisStore } from 'recycled-number-guard/redis';
 

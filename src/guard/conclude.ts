@@ -8,7 +8,7 @@ import type { LoginInput } from '../core/signals/index.js';
 import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
-import type { Decision, DecisionAction, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
+import type { Decision, DecisionAction, DecisionBase, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
 import { isoTime } from '../util/iso-time.js';
 import type { ResolvedOptions } from './options.js';
 
@@ -91,7 +91,7 @@ export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt,
       accountId: attempt.accountId,
       accountKey: keys.account,
       anyOf: decision.stepUp.anyOf,
-      expiresAt: decision.stepUp.expiresAt,
+      expiresAt: now + settings.stepUpTtlMs,
       ttlMs: settings.stepUpTtlMs + PENDING_GRACE_MS,
       onPass: result.learn.onPass,
       reissuePossible: result.reissuePossible,
@@ -139,11 +139,9 @@ export function newDecision(
   stepUp: StepUpCheck[][] | undefined,
   now: number,
 ): Decision {
-  const decision: Decision = {
+  const base: DecisionBase = {
     id: `dec_${randomId128()}`,
     accountId: attempt.accountId,
-    action: settings.mode === 'dry_run' ? 'allow' : wouldBe,
-    wouldBe,
     mode: settings.mode,
     risk: body.risk,
     prior: body.prior,
@@ -156,8 +154,14 @@ export function newDecision(
     at: isoTime(attempt.at),
     persisted: body.persisted,
   };
-  if (stepUp) decision.stepUp = { anyOf: stepUp, expiresAt: now + settings.stepUpTtlMs };
-  return decision;
+  const enforce = settings.mode !== 'dry_run';
+  if (wouldBe === 'step_up') {
+    // A step-up without a way to satisfy it would strand the user: the core always names the checks.
+    if (!stepUp || stepUp.length === 0) throw new Error('a step-up decision without any sufficient check');
+    return { ...base, wouldBe, action: enforce ? 'step_up' : 'allow', stepUp: { anyOf: stepUp, expiresAt: isoTime(now + settings.stepUpTtlMs) } };
+  }
+  if (wouldBe === 'deny') return { ...base, wouldBe, action: enforce ? 'deny' : 'allow' };
+  return { ...base, wouldBe, action: 'allow' };
 }
 
 /**

@@ -213,8 +213,8 @@ export interface Reason {
 export interface StepUpRequirement {
   /** Any one of these sets of checks suffices; every check of the chosen set must pass. */
   anyOf: StepUpCheck[][];
-  /** Epoch-ms deadline for `recordOutcome`, in the guard's clock. */
-  expiresAt: number;
+  /** Deadline for `recordOutcome`, ISO-8601 UTC in the guard's clock (like `Decision.at`). */
+  expiresAt: string;
 }
 
 export type NewHolderAdvice = 'none' | 'offer_new_account';
@@ -240,30 +240,74 @@ export interface EvidenceSummary {
   intelSources: string[];
 }
 
-export interface Decision {
+/** What every decision carries, whatever it decided. Times are ISO-8601 UTC strings, as in the HTTP body. */
+export interface DecisionBase {
   /** Opaque id; pass it to `recordOutcome` after a step-up. */
   id: string;
   accountId: string;
-  /** What the host should do. In `dry_run` this is always `allow`; see `wouldBe`. */
-  action: DecisionAction;
-  /** What enforcement would have done (equal to `action` in `enforce` mode). */
-  wouldBe: DecisionAction;
   mode: GuardMode;
-  /** Probability that the person holding the number is not the account owner. */
+  /**
+   * How likely it is that the person holding the number is not the account owner, as a posterior
+   * under the preset's prior (see docs/scoring.md). Ranks attempts; it is not a calibrated probability.
+   */
   risk: number;
   /** The preset's prior, the starting point of `risk`. */
   prior: number;
   reasons: Reason[];
-  stepUp?: StepUpRequirement;
   numberChangedHands: NumberChangedHands;
   advice: VictimAdvice;
   evidence: EvidenceSummary;
   preset: PresetName;
   policyVersion: string;
-  /** Event time, ISO-8601. */
+  /** Event time, ISO-8601 UTC. */
   at: string;
   /** False when the profile update could not be saved within the budget. */
   persisted: boolean;
+}
+
+/** Enforcement would allow: SMS suffices. */
+export interface AllowDecision extends DecisionBase {
+  wouldBe: 'allow';
+  action: 'allow';
+  stepUp?: never;
+}
+
+/** Enforcement would ask for a stronger check. In `dry_run`, `action` is `allow` and `stepUp` still says what would have been asked. */
+export interface StepUpDecision extends DecisionBase {
+  wouldBe: 'step_up';
+  /** What the host should do: `step_up`, or `allow` in `dry_run`. */
+  action: 'step_up' | 'allow';
+  stepUp: StepUpRequirement;
+}
+
+/** Enforcement would refuse the login. In `dry_run`, `action` is `allow`. */
+export interface DenyDecision extends DecisionBase {
+  wouldBe: 'deny';
+  /** What the host should do: `deny`, or `allow` in `dry_run`. */
+  action: 'deny' | 'allow';
+  stepUp?: never;
+}
+
+/**
+ * The answer to one SMS login, discriminated on `wouldBe` (what enforcement decides) and narrowed
+ * by `action` (what the host should do now): `action === 'step_up'` is a `StepUpDecision`, so
+ * `decision.stepUp` is there without a check. See `isStepUp`, `isDenied`, `isAllowed`.
+ */
+export type Decision = AllowDecision | StepUpDecision | DenyDecision;
+
+/** The host should ask for one of `decision.stepUp.anyOf` now (enforce mode). */
+export function isStepUp(decision: Decision): decision is StepUpDecision & { action: 'step_up' } {
+  return decision.action === 'step_up';
+}
+
+/** The host should refuse the login now (enforce mode). */
+export function isDenied(decision: Decision): decision is DenyDecision & { action: 'deny' } {
+  return decision.action === 'deny';
+}
+
+/** The host may sign the user in on the SMS code (always true in `dry_run`; see `wouldBe`). */
+export function isAllowed(decision: Decision): boolean {
+  return decision.action === 'allow';
 }
 
 export interface StepUpOutcome {

@@ -1,4 +1,5 @@
-import { cidrGeoLookup, createGuard, memoryStore, type GuardOptions } from 'recycled-number-guard';
+import { createGuard, memoryStore, type GuardOptions } from 'recycled-number-guard';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
 
 export const DAY = 86_400_000;
 export const NOW = Date.parse('2026-03-02T09:00:00Z');

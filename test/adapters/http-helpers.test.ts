@@ -149,7 +149,7 @@ describe('decisionResponse', () => {
     expect(d.stepUp.action).toBe('step_up');
     const stepUp = decisionResponse(d.stepUp);
     expect(stepUp.status).toBe(401);
-    expect(stepUp.body.stepUp).toEqual({ anyOf: d.stepUp.stepUp!.anyOf, expiresAt: new Date(d.stepUp.stepUp!.expiresAt).toISOString() });
+    expect(stepUp.body.stepUp).toEqual({ anyOf: d.stepUp.stepUp!.anyOf, expiresAt: d.stepUp.stepUp!.expiresAt });
     expect(stepUp.body.decisionId).toBe(d.stepUp.id);
     expect(stepUp.headers['www-authenticate']).toBe(`StepUp decision="${d.stepUp.id}", checks="password face id_match"`);
 
@@ -194,7 +194,7 @@ describe('decisionResponse', () => {
 
   it('a step_up without checks to offer is answered as deny, never as a 401 nobody can complete', async () => {
     const { stepUp } = await decisions();
-    const broken: Decision = { ...stepUp, stepUp: { anyOf: [], expiresAt: 0 } };
+    const broken = { ...stepUp, stepUp: { anyOf: [], expiresAt: new Date(0).toISOString() } } as Decision;
     expect(decisionResponse(broken)).toMatchObject({ status: 403, body: { action: 'deny' } });
     const { stepUp: _omit, ...missing } = stepUp;
     expect(decisionResponse(missing as Decision)).toMatchObject({ status: 403, body: { action: 'deny' } });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { callbackAuditSink, createGuard, fileAuditSink, verifyAuditLog, type AuditRecord, type AuditSink, type ErrorStage } from 'recycled-number-guard';
+import { createGuard, type ErrorStage } from 'recycled-number-guard';
+import { callbackAuditSink, fileAuditSink, verifyAuditLog, type AuditRecord, type AuditSink } from 'recycled-number-guard/audit';
 import { redactText } from '../../src/audit/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rng-audit-extra-'));

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { callbackAuditSink, cidrGeoLookup, createGuard, fileAuditSink, verifyAuditLog, type AuditRecord } from 'recycled-number-guard';
+import { createGuard } from 'recycled-number-guard';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
+import { callbackAuditSink, fileAuditSink, verifyAuditLog, type AuditRecord } from 'recycled-number-guard/audit';
 
 const dir = mkdtempSync(join(tmpdir(), 'rng-audit-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

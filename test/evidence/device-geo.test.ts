@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cidrGeoLookup, parseDevice } from 'recycled-number-guard';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
+import { parseDevice } from 'recycled-number-guard/evidence';
 import { readClientHints } from '../../src/evidence/device/client-hints.js';
 
 const hash = (token: string) => `h(${token})`;

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createGuard, GuardConfigError, mmdbGeoLookup, type AttemptInput } from 'recycled-number-guard';
+import { createGuard, GuardConfigError, type AttemptInput } from 'recycled-number-guard';
+import { mmdbGeoLookup } from 'recycled-number-guard/evidence';
 import { writeMmdb } from '../helpers/mmdb-writer.js';
 
 // A GeoIP2-City-shaped database of documentation networks, written by the test (no licensed data).

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  callbackAuditSink,
-  cidrGeoLookup,
-  createGuard,
-  InvalidInputError,
-  memoryStore,
-  OutcomeRejectedError,
-  type AttemptInput,
-  type AuditRecord,
-  type StepUpOutcome,
-} from 'recycled-number-guard';
+import { createGuard, InvalidInputError, memoryStore, OutcomeRejectedError, type AttemptInput, type StepUpOutcome } from 'recycled-number-guard';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
+import { callbackAuditSink, type AuditRecord } from 'recycled-number-guard/audit';
 
 /** Abuse of the API itself: oversized inputs, and recordOutcome used with ids it should refuse. */
 
@@ -127,7 +119,7 @@ describe('recordOutcome: once, own account, before expiry; everything else is a 
   it('an id past its window is EXPIRED, and cannot be retried', async () => {
     const ctx = setup();
     const decision = await stepUp(ctx);
-    ctx.advance(decision.stepUp!.expiresAt - ctx.now() + 1);
+    ctx.advance(Date.parse(decision.stepUp!.expiresAt) - ctx.now() + 1);
     expect(await rejection(ctx.guard.recordOutcome(decision.id, passed))).toBe('EXPIRED');
     expect(await rejection(ctx.guard.recordOutcome(decision.id, passed))).toBe('UNKNOWN_DECISION');
   });

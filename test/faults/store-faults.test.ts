@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callbackAuditSink, createGuard, OutcomeRejectedError, type AuditRecord, type ErrorStage, type PresetName } from 'recycled-number-guard';
+import { createGuard, OutcomeRejectedError, type ErrorStage, type PresetName } from 'recycled-number-guard';
+import { callbackAuditSink, type AuditRecord } from 'recycled-number-guard/audit';
 import { DORMANT, faultyStore, timed, watchProcess, type StoreFault } from './helpers.js';
 
 /**

@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cidrGeoLookup,
-  createGuard,
-  memoryStore,
-  OutcomeRejectedError,
-  type AttemptInput,
-  type Decision,
-  type GuardOptions,
-  type Store,
-} from 'recycled-number-guard';
+import { createGuard, memoryStore, OutcomeRejectedError, type AttemptInput, type Decision, type GuardOptions, type Store } from 'recycled-number-guard';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
 
 const DAY = 86_400_000;
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cidrGeoLookup, createGuard, fileAuditSink, memoryStore, type AttemptInput, type Decision, type NumberIntelProvider, type Store } from 'recycled-number-guard';
+import { createGuard, memoryStore, type AttemptInput, type Decision, type NumberIntelProvider, type Store } from 'recycled-number-guard';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
+import { fileAuditSink } from 'recycled-number-guard/audit';
 // Not (yet) exported from the package root; see the report for the export list.
 import { redactText } from '../../src/audit/index.js';
 

@@ -1,17 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ATTEMPT_ACTIONS,
-  cidrGeoLookup,
-  createGuard,
-  InvalidInputError,
-  memoryStore,
-  PRESET_NAMES,
-  STEP_UP_CHECKS,
-  type AttemptInput,
-  type Decision,
-  type GuardOptions,
-} from 'recycled-number-guard';
+import { ATTEMPT_ACTIONS, createGuard, InvalidInputError, memoryStore, STEP_UP_CHECKS, type AttemptInput, type Decision, type GuardOptions } from 'recycled-number-guard';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
+import { PRESET_NAMES } from 'recycled-number-guard/core';
 
 /**
  * Properties of the whole guard (validation, evidence, core, persistence) on generated input.

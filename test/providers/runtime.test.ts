@@ -1,6 +1,7 @@
 /** The login-path machinery on its own: Retry-After, breaker, token bucket, single-flight, cache TTLs. */
 import { describe, expect, it } from 'vitest';
-import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from 'recycled-number-guard';
+import type { NumberIntelAnswer, NumberIntelProvider } from 'recycled-number-guard';
+import type { NumberIntelRequest } from 'recycled-number-guard/types';
 import { CircuitBreaker } from '../../src/evidence/number-intel/breaker.js';
 import { remainingBudget } from '../../src/evidence/number-intel/budget.js';
 import { cacheTtlFor } from '../../src/evidence/number-intel/gather.js';

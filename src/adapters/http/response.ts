@@ -92,7 +92,7 @@ export function decisionResponse(decision: Decision, options: DecisionResponseOp
     if (!decision.stepUp || decision.stepUp.anyOf.length === 0) {
       body.action = 'deny';
     } else {
-      body.stepUp = { anyOf: decision.stepUp.anyOf.map((set) => [...set]), expiresAt: new Date(decision.stepUp.expiresAt).toISOString() };
+      body.stepUp = { anyOf: decision.stepUp.anyOf.map((set) => [...set]), expiresAt: decision.stepUp.expiresAt };
       const checks = [...new Set(decision.stepUp.anyOf.flat())].join(' ');
       headers['www-authenticate'] = `StepUp decision="${decision.id}", checks="${checks}"`;
     }
