@@ -10,6 +10,8 @@ import { createReadStream, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { readLines } from './lines.js';
 import { eventTime, type ReplayEvent } from './replay.js';
+import { InputFormatError } from '../errors/backtest-input-format-error.js';
+import { CellError } from '../errors/backtest-cell-error.js';
 
 export const INPUT_FORMATS = ['jsonl', 'csv', 'parquet'] as const;
 export type InputFormat = (typeof INPUT_FORMATS)[number];
@@ -22,9 +24,6 @@ export function inputFormat(path: string, given?: InputFormat): InputFormat {
   if (extension === '.parquet' || extension === '.pq') return 'parquet';
   return 'jsonl';
 }
-
-/** Raised when an input cannot be read at all (no header, a required column missing, not Parquet). */
-export class InputFormatError extends Error {}
 
 export interface RawRecord {
   /** 1-based line (JSONL; CSV: the line the record ends on) or row (Parquet) number. */
@@ -300,8 +299,6 @@ function jsonlDecoder(map: FieldMap | undefined): (raw: string | unknown[]) => D
   };
 }
 
-class CellError extends Error {}
-
 const isEmpty = (value: unknown) => value === null || value === undefined || value === '';
 
 function asText(value: unknown): string {
@@ -402,3 +399,5 @@ function tableDecoder(columns: string[], map: FieldMap): (raw: string | unknown[
     return checked(record);
   };
 }
+
+export { InputFormatError };

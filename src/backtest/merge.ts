@@ -9,8 +9,7 @@ import { z } from 'zod';
 import { readLines } from './lines.js';
 import { firstSamples, SHARD_FILE_KIND, summaryOf, writeOutputs, type BacktestResult, type ShardFile } from './run.js';
 import type { SummaryState } from './summary.js';
-
-export class MergeError extends Error {}
+import { MergeError } from '../errors/backtest-merge-error.js';
 
 export interface MergeOptions {
   /** The shards' output directories, in any order. */
@@ -170,3 +169,5 @@ async function writeDecisions(paths: string[], out: string, ordered: boolean): P
     await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
 }
+
+export { MergeError };

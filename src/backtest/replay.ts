@@ -29,6 +29,7 @@ import { attemptOf, type EventLabel, type NumberTruth } from '../simulate/events
 import type { InputIssue } from '../errors/invalid-input-error.js';
 import { normalizeAttempt, toEpochMs } from '../validate/attempt.js';
 import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, PresetName, StepUpCheck } from '../types/index.js';
+import { ReplayInputError } from '../errors/replay-input-error.js';
 
 /** One input line after parsing: the attempt, plus ground truth when the file has it. */
 export interface ReplayEvent extends AttemptInput {
@@ -83,8 +84,6 @@ export interface Replayer {
    */
   assess(event: ReplayEvent, at?: number, clock?: number): Decision | Promise<Decision>;
 }
-
-export class ReplayInputError extends Error {}
 
 /** The event's time, read as the guard reads an attempt's `at` (so the replay can hand it over as a number). */
 export function eventTime(event: { at?: unknown }): number {
@@ -189,3 +188,5 @@ function normalizedPhone(phone: string): string {
 }
 
 export { InvalidInputError };
+
+export { ReplayInputError };

@@ -26,6 +26,7 @@ import { MalformedLineError, Rejections, ShardReplay, type MalformedSample } fro
 import { SummaryBuilder, type BacktestSummary, type SummaryState } from './summary.js';
 import { stripeCount, STRIPE_BYTES, type StripeSource } from './stripes.js';
 import type { FromWorker, ShardTask, StripeRun, ToWorker, WorkerResult } from './worker.js';
+import { InputChangedError } from '../errors/backtest-input-changed-error.js';
 
 type StripeScan = Extract<FromWorker, { type: 'scannedStripe' }>;
 /** In a stripe run's assignment: the line is decided by no worker of this machine. */
@@ -407,13 +408,6 @@ async function runSingle(context: Context): Promise<RunCounts> {
     summary: shard?.summary.state(),
     ordered: true,
   };
-}
-
-/** The second pass met other records than the first: the file changed while the backtest read it. */
-export class InputChangedError extends Error {
-  constructor(input: string) {
-    super(`${input} changed while it was read (a sharded backtest reads it twice); backtest a copy that stays put`);
-  }
 }
 
 const BLANK = -2;
@@ -984,3 +978,5 @@ class PoolSink {
     if (this.mode === 'file') for (let worker = 0; worker < this.links.length; worker++) rmSync(this.partPath(worker), { force: true });
   }
 }
+
+export { InputChangedError };

@@ -8,17 +8,7 @@ import { InvalidInputError } from '../errors/invalid-input-error.js';
 import type { Decision, PresetName } from '../types/index.js';
 import { ReplayInputError, type ReplayEvent, type Replayer } from './replay.js';
 import { SummaryBuilder, type SummaryState } from './summary.js';
-
-/** Thrown in --strict mode at the first malformed line (or row). */
-export class MalformedLineError extends Error {
-  constructor(
-    readonly line: number,
-    readonly reason: string,
-    readonly unit: 'line' | 'row' = 'line',
-  ) {
-    super(`${unit} ${line}: ${reason}`);
-  }
-}
+import { MalformedLineError } from '../errors/malformed-line-error.js';
 
 export interface MalformedSample {
   number: number;
@@ -138,3 +128,5 @@ export class ShardReplay {
     return { summary: this.summary.state(), malformed: this.rejections.count, samples: this.rejections.samples, outOfOrder: this.outOfOrder };
   }
 }
+
+export { MalformedLineError };

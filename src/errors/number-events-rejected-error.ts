@@ -1,5 +1,13 @@
-import type { IngestIssue } from '../evidence/number-intel/ingest/errors.js';
 import { RecycledNumberGuardError } from './recycled-number-guard-error.js';
+
+/** One bad input line: where, which field, what is wrong. Never holds the phone number itself. */
+export interface IngestIssue {
+  /** 1-based line number in the file (the header is line 1), or record index + 1 for arrays. */
+  line: number;
+  /** `phone`, `type`, `date`, `source`, or `line` for the line as a whole. */
+  field: string;
+  message: string;
+}
 
 /** Strict ingestion found bad lines; nothing was stored. */
 export class NumberEventsRejectedError extends RecycledNumberGuardError {

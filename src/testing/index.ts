@@ -5,11 +5,11 @@
 // package depending on (or pinning a version of) any test runner. `describeStoreConformance` takes
 // the runner's own `describe`/`it`/`it.skip`.
 import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../persist/merge-profile.js';
-import { RecycledNumberGuardError } from '../errors/recycled-number-guard-error.js';
 import { createGuard } from '../guard/create-guard.js';
 import { createHasher } from '../persist/keys.js';
 import type { AccountProfile, CachedIntel, NumberEvent, PendingDecision, ProfileLimits, ProfilePatch, Store, StoreCapabilities } from '../persist/types.js';
 import { prng } from '../util/prng.js';
+import { StoreConformanceError } from '../errors/store-conformance-error.js';
 
 export interface ConformanceOptions {
   /** A fresh, empty store for each case (a unique key prefix or schema). Called only inside the cases when `capabilities` is given. */
@@ -40,14 +40,6 @@ export interface ConformanceCase {
   /** A generous per-case timeout for slow CI machines. */
   timeoutMs: number;
   run(): Promise<void>;
-}
-
-/** What a store did differs from the contract; the message says what was expected and what came back. */
-export class StoreConformanceError extends RecycledNumberGuardError {
-  constructor(what: string, expected: unknown, received: unknown) {
-    super('STORE_CONFORMANCE', `store conformance: ${what}\n  expected ${stable(expected)}\n  received ${stable(received)}`);
-    this.name = 'StoreConformanceError';
-  }
 }
 
 /** The subset of a test runner the suite needs; vitest: `{ describe, it, skip: it.skip }`. */
@@ -464,7 +456,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function assertNewestFirst(events: NumberEvent[], what: string): void {
   for (let i = 1; i < events.length; i++) {
-    if (events[i - 1]!.at < events[i]!.at) throw new StoreConformanceError(`${what} newest first`, 'non-increasing times', events.map((e) => e.at));
+    if (events[i - 1]!.at < events[i]!.at) throw new StoreConformanceError(`${what} newest first`, 'non-increasing times', stable(events.map((e) => e.at)));
   }
 }
 
@@ -481,5 +473,7 @@ function stable(value: unknown): string {
 }
 
 function assertEqual(actual: unknown, expected: unknown, what: string): void {
-  if (stable(actual) !== stable(expected)) throw new StoreConformanceError(what, expected, actual);
+  if (stable(actual) !== stable(expected)) throw new StoreConformanceError(what, stable(expected), stable(actual));
 }
+
+export { StoreConformanceError };

@@ -1,4 +1,5 @@
 import { stalledMs } from './stall.js';
+import { DeadlineExceededError } from '../errors/deadline-exceeded-error.js';
 
 /**
  * The time budget of one assess. Creating an AbortController and a timer per call costs more than
@@ -12,13 +13,6 @@ export interface Deadline {
   remaining(): number;
   /** Clears the timer, if one was started; call when the assess is done. */
   done(): void;
-}
-
-export class DeadlineExceededError extends Error {
-  constructor(what: string) {
-    super(`${what} did not answer within the time budget`);
-    this.name = 'DeadlineExceededError';
-  }
 }
 
 class LazyDeadline implements Deadline {
@@ -111,3 +105,5 @@ export function raceSignal<T>(work: Promise<T>, signal: AbortSignal, what: strin
     );
   });
 }
+
+export { DeadlineExceededError };

@@ -1,3 +1,7 @@
+import { UsageError } from '../../errors/usage-error.js';
+
+export { UsageError };
+
 /** Tiny argument reader shared by the CLI commands: `--name value`, `--flag`, positionals. */
 export class Args {
   private readonly used = new Set<number>();
@@ -47,7 +51,6 @@ export class Args {
   }
 }
 
-export class UsageError extends Error {}
 
 /** Write to stdout, waiting when the pipe is full (large outputs must not buffer in memory). */
 export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> | undefined {

@@ -1,5 +1,6 @@
 import { remainingBudget } from './budget.js';
 import { formatMs } from './failure.js';
+import { BodyCutShortError } from '../../errors/body-cut-short-error.js';
 
 /** One HTTP request, rebuilt by the caller for each call (tokens may change between calls). */
 export interface HttpRequest {
@@ -82,17 +83,6 @@ function describeNetworkError(error: unknown): string {
   }
 }
 
-/** The connection ended (or failed) after the headers, before the body was complete. */
-class BodyCutShort extends Error {
-  constructor(
-    readonly bytes: number,
-    readonly declared: number,
-    readonly reason: unknown,
-  ) {
-    super('response body cut short');
-  }
-}
-
 async function readCapped(response: Response, maxBytes: number): Promise<string | null> {
   const declared = Number(response.headers.get('content-length') ?? '0');
   if (declared > maxBytes) {
@@ -108,7 +98,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
     try {
       read = await reader.read();
     } catch (error) {
-      throw new BodyCutShort(size, declared, error);
+      throw new BodyCutShortError(size, declared, error);
     }
     const { done, value } = read;
     if (done) break;
@@ -150,7 +140,7 @@ async function attemptOnce(request: HttpRequest, outer: AbortSignal, limitMs: nu
   } catch (error) {
     if (timedOut) return { kind: 'failure', code: 'timeout', message: `no answer within ${formatMs(limitMs)}` };
     if (outer.aborted) return { kind: 'failure', code: 'timeout', message: 'the time budget ran out during the request' };
-    if (error instanceof BodyCutShort) {
+    if (error instanceof BodyCutShortError) {
       const of = error.declared > 0 ? ` of ${error.declared}` : '';
       const message = `the response body was cut short after ${error.bytes}${of} bytes (${describeNetworkError(error.reason)})`;
       return { kind: 'failure', code: 'network', message };

@@ -6,6 +6,7 @@ import { RecycledNumberGuardError } from '../../errors/recycled-number-guard-err
 import { decodeEvents, decodeIntel, decodePending, decodeProfile } from '../stored-json.js';
 import type { CachedIntel, NumberEvent, PendingDecision, ProfileLimits, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../types.js';
 import { resolveNames, schemaSql, type PostgresSchemaOptions, type PostgresTableNames } from './schema.js';
+import { PostgresStoreError, type PostgresOperation } from '../../errors/postgres-store-error.js';
 
 export interface PostgresStoreOptions extends PostgresSchemaOptions {
   /**
@@ -31,17 +32,6 @@ export interface PostgresStore extends Store {
   migrate(): Promise<void>;
 }
 
-/** A query failed (connection refused, timeout, missing schema). The guard reports history as unavailable. */
-export class PostgresStoreError extends RecycledNumberGuardError {
-  readonly operation: PostgresOperation;
-  constructor(operation: PostgresOperation, cause: unknown) {
-    super('STORE_UNAVAILABLE', `postgres store ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'PostgresStoreError';
-    this.operation = operation;
-  }
-}
-
-type PostgresOperation = 'migrate' | 'read' | 'write' | 'takePending' | 'addNumberEvents';
 
 const DAY = 86_400_000;
 const EVENT_TTL_MS = 400 * DAY;
@@ -220,3 +210,5 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
 export { schemaSql, type PostgresSchemaOptions, type PostgresTableNames };
 export { DEFAULT_SCHEMA, DEFAULT_TABLES } from './schema.js';
+
+export { PostgresStoreError };

@@ -7,6 +7,7 @@ import { RecycledNumberGuardError } from '../../errors/recycled-number-guard-err
 import { decodeEvents, decodeIntel, decodePending, decodeProfile } from '../stored-json.js';
 import type { CachedIntel, NumberEvent, PendingDecision, ProfileLimits, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../types.js';
 import { ADD_EVENTS_LUA, MERGE_PROFILE_LUA, TAKE_LUA } from './merge.lua.js';
+import { RedisStoreError, type RedisOperation } from '../../errors/redis-store-error.js';
 
 export interface RedisStoreOptions {
   /** The host's ioredis client: `new Redis(...)` or `new Redis.Cluster(...)`. The store never closes it. */
@@ -25,17 +26,6 @@ export interface RedisStoreOptions {
   onCorruptData?: (error: CorruptStoreDataError) => void;
 }
 
-/** A Redis command failed (connection refused, timeout, script error). The guard reports history as unavailable. */
-export class RedisStoreError extends RecycledNumberGuardError {
-  readonly operation: RedisOperation;
-  constructor(operation: RedisOperation, cause: unknown) {
-    super('STORE_UNAVAILABLE', `redis store ${operation} failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
-    this.name = 'RedisStoreError';
-    this.operation = operation;
-  }
-}
-
-type RedisOperation = 'read' | 'write' | 'takePending' | 'addNumberEvents';
 
 export interface RedisKeyLayout {
   /** The account's profile. Hash tag `{a:<account>}`. */
@@ -270,3 +260,5 @@ export function redisStore(options: RedisStoreOptions): Store {
 }
 
 export { MERGE_PROFILE_LUA, ADD_EVENTS_LUA };
+
+export { RedisStoreError };

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
-import { RecycledNumberGuardError } from '../../../errors/recycled-number-guard-error.js';
 import { BoundedCache } from '../../../util/bounded-cache.js';
 import { cleanText } from '../failure.js';
 import { DEFAULT_HTTP_POLICY, sendWithRetries, type HttpPolicy } from '../http.js';
 import { bearerAssertion, clientAssertion, prepareKey, type PreparedKey, type SigningKey } from './jwt.js';
+import { TokenError } from '../../../errors/token-error.js';
 
 /** What a token is asked for: the API scope(s) and, for 3-legged tokens, the subscriber. */
 export interface TokenRequest {
@@ -28,14 +28,6 @@ export interface AccessTokenSupplier {
   token(request: TokenRequest): Promise<string>;
   /** The API rejected this token (401): drop it from any cache. */
   invalidate?(request: Omit<TokenRequest, 'signal'>, token: string): void;
-}
-
-/** No token could be obtained. Adapters turn it into an unavailable answer; it never reaches a login. */
-export class TokenError extends RecycledNumberGuardError {
-  constructor(message: string) {
-    super('TOKEN_UNAVAILABLE', message);
-    this.name = 'TokenError';
-  }
 }
 
 /** The DPV purpose CAMARA's profile asks for with fraud checks; sent as one extra scope value. */
@@ -282,3 +274,5 @@ export function hostToken(options: HostTokenOptions): AccessTokenSupplier {
     },
   };
 }
+
+export { TokenError };

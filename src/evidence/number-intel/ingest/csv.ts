@@ -1,5 +1,6 @@
 import type { IngestIssue } from './errors.js';
 import type { InputLine } from './lines.js';
+import { CsvHeaderError } from '../../../errors/csv-header-error.js';
 
 /**
  * RFC 4180 fields of one line: commas separate, double quotes enclose, `""` is a quote inside a
@@ -96,13 +97,4 @@ export async function* csvRecords(lines: AsyncIterable<InputLine>, columns: stri
   }
 }
 
-/** The CSV header is unusable: nothing in the file can be read. */
-export class CsvHeaderError extends Error {
-  constructor(
-    readonly line: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'CsvHeaderError';
-  }
-}
+export { CsvHeaderError };
