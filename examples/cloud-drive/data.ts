@@ -1,7 +1,7 @@
 // Seeded accounts, places and the history the guard has of them. Everything here is fiction;
 // the addresses are documentation ranges (RFC 5737), mapped to cities by a CIDR table.
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
-import { type Guard } from 'recycled-number-guard';
+import type { Guard } from 'recycled-number-guard';
 import { cidrGeoLookup } from 'recycled-number-guard/evidence';
 
 export const DAY = 86_400_000;

@@ -6,7 +6,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { createGuard, memoryStore, OutcomeRejectedError, type Decision, type StepUpCheck } from 'recycled-number-guard';
 import { cidrGeoLookup } from 'recycled-number-guard/evidence';
-import { type VerifiedFactor } from 'recycled-number-guard/types';
+import type { VerifiedFactor } from 'recycled-number-guard/types';
 import { decisionFor, expressGuard, guardErrorResponse, outcomeResponse, sendAnswer, type DecisionBody, type HttpAnswer, type RouteAttempt } from 'recycled-number-guard/http';
 import { localKycMatch, SubscriberRegister, type Identity } from './kyc.js';
 

@@ -6,7 +6,7 @@ import { Redis } from 'ioredis';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { createGuard, memoryStore, OutcomeRejectedError, type Decision, type Guard, type Store } from 'recycled-number-guard';
 import { cidrGeoLookup } from 'recycled-number-guard/evidence';
-import { type GuardMode } from 'recycled-number-guard/types';
+import type { GuardMode } from 'recycled-number-guard/types';
 import { decisionFor, decisionResponse, fastifyAcceptClientHints, fastifyGuard, guardErrorResponse, outcomeResponse, sendReply } from 'recycled-number-guard/http';
 import { redisStore } from 'recycled-number-guard/redis';
 

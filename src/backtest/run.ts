@@ -147,7 +147,10 @@ class LineWriter {
     if (this.buffer.length > 0) {
       const text = this.buffer.join('');
       this.buffer = [];
-      if (!this.stream.write(text)) this.draining ??= new Promise<void>((resolve) => this.stream.once('drain', () => ((this.draining = undefined), resolve())));
+      if (!this.stream.write(text)) this.draining ??= new Promise<void>((resolve) => this.stream.once('drain', () => {
+          this.draining = undefined;
+          resolve();
+        }));
     }
     await this.draining;
   }

@@ -174,7 +174,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
       if (Buffer.byteLength(key) < 16) throw new GuardConfigError(`hashKey[${index}]`, 'use at least 16 bytes of secret');
     });
   }
-  if (options.store && options.store.capabilities.persistent && !hashKeys) {
+  if (options.store?.capabilities.persistent && !hashKeys) {
     throw new GuardConfigError('hashKey', `the ${options.store.name} store keeps history across restarts, so it needs a stable hashKey`);
   }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new GuardConfigError('clock', 'must be a function returning epoch ms');

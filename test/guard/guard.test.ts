@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createGuard, memoryStore, OutcomeRejectedError, type AttemptInput, type Decision, type GuardOptions, type Store } from 'recycled-number-guard';
 import { cidrGeoLookup } from 'recycled-number-guard/evidence';
 
-const DAY = 86_400_000;
+const _DAY = 86_400_000;
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const ANDROID = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/130.0.0.0 Mobile Safari/537.36';
 const geo = cidrGeoLookup([

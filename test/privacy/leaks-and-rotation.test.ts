@@ -156,7 +156,11 @@ describe('key rotation keeps history through every kind of write', () => {
     const writes: unknown[] = [];
     const store = recording(memoryStore(), writes);
     let asked = 0;
-    const carrier: NumberIntelProvider = { name: 'carrier', check: async () => (asked++, { source: 'carrier', changedSince: false }) };
+    const carrier: NumberIntelProvider = { name: 'carrier', check: async () => {
+        asked++;
+        return { source: 'carrier', changedSince: false };
+      },
+    };
     let now = AT;
     const old = createGuard({ store, geo, hashKey: OLD, clock: () => now, numberIntel: carrier });
     // Another number's event, and this number's cached "unchanged" answer, both under the old key.

@@ -104,7 +104,11 @@ describe('subject identification: 2-legged sends phoneNumber, 3-legged must not'
   it('a 3-legged supplier gets a token for the subscriber and sends no phoneNumber, accepted', async () => {
     const server = await ruleServer();
     const asked: string[] = [];
-    const auth = hostToken({ legs: 3, token: ({ phone }) => (asked.push(phone), `3l:${phone}`) });
+    const auth = hostToken({ legs: 3, token: ({ phone }) => {
+        asked.push(phone);
+        return `3l:${phone}`;
+      },
+    });
     const answer = await ask(recycling(server, auth));
     expect(answer.changedSince).toBe(false);
     expect(asked).toEqual([PHONE]);

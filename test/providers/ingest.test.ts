@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, InvalidInputError, memoryStore, type Store } from 'recycled-number-guard';
-import { type NumberEvent } from 'recycled-number-guard/store';
+import type { NumberEvent } from 'recycled-number-guard/store';
 import { NumberEventsRejectedError } from '../../src/evidence/number-intel/ingest/index.js';
 import { splitLines } from '../../src/evidence/number-intel/ingest/lines.js';
 import { createHasher } from '../../src/persist/keys.js';

@@ -209,7 +209,7 @@ export const PROVIDERS: ProviderCase[] = [
     name: 'telesign-number-deactivation',
     make: (url) => telesignNumberDeactivation({ customerId: 'customer', apiKey: 'key', baseUrl: url }),
     wrongShape: { number_deactivation: { status: { code: '2800' } } },
-    errorBody: (status, code = -90001, message = 'Transaction not attempted') => telesignError(Number(code), message),
+    errorBody: (_status, code = -90001, message = 'Transaction not attempted') => telesignError(Number(code), message),
     documented: [
       ...TELESIGN_HTTP.map(([status, code, description, typed]) => ({ label: `${status} (${code})`, status, body: telesignError(code, description), typed })),
       ...TELESIGN_ATTRIBUTE.map(([code, typed]) => ({
@@ -224,7 +224,7 @@ export const PROVIDERS: ProviderCase[] = [
     name: 'vonage-sim-swap',
     make: (url) => vonageSimSwap({ auth: { token: () => 'host-jwt' }, baseUrl: url }),
     wrongShape: { request_id: 'x', sims: [] },
-    errorBody: (status, code = 'internal-error', message = 'Internal error') => vonageProblem(String(code), message),
+    errorBody: (_status, code = 'internal-error', message = 'Internal error') => vonageProblem(String(code), message),
     documented: [
       ...VONAGE_HTTP.map(([status, kind, title, typed]) => ({ label: `${status} ${kind}`, status, body: vonageProblem(kind, title), typed })),
       ...VONAGE_INSIGHT.map(([code, typed]) => ({

@@ -265,8 +265,8 @@ describe('per-variant counts', () => {
     expect(tally.firstByStrategy.retry).toEqual({ n: 2, k: 2 });
     expect(tally.everAllowed).toEqual({ n: 3, k: 2 });
     expect(tally.everAllowedOutright).toEqual({ n: 3, k: 1 });
-    expect(tally.attempts['A2·retry']).toEqual({ n: 4, stepUp: 2, deny: 1, allowed: 1, allowedUnvouched: 0, passed: 1 });
-    expect(tally.attempts['A2·mimic']).toEqual({ n: 1, stepUp: 0, deny: 0, allowed: 1, allowedUnvouched: 1, passed: 0 });
+    expect(tally.attempts.A2·retry).toEqual({ n: 4, stepUp: 2, deny: 1, allowed: 1, allowedUnvouched: 0, passed: 1 });
+    expect(tally.attempts.A2·mimic).toEqual({ n: 1, stepUp: 0, deny: 0, allowed: 1, allowedUnvouched: 1, passed: 0 });
     expect(tally.legit).toEqual({ n: 4, stepUp: 2, deny: 0 });
     expect(tally.owners).toEqual({ n: 2, everStepUp: 1, everDeny: 0 });
   });

@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createGuard,
-  CorruptStoreDataError,
+  type CorruptStoreDataError,
   memoryStore,
   OutcomeRejectedError,
   type AttemptInput,

@@ -2,7 +2,7 @@
 // in-process, always there) and the local server whenever it answers. CI has both.
 import { readFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
+import type pg from 'pg';
 import { services } from '../services.js';
 import { pgPool } from './helpers.js';
 

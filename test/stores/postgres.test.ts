@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, GuardConfigError, type AttemptInput } from 'recycled-number-guard';
-import { type PendingDecision } from 'recycled-number-guard/store';
+import type { PendingDecision } from 'recycled-number-guard/store';
 import { postgresStore, schemaSql } from 'recycled-number-guard/postgres';
 import { runId, watchProcess } from './helpers.js';
 import { closeEmbedded, postgresTargets } from './postgres-targets.js';

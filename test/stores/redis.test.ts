@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuard, GuardConfigError, type AttemptInput } from 'recycled-number-guard';
-import { type PendingDecision } from 'recycled-number-guard/store';
+import type { PendingDecision } from 'recycled-number-guard/store';
 import { redisKeyLayout, redisStore } from 'recycled-number-guard/redis';
 import { createHasher } from '../../src/persist/keys.js';
 import { services } from '../services.js';

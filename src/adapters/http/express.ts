@@ -23,7 +23,9 @@ export type ExpressNext = (error?: unknown) => void;
  * Used when the host does not name its request and response types: as loose as Express's own
  * (`req.body` is `any` there too). Annotate the callback (`(req: Request) => ...`) for full types.
  */
+// biome-ignore lint/suspicious/noExplicitAny: Express itself types req.body and locals as any; this mirrors it.
 export type AnyExpressRequest = ExpressLikeRequest & Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: as above, for the response.
 export type AnyExpressResponse = ExpressLikeResponse & Record<string, any>;
 
 export interface ExpressGuardOptions<Req extends ExpressLikeRequest, Res extends ExpressLikeResponse> extends GuardRouteOptions<Req> {

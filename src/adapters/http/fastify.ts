@@ -17,7 +17,9 @@ export interface FastifyLikeReply {
 }
 
 /** Used when the host does not name its types; annotate the callback (`(request: FastifyRequest) => ...`) for full types. */
+// biome-ignore lint/suspicious/noExplicitAny: Fastify's own request body defaults to unknown-as-any; this mirrors it.
 export type AnyFastifyRequest = FastifyLikeRequest & Record<string, any>;
+// biome-ignore lint/suspicious/noExplicitAny: as above, for the reply.
 export type AnyFastifyReply = FastifyLikeReply & Record<string, any>;
 
 export interface FastifyGuardOptions<Req extends FastifyLikeRequest, Reply extends FastifyLikeReply> extends GuardRouteOptions<Req> {

@@ -6,7 +6,7 @@ import { simCarrier } from '../../simulate/carrier.js';
 import { attemptOf, type NumberTruth } from '../../simulate/events.js';
 import { isSimulationIp, simulationGeo } from '../../simulate/locations.js';
 import type { AttemptInput, Decision, PresetName } from '../../types/index.js';
-import type { CliCommand } from '../main.js';
+import type { CliCommand } from '../command.js';
 import { Args, UsageError } from './args.js';
 
 const USAGE = `recycled-number-guard assess <attempt.json | -> [--json] [--preset cloud-drive|social|fintech]

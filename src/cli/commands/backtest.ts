@@ -6,7 +6,7 @@ import { parseShard } from '../../backtest/shard.js';
 import type { BacktestSummary } from '../../backtest/summary.js';
 import { PRESET_NAMES } from '../../core/policy.js';
 import type { PresetName } from '../../types/index.js';
-import type { CliCommand } from '../main.js';
+import type { CliCommand } from '../command.js';
 import { Args, UsageError } from './args.js';
 
 const USAGE = `recycled-number-guard backtest <events.jsonl | events.csv | events.parquet | -> [options]

@@ -6,7 +6,7 @@ import { deactivationsDate, fetchDeactivations, type DeactivationsResult } from 
 import { createGuard } from '../../guard/create-guard.js';
 import { memoryStore } from '../../persist/memory-store.js';
 import type { Store } from '../../persist/types.js';
-import type { CliCommand } from '../main.js';
+import type { CliCommand } from '../command.js';
 import { Args, UsageError } from './args.js';
 
 const USAGE = `recycled-number-guard deactivations --from YYYY-MM-DD [--to YYYY-MM-DD] --state FILE <store> [options]

@@ -1,4 +1,4 @@
-import type { CliCommand } from '../main.js';
+import type { CliCommand } from '../command.js';
 import { runDemo, type StoryResult } from '../demo/stories.js';
 import type { Decision } from '../../types/index.js';
 

@@ -1,6 +1,6 @@
 import { configFingerprint, GENERATOR_VERSION } from '../../simulate/config.js';
 import { simulateJsonl, simulationConfig } from '../../simulate/generator.js';
-import type { CliCommand } from '../main.js';
+import type { CliCommand } from '../command.js';
 import { Args, UsageError, writeOut } from './args.js';
 
 const USAGE = `recycled-number-guard simulate --profile us|cn --accounts N --seed S [--chunk N] > events.jsonl

@@ -1,5 +1,5 @@
 import { verifyAuditLog } from '../../audit/index.js';
-import type { CliCommand } from '../main.js';
+import type { CliCommand } from '../command.js';
 
 export const verifyAuditCommand: CliCommand = {
   name: 'verify-audit',

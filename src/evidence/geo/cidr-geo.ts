@@ -36,7 +36,7 @@ function ipv6ToBigInt(ip: string): bigint {
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (v4) {
     const n = ipv4ToNumber(v4[1]!);
-    text = text.slice(0, -v4[1]!.length) + `${Math.floor(n / 65536).toString(16)}:${(n % 65536).toString(16)}`;
+    text = `${text.slice(0, -v4[1]!.length)}${Math.floor(n / 65536).toString(16)}:${(n % 65536).toString(16)}`;
   }
   const [head, tail] = text.split('::') as [string, string | undefined];
   const headParts = head ? head.split(':') : [];

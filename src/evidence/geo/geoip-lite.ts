@@ -34,7 +34,7 @@ export function geoipLiteLookup(): GeoLookup {
     return loading;
   };
   const toResult = (hit: ReturnType<GeoipLiteModule['lookup']>): GeoResult | null => {
-    if (!hit || !hit.country) return null;
+    if (!hit?.country) return null;
     const result: GeoResult = { country: hit.country };
     if (hit.region) result.region = hit.region;
     if (hit.city) result.city = hit.city;

@@ -194,7 +194,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // deleted and reads as absent.
         const { rows } = await pool.query(takeSql, [decisionId]);
         const row = rows[0] as { body: string; live: boolean } | undefined;
-        return row && row.live ? decodePending(row.body) : null;
+        return row?.live ? decodePending(row.body) : null;
       });
     },
 
