@@ -10,6 +10,7 @@ import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
 import type { Decision, DecisionAction, DecisionBase, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
 import { isoTime } from '../util/iso-time.js';
+import { coreSubject } from './core-input.js';
 import type { ResolvedOptions } from './options.js';
 
 /** How long the store keeps a pending step-up beyond its window, so a late outcome is told EXPIRED, not UNKNOWN. */
@@ -55,19 +56,16 @@ type DecisionSettings = Pick<ResolvedOptions, 'policy' | 'mode' | 'checks' | 'st
 export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt, evidence: GatheredEvidence, now: number): Conclusion {
   const { snapshot, profile, phoneAliases, keys } = evidence;
   const coreInput: LoginInput = {
-    subject: {
-      phoneCountry: attempt.phoneCountry,
-      phoneBoundAt: attempt.phoneBoundAt,
-      ...(attempt.lastSeenAt !== undefined ? { lastSeenAt: attempt.lastSeenAt } : {}),
-      at: attempt.at,
+    subject: coreSubject(attempt, {
       phoneHash: keys.phone,
-      ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
-      history: snapshot
-        ? { status: profile ? 'ok' : 'none', profile }
-        : { status: 'unavailable', profile: null, ...(evidence.historyError ? { error: evidence.historyError } : {}) },
-      intel: { status: evidence.carrier.status, since: evidence.since, answers: evidence.carrier.answers },
+      phoneAliases,
+      snapshot,
+      ...(evidence.historyError ? { historyError: evidence.historyError } : {}),
+      profile,
+      carrier: evidence.carrier,
+      since: evidence.since,
       numberEvents: evidence.numberEvents,
-    },
+    }),
     login: { action: attempt.action, verified: attempt.verified, device: evidence.device, geo: evidence.place },
     policy: settings.policy,
     checks: settings.checks,

@@ -11,6 +11,7 @@ import type { ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../persist/
 import type { NumberChangedHands, NumberIntelAnswer, Reason, SignalStatus } from '../types/index.js';
 import { toEpochMs, zodIssues } from '../validate/attempt.js';
 import { parsePhone } from '../validate/phone.js';
+import { coreSubject } from './core-input.js';
 import { carrierEvidence } from '../evidence/number-intel/gather.js';
 import type { IntelBudget, IntelRunner } from '../evidence/number-intel/runner.js';
 
@@ -139,17 +140,19 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
   );
 
   const input: CoreInput = {
-    subject: {
-      phoneCountry: binding.phoneCountry,
-      phoneBoundAt: binding.phoneBoundAt,
-      ...(binding.lastSeenAt !== undefined ? { lastSeenAt: binding.lastSeenAt } : {}),
-      at: Math.max(now, binding.phoneBoundAt),
-      phoneHash,
-      ...(phoneAliases.length > 0 ? { phoneHashAliases: phoneAliases } : {}),
-      history: snapshot ? { status: profile ? 'ok' : 'none', profile } : { status: 'unavailable', profile: null, ...(historyError ? { error: historyError } : {}) },
-      intel: { status: intel, since, answers },
-      numberEvents: rotation?.numberEvents ?? snapshot?.numberEvents ?? [],
-    },
+    subject: coreSubject(
+      { ...binding, at: Math.max(now, binding.phoneBoundAt) },
+      {
+        phoneHash,
+        phoneAliases,
+        snapshot,
+        ...(historyError ? { historyError } : {}),
+        profile,
+        carrier: { status: intel, answers },
+        since,
+        numberEvents: rotation?.numberEvents ?? snapshot?.numberEvents ?? [],
+      },
+    ),
     policy: deps.policy,
     checks: [],
   };
