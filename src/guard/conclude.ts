@@ -8,7 +8,7 @@ import type { LoginInput } from '../core/signals/index.js';
 import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
-import type { Decision, DecisionAction, DecisionBase, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
+import type { Decision, DecisionAction, StepUpDecision, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
 import { isoTime } from '../util/iso-time.js';
 import { coreSubject } from './core-input.js';
 import type { ResolvedOptions } from './options.js';
@@ -137,9 +137,13 @@ export function newDecision(
   stepUp: StepUpCheck[][] | undefined,
   now: number,
 ): Decision {
-  const base: DecisionBase = {
+  // One object literal, in one property order, for every decision: spreading a shared base into
+  // three shapes made every later reader polymorphic and cost about a sixth of an assess.
+  const decision = {
     id: `dec_${randomId128()}`,
     accountId: attempt.accountId,
+    action: settings.mode === 'dry_run' ? 'allow' : wouldBe,
+    wouldBe,
     mode: settings.mode,
     risk: body.risk,
     prior: body.prior,
@@ -151,15 +155,13 @@ export function newDecision(
     policyVersion: settings.policy.version,
     at: isoTime(attempt.at),
     persisted: body.persisted,
-  };
-  const enforce = settings.mode !== 'dry_run';
+  } as Decision;
   if (wouldBe === 'step_up') {
     // A step-up without a way to satisfy it would strand the user: the core always names the checks.
     if (!stepUp || stepUp.length === 0) throw new Error('a step-up decision without any sufficient check');
-    return { ...base, wouldBe, action: enforce ? 'step_up' : 'allow', stepUp: { anyOf: stepUp, expiresAt: isoTime(now + settings.stepUpTtlMs) } };
+    (decision as StepUpDecision).stepUp = { anyOf: stepUp, expiresAt: isoTime(now + settings.stepUpTtlMs) };
   }
-  if (wouldBe === 'deny') return { ...base, wouldBe, action: enforce ? 'deny' : 'allow' };
-  return { ...base, wouldBe, action: 'allow' };
+  return decision;
 }
 
 /**
