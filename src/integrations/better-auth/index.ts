@@ -176,8 +176,9 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
     if (body.action === 'allow') return;
     const pending: Pending = { userId: user.id, phoneNumber: user.phoneNumber, body, status: 'pending' };
     if (body.action === 'step_up' || body.advice.newHolder === 'offer_new_account') {
-      const expiresAt = body.stepUp ? new Date(body.stepUp.expiresAt) : new Date(Date.now() + pendingTtlMs);
-      await savePending(ctx, pending, expiresAt);
+      // The guard's expiry is in the guard's clock; the row's is in the database's (the real one).
+      const ttlMs = body.stepUp ? Date.parse(body.stepUp.expiresAt) - clock() : pendingTtlMs;
+      await savePending(ctx, pending, new Date(Date.now() + Math.max(1_000, ttlMs)));
     }
     const code = body.action === 'step_up' ? 'RNG_STEP_UP' : 'RNG_DENY';
     const errorBody: GuardErrorBody = { ...body, code, message: RECYCLED_NUMBER_GUARD_ERROR_CODES[code].message };
