@@ -57,7 +57,7 @@ beforeAll(() => {
   execFileSync('npm', ['pack', '--pack-destination', packed, '--loglevel=error'], { cwd: repo, stdio: 'pipe', timeout: 300_000 });
   tarball = join(packed, readdirSync(packed).find((name) => name.endsWith('.tgz'))!);
   files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node'] });
+  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node', 'better-auth'] });
 }, 600_000);
 
 afterAll(() => {
