@@ -1,5 +1,6 @@
 // The better-auth example in a real browser: the page drives better-auth's client with the guard's
-// client plugin: a routine SMS sign-in, then the owner on a new phone through a password step-up.
+// client plugin: a routine SMS sign-in, the owner on a new phone through a password step-up, and a
+// new holder of the number who declines the check and starts a fresh account.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -98,5 +99,24 @@ describe.runIf(chromiumAvailable)('better-auth example in Chromium', { timeout: 
     expect(await page.textContent('#who')).toBe(OWNER.name);
     expect((await page.context().cookies()).some((cookie) => cookie.name.endsWith('session_token'))).toBe(true);
     await shot(page, 'b-owner-new-phone-signed-in');
+  });
+
+  it('a new holder of the number, 200 days later again, declines the check and starts a fresh account', async () => {
+    expect((await fetch(`${example.url}/__sim/clock?days=200`, { method: 'POST' })).status).toBe(200);
+    const { page } = await person(PIXEL);
+    await smsSignIn(page);
+    await page.waitForSelector('[data-testid="step-up"]');
+    await page.waitForSelector('#fresh-account:not([hidden])');
+    const offer = await page.textContent('[data-testid="step-up"]');
+    expect(offer).toContain('Start a fresh account');
+    expect(offer).not.toMatch(/already registered/i);
+    expect(offer).not.toContain(OWNER.name);
+    await shot(page, 'c-new-holder-offered-fresh-account');
+
+    await page.click('[data-testid="start-fresh"]');
+    await page.waitForSelector('[data-testid="signed-in"]');
+    // The fresh account is named after the number until its holder picks a name.
+    expect(await page.textContent('#who')).toBe(OWNER.phone);
+    await shot(page, 'c-new-holder-fresh-account');
   });
 });
