@@ -197,6 +197,10 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
     expect(carrier.requests.map((request) => JSON.parse(request.body))).toContainEqual({ phoneNumber: phone, specifiedDate: new Date(START).toISOString().slice(0, 10) });
     const decisionId = signIn.body!.decisionId as string;
 
+    // The open step-up is a row in better-auth's verification table, with no number in clear.
+    const rows = (await pool.query(`SELECT value FROM verification WHERE identifier = $1`, [`recycled-number-guard:${decisionId}`])).rows as { value: string }[];
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.value).not.toContain(phone.slice(1));
     const state = (await newHolder.call('/recycled-number-guard/step-up')).body as StepUpState;
     expect(state).toMatchObject({ decisionId, action: 'step_up', status: 'pending', freshAccountOffered: false, available: ['password'] });
 

@@ -6,6 +6,7 @@
 // into `APIError`s carrying the decision body of `recycled-number-guard/http`. Its endpoints finish
 // the step-up (password, previous password, checks the host runs elsewhere), creating the session
 // on allow, and open the fresh-account path for the new holder of a reissued number.
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { BetterAuthPlugin, GenericEndpointContext, User } from 'better-auth';
 import { APIError, createAuthEndpoint } from 'better-auth/api';
 import { setSessionCookie } from 'better-auth/cookies';
@@ -34,7 +35,8 @@ const DEFAULT_PENDING_TTL_MS = 15 * 60_000;
 /** The open step-up, kept in better-auth's verification table under the decision id. */
 interface Pending {
   userId: string;
-  phoneNumber: string;
+  /** A keyed hash of the number the decision was about: the row keeps no number in clear. */
+  phoneDigest: string;
   body: DecisionBody;
   status: 'pending' | 'failed';
   /** The advice after a failed check, when the number may have changed hands. */
@@ -43,7 +45,7 @@ interface Pending {
 
 const pendingSchema = z.object({
   userId: z.string(),
-  phoneNumber: z.string(),
+  phoneDigest: z.string(),
   body: z.custom<DecisionBody>((value) => typeof value === 'object' && value !== null && typeof (value as DecisionBody).decisionId === 'string'),
   status: z.enum(['pending', 'failed']),
   advice: z.object({ newHolder: z.enum(['offer_new_account', 'none']), previousHolder: z.enum(['protect_account', 'review_binding', 'none']) }).optional(),
@@ -174,7 +176,7 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
       throw error;
     }
     if (body.action === 'allow') return;
-    const pending: Pending = { userId: user.id, phoneNumber: user.phoneNumber, body, status: 'pending' };
+    const pending: Pending = { userId: user.id, phoneDigest: phoneDigest(ctx, user.phoneNumber), body, status: 'pending' };
     if (body.action === 'step_up' || body.advice.newHolder === 'offer_new_account') {
       // The guard's expiry is in the guard's clock; the row's is in the database's (the real one).
       const ttlMs = body.stepUp ? Date.parse(body.stepUp.expiresAt) - clock() : pendingTtlMs;
@@ -294,16 +296,17 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
         if (!freshAccountOffered(pending)) throw apiError('FORBIDDEN', 'RNG_FRESH_ACCOUNT_NOT_OFFERED');
         const email = options.freshAccountEmail ?? phoneNumberTempEmail(ctx);
         if (!email) throw apiError('NOT_FOUND', 'RNG_CHECK_NOT_CONFIGURED', { option: 'freshAccountEmail' });
+        // The number the decision was about, still on the previous account (not one bound since).
+        const previous = (await ctx.context.internalAdapter.findUserById(pending.userId)) as (User & GuardedUser) | null;
+        const phone = previous?.phoneNumber;
+        if (!phone || !sameDigest(phoneDigest(ctx, phone), pending.phoneDigest)) throw apiError('FORBIDDEN', 'RNG_FRESH_ACCOUNT_NOT_OFFERED');
         await closePending(ctx, pending.body.decisionId);
-        const previous = await ctx.context.internalAdapter.findUserById(pending.userId);
-        if (previous && (previous as User & GuardedUser).phoneNumber === pending.phoneNumber) {
-          await ctx.context.internalAdapter.updateUser(pending.userId, { phoneNumber: null, phoneNumberVerified: false, phoneDetachedAt: new Date(clock()) });
-        }
+        await ctx.context.internalAdapter.updateUser(pending.userId, { phoneNumber: null, phoneNumberVerified: false, phoneDetachedAt: new Date(clock()) });
         const user = await ctx.context.internalAdapter.createUser({
-          email: email(pending.phoneNumber),
-          name: ctx.body.name ?? pending.phoneNumber,
+          email: email(phone),
+          name: ctx.body.name ?? phone,
           emailVerified: false,
-          phoneNumber: pending.phoneNumber,
+          phoneNumber: phone,
           phoneNumberVerified: true,
         }, { method: 'phone-number' });
         if (!user) throw new APIError('INTERNAL_SERVER_ERROR', { message: 'Failed to create user' });
@@ -314,6 +317,16 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
     },
   } satisfies BetterAuthPlugin;
 };
+
+function phoneDigest(ctx: GenericEndpointContext, phone: string): string {
+  return createHmac('sha256', ctx.context.secret).update(`recycled-number-guard:phone:${phone}`).digest('base64url');
+}
+
+function sameDigest(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
 
 /** The phoneNumber plugin's `signUpOnVerification.getTempEmail`, when the host configured it. */
 function phoneNumberTempEmail(ctx: GenericEndpointContext): ((phoneNumber: string) => string) | undefined {
