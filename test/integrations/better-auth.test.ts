@@ -69,6 +69,8 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
   let now = START;
   const clock = () => now;
   const inbox = new Map<string, string>();
+  /** A face-match vendor's passed sessions: session id -> the user whose face matched. */
+  const faceVerdicts = new Map<string, string>();
   const detached: { previousUserId: string; newUserId: string; advice: { newHolder: string; previousHolder: string } }[] = [];
   /** What the carrier knows: when it gave each number to a new subscriber. */
   const reissuedAt = new Map<string, number>();
@@ -105,7 +107,14 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
           },
           signUpOnVerification: { getTempEmail: (to) => `${to.slice(1)}@phone.example` },
         }),
-        recycledNumberGuard({ guard, clock, deviceCookie: 'device', onNumberDetached: (event) => void detached.push(event) }),
+        recycledNumberGuard({
+          guard,
+          clock,
+          deviceCookie: 'device',
+          onNumberDetached: (event) => void detached.push(event),
+          // The face vendor's verdicts, looked up server-side by the session id the page sends.
+          hostChecks: { face: ({ userId, proof }) => faceVerdicts.get(String(proof)) === userId },
+        }),
       ],
     });
   }
@@ -202,7 +211,7 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
     expect(rows).toHaveLength(1);
     expect(rows[0]!.value).not.toContain(phone.slice(1));
     const state = (await newHolder.call('/recycled-number-guard/step-up')).body as StepUpState;
-    expect(state).toMatchObject({ decisionId, action: 'step_up', status: 'pending', freshAccountOffered: false, available: ['password'] });
+    expect(state).toMatchObject({ decisionId, action: 'step_up', status: 'pending', freshAccountOffered: false, available: ['password', 'face'] });
 
     // The decision id alone opens nothing: another browser has no step-up for it.
     const stranger = await new Browser(base, GALAXY).call('/recycled-number-guard/step-up/password', { decisionId, password: 'zhang-min-long-password' });
@@ -259,5 +268,29 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
     expect((await newPhone.call('/recycled-number-guard/step-up')).body).toBeNull();
     // The number stays hers, bound since the start.
     expect(await userRow('id', wang.id)).toMatchObject({ phoneNumber: phone, phoneBoundAt: new Date(START), phoneDetachedAt: null });
+  });
+
+  it('a check the host runs elsewhere (face match): a proof the vendor never passed fails, the one it passed signs in', async () => {
+    now = START;
+    const phone = '+8613600136000';
+    notServed.add(phone);
+    const zhao = await owner('ZhaoLei', phone, 'zhao-lei-long-password', new Browser(base, IPHONE, 'zhao-iphone'));
+    now = START + 200 * DAY;
+    const newPhone = new Browser(base, PIXEL);
+    const first = await smsSignIn(newPhone, phone);
+    expect(first.status).toBe(401);
+    expect(first.body!.stepUp.anyOf).toEqual(expect.arrayContaining([['face']]));
+    // Not configured here: no previous-password hashes kept.
+    expect(await newPhone.call('/recycled-number-guard/step-up/previous-password', { decisionId: first.body!.decisionId, password: 'x' })).toMatchObject({ status: 404, body: { code: 'RNG_CHECK_NOT_CONFIGURED' } });
+    const forged = await newPhone.call('/recycled-number-guard/step-up/check', { decisionId: first.body!.decisionId, check: 'face', proof: 'made-up-session' });
+    expect(forged).toMatchObject({ status: 403, body: { code: 'RNG_STEP_UP_FAILED', action: 'deny' } });
+
+    // A new SMS sign-in, a face session the vendor passed for her.
+    faceVerdicts.set('face-session-1', zhao.id);
+    const second = await smsSignIn(newPhone, phone);
+    expect(second.status).toBe(401);
+    const passed = await newPhone.call('/recycled-number-guard/step-up/check', { decisionId: second.body!.decisionId, check: 'face', proof: 'face-session-1' });
+    expect(passed.status, JSON.stringify(passed.body)).toBe(200);
+    expect((await newPhone.call('/get-session')).body?.user.id).toBe(zhao.id);
   });
 });
