@@ -47,7 +47,10 @@ $('send-code').addEventListener('click', async () => {
 });
 
 $('verify-code').addEventListener('click', async () => {
-  const verified = await authClient.phoneNumber.verify({ phoneNumber: $<HTMLInputElement>('phone').value.trim(), code: $<HTMLInputElement>('code').value.trim() });
+  const verified = await authClient.phoneNumber.verify({
+    phoneNumber: $<HTMLInputElement>('phone').value.trim(),
+    code: $<HTMLInputElement>('code').value.trim(),
+  });
   if (!verified.error) return showSignedIn();
   // A step-up or a refusal is rendered by the subscription; anything else is a plain error.
   if (!authClient.stepUp.current()) say(verified.error.message ?? 'Could not sign in');

@@ -14,7 +14,9 @@ const SHOTS = join(process.cwd(), 'test-output', 'browser');
 const SCHEMA = `ba_browser_${process.pid}_${Date.now().toString(36)}`;
 const REDUCED_ANDROID = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
 const PIXEL = { userAgent: REDUCED_ANDROID, hints: { platform: 'Android', platformVersion: '14.0.0', model: 'Pixel 8' } };
-const IPHONE = { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' };
+const IPHONE = {
+  userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+};
 
 if (!chromiumAvailable) {
   if (process.env.CI) {

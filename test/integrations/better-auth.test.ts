@@ -47,7 +47,11 @@ class Browser {
     const headers: Record<string, string> = { 'user-agent': this.userAgent, origin: this.base };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.base}/api/auth${path}`, { method: body === undefined ? 'GET' : 'POST', headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const response = await fetch(`${this.base}/api/auth${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
       const index = pair!.indexOf('=');
@@ -89,7 +93,9 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
       checks: ['password', 'id_match', 'face'],
       geo: false,
       clock,
-      numberIntel: camaraNumberRecycling(createCamaraClient({ apiRoot: carrier.url, auth: hostToken({ legs: 2, token: () => 'carrier-token' }), maxRetries: 0 })),
+      numberIntel: camaraNumberRecycling(
+        createCamaraClient({ apiRoot: carrier.url, auth: hostToken({ legs: 2, token: () => 'carrier-token' }), maxRetries: 0 }),
+      ),
     });
     return betterAuth({
       baseURL,
@@ -122,7 +128,8 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
   beforeAll(async () => {
     carrier = await localServer((request, response) => {
       const body = JSON.parse(request.body) as { phoneNumber: string; specifiedDate: string };
-      if (notServed.has(body.phoneNumber)) return json(response, 404, { status: 404, code: 'IDENTIFIER_NOT_FOUND', message: 'not a subscriber of this operator' }, echo(request));
+      if (notServed.has(body.phoneNumber))
+        return json(response, 404, { status: 404, code: 'IDENTIFIER_NOT_FOUND', message: 'not a subscriber of this operator' }, echo(request));
       const reissue = reissuedAt.get(body.phoneNumber);
       json(response, 200, { phoneNumberRecycled: reissue !== undefined && reissue > Date.parse(body.specifiedDate) }, echo(request));
     });
@@ -199,15 +206,24 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
     const newHolder = new Browser(base, GALAXY);
     const signIn = await smsSignIn(newHolder, phone);
     expect(signIn.status).toBe(401);
-    expect(signIn.body).toMatchObject({ code: 'RNG_STEP_UP', action: 'step_up', advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } });
+    expect(signIn.body).toMatchObject({
+      code: 'RNG_STEP_UP',
+      action: 'step_up',
+      advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' },
+    });
     expect(signIn.body!.stepUp.anyOf).toEqual(expect.arrayContaining([['password']]));
     expect(newHolder.hasCookie(/session_token$/)).toBe(false);
     // The evidence: the operator was asked about this number since its binding date, and said reissued.
-    expect(carrier.requests.map((request) => JSON.parse(request.body))).toContainEqual({ phoneNumber: phone, specifiedDate: new Date(START).toISOString().slice(0, 10) });
+    expect(carrier.requests.map((request) => JSON.parse(request.body))).toContainEqual({
+      phoneNumber: phone,
+      specifiedDate: new Date(START).toISOString().slice(0, 10),
+    });
     const decisionId = signIn.body!.decisionId as string;
 
     // The open step-up is a row in better-auth's verification table, with no number in clear.
-    const rows = (await pool.query(`SELECT value FROM verification WHERE identifier = $1`, [`recycled-number-guard:${decisionId}`])).rows as { value: string }[];
+    const rows = (await pool.query(`SELECT value FROM verification WHERE identifier = $1`, [`recycled-number-guard:${decisionId}`])).rows as {
+      value: string;
+    }[];
     expect(rows).toHaveLength(1);
     expect(rows[0]!.value).not.toContain(phone.slice(1));
     const state = (await newHolder.call('/recycled-number-guard/step-up')).body as StepUpState;
@@ -234,9 +250,20 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
 
     // The previous holder's account is kept, off SMS sign-in, and her password still works.
     const previous = await userRow('id', zhang.id);
-    expect(previous).toMatchObject({ email: 'zhangmin@example.com', phoneNumber: null, phoneNumberVerified: false, phoneBoundAt: null, phoneDetachedAt: new Date(now) });
-    expect(detached).toEqual([{ previousUserId: zhang.id, newUserId: fresh.body!.userId, advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } }]);
-    const byPassword = await new Browser(base, IPHONE, 'zhang-iphone').call('/sign-in/email', { email: 'zhangmin@example.com', password: 'zhang-min-long-password' });
+    expect(previous).toMatchObject({
+      email: 'zhangmin@example.com',
+      phoneNumber: null,
+      phoneNumberVerified: false,
+      phoneBoundAt: null,
+      phoneDetachedAt: new Date(now),
+    });
+    expect(detached).toEqual([
+      { previousUserId: zhang.id, newUserId: fresh.body!.userId, advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } },
+    ]);
+    const byPassword = await new Browser(base, IPHONE, 'zhang-iphone').call('/sign-in/email', {
+      email: 'zhangmin@example.com',
+      password: 'zhang-min-long-password',
+    });
     expect(byPassword.status).toBe(200);
     expect(byPassword.body?.user.id).toBe(zhang.id);
 
@@ -281,7 +308,10 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
     expect(first.status).toBe(401);
     expect(first.body!.stepUp.anyOf).toEqual(expect.arrayContaining([['face']]));
     // Not configured here: no previous-password hashes kept.
-    expect(await newPhone.call('/recycled-number-guard/step-up/previous-password', { decisionId: first.body!.decisionId, password: 'x' })).toMatchObject({ status: 404, body: { code: 'RNG_CHECK_NOT_CONFIGURED' } });
+    expect(await newPhone.call('/recycled-number-guard/step-up/previous-password', { decisionId: first.body!.decisionId, password: 'x' })).toMatchObject({
+      status: 404,
+      body: { code: 'RNG_CHECK_NOT_CONFIGURED' },
+    });
     const forged = await newPhone.call('/recycled-number-guard/step-up/check', { decisionId: first.body!.decisionId, check: 'face', proof: 'made-up-session' });
     expect(forged).toMatchObject({ status: 403, body: { code: 'RNG_STEP_UP_FAILED', action: 'deny' } });
 

@@ -10,7 +10,7 @@ import type { BetterAuthClientPlugin } from 'better-auth/client';
 import type { DecisionBody } from '../../adapters/http/response.js';
 import { RECYCLED_NUMBER_GUARD_ERROR_CODES } from './error-codes.js';
 import type { RecycledNumberGuardPlugin } from './index.js';
-import type { StepUpCheck } from '../../types.js';
+import type { StepUpCheck } from '../../types/index.js';
 
 export { RECYCLED_NUMBER_GUARD_ERROR_CODES } from './error-codes.js';
 
@@ -74,7 +74,9 @@ export const recycledNumberGuardClient = () => {
     $InferServerPlugin: {} as RecycledNumberGuardPlugin,
     pathMethods: { '/recycled-number-guard/step-up': 'GET' },
     // A finished step-up or a fresh account signs in: the session atom refetches.
-    atomListeners: [{ matcher: (path: string) => path.startsWith('/recycled-number-guard/') && path !== '/recycled-number-guard/step-up', signal: '$sessionSignal' }],
+    atomListeners: [
+      { matcher: (path: string) => path.startsWith('/recycled-number-guard/') && path !== '/recycled-number-guard/step-up', signal: '$sessionSignal' },
+    ],
     fetchPlugins: [
       {
         id: 'recycled-number-guard',

@@ -15,7 +15,7 @@ import { decisionResponse, guardErrorResponse, outcomeResponse, type DecisionBod
 import { attemptFromRequest, webRequestLike } from '../../adapters/http/request.js';
 import { InvalidInputError } from '../../errors/invalid-input-error.js';
 import { OutcomeRejectedError } from '../../errors/outcome-rejected-error.js';
-import { STEP_UP_CHECKS, type StepUpCheck, type VictimAdvice } from '../../types.js';
+import { STEP_UP_CHECKS, type StepUpCheck, type VictimAdvice } from '../../types/index.js';
 import { RECYCLED_NUMBER_GUARD_ERROR_CODES } from './error-codes.js';
 import { recycledNumberGuardSchema } from './schema.js';
 import type { GuardErrorBody, GuardedUser, RecycledNumberGuardOptions, StepUpFailedBody, StepUpState } from './types.js';
@@ -53,10 +53,18 @@ const pendingSchema = z.object({
 
 const decisionIdField = z.string().min(1).max(200);
 const passwordBody = z.object({ decisionId: decisionIdField, password: z.string().min(1).max(1024) });
-const hostCheckBody = z.object({ decisionId: decisionIdField, check: z.enum(STEP_UP_CHECKS as [StepUpCheck, ...StepUpCheck[]]), proof: z.unknown().optional() });
+const hostCheckBody = z.object({
+  decisionId: decisionIdField,
+  check: z.enum(STEP_UP_CHECKS as [StepUpCheck, ...StepUpCheck[]]),
+  proof: z.unknown().optional(),
+});
 const freshAccountBody = z.object({ decisionId: decisionIdField, name: z.string().min(1).max(200).optional() });
 
-function apiError(status: 'UNAUTHORIZED' | 'FORBIDDEN' | 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'SERVICE_UNAVAILABLE', code: keyof typeof RECYCLED_NUMBER_GUARD_ERROR_CODES, extra: object = {}): APIError {
+function apiError(
+  status: 'UNAUTHORIZED' | 'FORBIDDEN' | 'BAD_REQUEST' | 'NOT_FOUND' | 'CONFLICT' | 'SERVICE_UNAVAILABLE',
+  code: keyof typeof RECYCLED_NUMBER_GUARD_ERROR_CODES,
+  extra: object = {},
+): APIError {
   return new APIError(status, { ...extra, code, message: RECYCLED_NUMBER_GUARD_ERROR_CODES[code].message });
 }
 
@@ -139,11 +147,17 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
     const offered = freshAccountOffered(failed);
     if (offered) await savePending(ctx, failed, new Date(Date.now() + pendingTtlMs));
     else await closePending(ctx, pending.body.decisionId);
-    const body: StepUpFailedBody = { ...answer.body, code: 'RNG_STEP_UP_FAILED', message: RECYCLED_NUMBER_GUARD_ERROR_CODES.RNG_STEP_UP_FAILED.message, freshAccountOffered: offered };
+    const body: StepUpFailedBody = {
+      ...answer.body,
+      code: 'RNG_STEP_UP_FAILED',
+      message: RECYCLED_NUMBER_GUARD_ERROR_CODES.RNG_STEP_UP_FAILED.message,
+      freshAccountOffered: offered,
+    };
     throw new APIError('FORBIDDEN', body);
   }
 
-  const freshAccountOffered = (pending: Pending) => (pending.advice ?? pending.body.advice).newHolder === 'offer_new_account' && (pending.status === 'failed' || pending.body.action === 'deny');
+  const freshAccountOffered = (pending: Pending) =>
+    (pending.advice ?? pending.body.advice).newHolder === 'offer_new_account' && (pending.status === 'failed' || pending.body.action === 'deny');
 
   const availableChecks = (): StepUpCheck[] => {
     const available: StepUpCheck[] = ['password'];
@@ -214,7 +228,10 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
                   if (ctx && changes.phoneNumberVerified !== true && ctx.path !== '/admin/update-user') return;
                   // Numbers are unique per user: if some user holds this one already, it is this user
                   // (else the update fails on the unique index), and the binding date stays.
-                  const holder = await auth.adapter.findOne<{ id: string }>({ model: 'user', where: [{ field: 'phoneNumber', value: String(changes.phoneNumber) }] });
+                  const holder = await auth.adapter.findOne<{ id: string }>({
+                    model: 'user',
+                    where: [{ field: 'phoneNumber', value: String(changes.phoneNumber) }],
+                  });
                   if (holder) return;
                   return { data: { ...data, phoneBoundAt: new Date(clock()) } };
                 },
@@ -287,7 +304,11 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
           const firstSet = pending.body.stepUp?.anyOf[0] ?? ['password'];
           try {
             const result = await options.guard.recordOutcome(pending.body.decisionId, { checks: firstSet, passed: false, accountId: pending.userId });
-            pending = { ...pending, status: 'failed', ...(result.advice ? { advice: { newHolder: result.advice.newHolder, previousHolder: result.advice.previousHolder } } : {}) };
+            pending = {
+              ...pending,
+              status: 'failed',
+              ...(result.advice ? { advice: { newHolder: result.advice.newHolder, previousHolder: result.advice.previousHolder } } : {}),
+            };
           } catch (error) {
             if (error instanceof OutcomeRejectedError) await closePending(ctx, pending.body.decisionId);
             rejectedOutcome(error);
@@ -302,13 +323,16 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
         if (!phone || !sameDigest(phoneDigest(ctx, phone), pending.phoneDigest)) throw apiError('FORBIDDEN', 'RNG_FRESH_ACCOUNT_NOT_OFFERED');
         await closePending(ctx, pending.body.decisionId);
         await ctx.context.internalAdapter.updateUser(pending.userId, { phoneNumber: null, phoneNumberVerified: false, phoneDetachedAt: new Date(clock()) });
-        const user = await ctx.context.internalAdapter.createUser({
-          email: email(phone),
-          name: ctx.body.name ?? phone,
-          emailVerified: false,
-          phoneNumber: phone,
-          phoneNumberVerified: true,
-        }, { method: 'phone-number' });
+        const user = await ctx.context.internalAdapter.createUser(
+          {
+            email: email(phone),
+            name: ctx.body.name ?? phone,
+            emailVerified: false,
+            phoneNumber: phone,
+            phoneNumberVerified: true,
+          },
+          { method: 'phone-number' },
+        );
         if (!user) throw new APIError('INTERNAL_SERVER_ERROR', { message: 'Failed to create user' });
         await options.onNumberDetached?.({ previousUserId: pending.userId, newUserId: user.id, advice: pending.advice ?? pending.body.advice });
         const session = await startSession(ctx, user);

@@ -1,6 +1,6 @@
 import type { Guard } from '../../guard/create-guard.js';
 import type { DecisionBody, OutcomeBody } from '../../adapters/http/response.js';
-import type { StepUpCheck, VictimAdvice } from '../../types.js';
+import type { StepUpCheck, VictimAdvice } from '../../types/index.js';
 
 /** The user fields the plugin reads (better-auth's user with the phoneNumber plugin's and this plugin's fields). */
 export interface GuardedUser {
