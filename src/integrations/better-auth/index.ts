@@ -108,7 +108,13 @@ export const recycledNumberGuard = (options: RecycledNumberGuardOptions) => {
     if (!held || held !== decisionId) throw apiError('NOT_FOUND', 'RNG_NO_PENDING_STEP_UP');
     const stored = await ctx.context.internalAdapter.findVerificationValue(pendingKey(decisionId));
     if (!stored || stored.expiresAt.getTime() < Date.now()) throw apiError('NOT_FOUND', 'RNG_NO_PENDING_STEP_UP');
-    const parsed = pendingSchema.safeParse(JSON.parse(stored.value));
+    let value: unknown;
+    try {
+      value = JSON.parse(stored.value);
+    } catch {
+      throw apiError('NOT_FOUND', 'RNG_NO_PENDING_STEP_UP');
+    }
+    const parsed = pendingSchema.safeParse(value);
     if (!parsed.success) throw apiError('NOT_FOUND', 'RNG_NO_PENDING_STEP_UP');
     return parsed.data as Pending;
   }
