@@ -18,6 +18,8 @@ export default defineConfig([
       telesign: 'src/evidence/number-intel/telesign/index.ts',
       vonage: 'src/evidence/number-intel/vonage/index.ts',
       http: 'src/adapters/http/index.ts',
+      'better-auth': 'src/integrations/better-auth/index.ts',
+      'better-auth/client': 'src/integrations/better-auth/client.ts',
     },
     format: ['esm', 'cjs'],
     dts: true,
@@ -28,7 +30,7 @@ export default defineConfig([
     // import.meta.url for createRequire in the CJS build (lazy dependency loading).
     shims: true,
     // Optional peers stay external and are loaded only by their subpaths.
-    external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib'],
+    external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib', /^better-auth(\/|$)/],
   },
   {
     // The CLI: ESM only, with a shebang; not part of the library's import surface. The backtest's

@@ -22,6 +22,8 @@ export default defineConfig({
       { find: /^recycled-number-guard\/telesign$/, replacement: src('evidence/number-intel/telesign/index.ts') },
       { find: /^recycled-number-guard\/vonage$/, replacement: src('evidence/number-intel/vonage/index.ts') },
       { find: /^recycled-number-guard\/http$/, replacement: src('adapters/http/index.ts') },
+      { find: /^recycled-number-guard\/better-auth$/, replacement: src('integrations/better-auth/index.ts') },
+      { find: /^recycled-number-guard\/better-auth\/client$/, replacement: src('integrations/better-auth/client.ts') },
     ],
   },
   test: {

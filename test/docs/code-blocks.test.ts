@@ -70,6 +70,13 @@ const PLANS: Record<string, Plan> = {
   'README.md › Express': { preamble: EXPRESS_HOST, run: true },
   'README.md › Fastify': { preamble: FASTIFY_HOST, run: true },
   'README.md › Next.js route handler (App Router)': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('Next.js and @vercel/functions') },
+  'README.md › better-auth': {
+    preamble: `import { createGuard } from 'recycled-number-guard';
+const guard = createGuard({ checks: ['password'] });
+const sms = { send: async (_to: string, _text: string) => {} };
+`,
+    run: 'needs a database and an HTTP server: test/integrations/better-auth.test.ts runs this setup on PostgreSQL over HTTP',
+  },
   'README.md › Carrier evidence': {
     preamble: `import { generateKeyPairSync } from 'node:crypto';
 const pem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -85,7 +92,22 @@ const token = 'twilio-auth-token';
   'docs/integration.md › Fastify': { preamble: FASTIFY_HOST, run: true },
   'docs/integration.md › Next.js route handler (App Router)': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('Next.js and @vercel/functions') },
   'docs/integration.md › NestJS guard': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('NestJS (@nestjs/common)') },
-  'docs/integration.md › better-auth (phone-number plugin)': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('better-auth') },
+  'docs/integration.md › better-auth (phone-number plugin)': {
+    // The host's SMS gateway, face-match vendor and mailer.
+    preamble: `const sms = { send: async (_to: string, _text: string) => {} };
+const faceVendor = { passed: async (_session: string, _userId: string) => true };
+const mail = { bindACurrentNumber: async (_userId: string) => {} };
+`,
+    run: 'needs a database and an HTTP server: test/integrations/better-auth.test.ts runs this setup on PostgreSQL over HTTP',
+  },
+  'docs/integration.md › better-auth (phone-number plugin) #2': {
+    preamble: `const showFreshAccountOffer = (_decisionId: string) => {};
+const showStepUpChoices = (_anyOf: string[][], _decisionId: string) => {};
+const goHome = () => {};
+`,
+    run: 'browser code: it calls the page’s own origin (examples/better-auth runs the same calls in Chromium)',
+    browser: true,
+  },
   'docs/integration.md › Auth.js (Credentials provider + `signIn` callback)': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('Auth.js (next-auth)') },
   'docs/integration.md › Acting on the answer in the front end': {
     // The page's own functions and the form's values.

@@ -57,7 +57,7 @@ beforeAll(() => {
   execFileSync('npm', ['pack', '--pack-destination', packed, '--loglevel=error'], { cwd: repo, stdio: 'pipe', timeout: 300_000 });
   tarball = join(packed, readdirSync(packed).find((name) => name.endsWith('.tgz'))!);
   files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node'] });
+  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node', 'better-auth'] });
 }, 600_000);
 
 afterAll(() => {
@@ -166,12 +166,46 @@ export const store: Store = guard.store;
 export const geo: GeoLookup | false = false;
 export type Body = DecisionBody;
 `;
-    const all = subpaths.map(specifier);
+    // The better-auth subpaths name better-auth's types, whose own declarations need more than the
+    // rest (below); every other entry point is checked without them.
+    const everything = subpaths.map(specifier);
+    const isBetterAuth = (id: string) => /\/better-auth(\/|$)/.test(id);
+    const all = everything.filter((id) => !isBetterAuth(id));
+    const betterAuthIds = everything.filter(isBetterAuth);
+    const cjsSource = (ids: string[]) => ids.map((id) => `import m${everything.indexOf(id)} = require('${id}');\nexport const r${everything.indexOf(id)} = m${everything.indexOf(id)}.${names[id]![0]};`).join('\n');
     writeFileSync(join(consumer, 'every-export.ts'), `${consumerSource(names, all)}\n${typed}`);
+    writeFileSync(join(consumer, 'every-export.cts'), cjsSource(all));
+    // A host's better-auth setup with the plugin; apart, the client inferring the plugin's endpoints.
+    const serverIds = betterAuthIds.filter((id) => !id.endsWith('/client'));
+    const clientIds = betterAuthIds.filter((id) => id.endsWith('/client'));
     writeFileSync(
-      join(consumer, 'every-export.cts'),
-      all.map((id, index) => `import m${index} = require('${id}');\nexport const r${index} = m${index}.${names[id]![0]};`).join('\n'),
+      join(consumer, 'better-auth.ts'),
+      `${consumerSource(names, serverIds)}
+import { betterAuth } from 'better-auth';
+import { phoneNumber } from 'better-auth/plugins';
+import { createGuard } from 'recycled-number-guard';
+import { recycledNumberGuard, type StepUpState } from 'recycled-number-guard/better-auth';
+const guard = createGuard({ checks: ['password', 'face'] });
+export const auth = betterAuth({ emailAndPassword: { enabled: true }, plugins: [phoneNumber({ sendOTP: () => {} }), recycledNumberGuard({ guard, deviceCookie: 'device', hostChecks: { face: async ({ proof }) => proof === 'ok' } })] });
+export type State = StepUpState;
+`,
     );
+    writeFileSync(join(consumer, 'better-auth.cts'), cjsSource(serverIds));
+    writeFileSync(
+      join(consumer, 'better-auth-client.ts'),
+      `${consumerSource(names, clientIds)}
+import { createAuthClient } from 'better-auth/client';
+import { recycledNumberGuardClient, type ClientStepUp } from 'recycled-number-guard/better-auth/client';
+const client = createAuthClient({ plugins: [recycledNumberGuardClient()] });
+export const passwordStepUp = (decisionId: string, password: string) => client.recycledNumberGuard.stepUp.password({ decisionId, password });
+export const freshAccount = (decisionId: string) => client.recycledNumberGuard.freshAccount({ decisionId });
+export const current: ClientStepUp | null = client.stepUp.current();
+`,
+    );
+    writeFileSync(join(consumer, 'better-auth-client.cts'), cjsSource(clientIds));
+    // better-auth's own declarations import 'bun:sqlite' and 'node:sqlite' (newer than @types/node
+    // 20) and name 'node:async_hooks': with skipLibCheck off a host declares the first two.
+    writeFileSync(join(consumer, 'better-auth-shims.d.ts'), `declare module 'bun:sqlite' { export class Database {} }\ndeclare module 'node:sqlite' { export class DatabaseSync {} }\n`);
     // Entry points whose types name nothing from Node (camara and vonage take a node:crypto KeyObject;
     // redis and postgres name the ioredis and pg clients): they compile with no @types at all.
     const portable = all.filter((id) => !/\/(camara|vonage|redis|postgres)$/.test(id));
@@ -179,11 +213,26 @@ export type Body = DecisionBody;
     const base = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true };
     writeFileSync(join(consumer, 'tsconfig.node.json'), JSON.stringify({ compilerOptions: { ...base, types: ['node'] }, files: ['every-export.ts', 'every-export.cts'] }));
     writeFileSync(join(consumer, 'tsconfig.bare.json'), JSON.stringify({ compilerOptions: { ...base, types: [] }, files: ['no-node-types.ts'] }));
+    writeFileSync(join(consumer, 'tsconfig.better-auth.json'), JSON.stringify({ compilerOptions: { ...base, types: ['node'] }, files: ['better-auth-shims.d.ts', 'better-auth.ts', 'better-auth.cts'] }));
+    // better-auth's own client declarations fail exactOptionalPropertyTypes (config.d.mts: `window`
+    // is `null | undefined` where better-fetch's option type says `null`), with or without this plugin.
+    writeFileSync(
+      join(consumer, 'tsconfig.better-auth-client.json'),
+      JSON.stringify({ compilerOptions: { ...base, exactOptionalPropertyTypes: false, types: ['node'] }, files: ['better-auth-shims.d.ts', 'better-auth-client.ts', 'better-auth-client.cts'] }),
+    );
   }, CHILD_TIMEOUT_MS);
 
   for (const { label, tsc } of TYPESCRIPTS) {
     it(`${label}: every export of every entry point from ESM and CommonJS, with @types/node, skipLibCheck off`, () => {
       expect(typecheck(tsc, ['-p', 'tsconfig.node.json'])).toBe('');
+    }, CHILD_TIMEOUT_MS);
+
+    it(`${label}: recycled-number-guard/better-auth with better-auth, from ESM and CommonJS, a host's setup, skipLibCheck off`, () => {
+      expect(typecheck(tsc, ['-p', 'tsconfig.better-auth.json'])).toBe('');
+    }, CHILD_TIMEOUT_MS);
+
+    it(`${label}: recycled-number-guard/better-auth/client, the client inferring the plugin's endpoints, skipLibCheck off (exactOptionalPropertyTypes off, as better-auth's client needs)`, () => {
+      expect(typecheck(tsc, ['-p', 'tsconfig.better-auth-client.json'])).toBe('');
     }, CHILD_TIMEOUT_MS);
 
     it(`${label}: the entry points that name nothing of Node's compile with no @types at all (no Buffer in public types)`, () => {

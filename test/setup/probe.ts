@@ -52,7 +52,7 @@ export function skippedGroups(found: Omit<Services, 'pgliteDataDir'>): string[] 
   }
   if (!found.postgres) {
     skipped.push(
-      `PostgreSQL server runs (the store suites ran on embedded PGlite instead; the concurrent-session tests and the deactivations CLI, which takes a database URL, need the server): nothing answers on 127.0.0.1:5432. Start it: ${START_SERVICES}`,
+      `PostgreSQL server runs (the store suites ran on embedded PGlite instead; the concurrent-session tests, the deactivations CLI, which takes a database URL, and the better-auth integration need the server): nothing answers on 127.0.0.1:5432. Start it: ${START_SERVICES}`,
     );
   }
   if (!found.redisServer) {
