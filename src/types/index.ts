@@ -196,6 +196,7 @@ export interface NumberIntelProvider {
 // ---------------------------------------------------------------------------------------------
 
 import type { ReasonCode } from '../reasons.js';
+import type { AdviceStepId, ReasonText } from '../locale/types.js';
 
 export { REASON_CODES, type ReasonCode } from '../reasons.js';
 
@@ -206,8 +207,14 @@ export interface Reason {
    * Zero for reasons that only report (an unavailable signal, a raised bar).
    */
   effect: number;
+  /** In the guard's `locale` (English by default). */
   message: string;
   details?: Record<string, unknown>;
+  /**
+   * The catalogue key and parameters `message` was rendered from: `localizeReasons` renders it in
+   * another locale (the HTTP helper does, per request).
+   */
+  template?: ReasonText;
 }
 
 export interface StepUpRequirement {
@@ -225,8 +232,10 @@ export interface VictimAdvice {
   newHolder: NewHolderAdvice;
   /** For the account owner who bound the number. */
   previousHolder: PreviousHolderAdvice;
-  /** Human-readable steps for the host. */
+  /** Human-readable steps for the host, in the guard's `locale`. */
   steps: string[];
+  /** The catalogue ids of `steps`, to render them in another locale (`localizeAdvice`). */
+  stepIds?: AdviceStepId[];
 }
 
 export type SignalStatus = 'ok' | 'unavailable' | 'not_configured';
