@@ -3,6 +3,7 @@ import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { judgeNumber, normalizeBinding, type BindingInput, type NumberCheckDeps } from './number-check.js';
 import type { NumberChangedHands, Reason, SignalStatus, VictimAdvice } from '../types/index.js';
+import { reasonFrom } from '../locale/index.js';
 import { zodIssues } from '../validate/attempt.js';
 import { startDeadline } from '../util/deadline.js';
 
@@ -97,7 +98,7 @@ export function createRecipientCheck(deps: NumberCheckDeps) {
         strictness,
         numberChangedHands: 'unknown',
         why: `internal error while checking the number (${message}): not sending`,
-        reasons: [{ code: 'fail_mode_applied', effect: 0, message: `internal error (${message}): failing closed, the message is not sent` }],
+        reasons: [reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.recipient_internal_error', params: { error: message } })],
         evidence: { numberIntel: 'unavailable', intelSources: [] },
       };
     } finally {

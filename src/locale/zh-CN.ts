@@ -41,8 +41,8 @@ const actionNames: Record<AttemptAction, string> = {
 export const zhCN: Catalogue = {
   locale: 'zh-CN',
   reasons: {
-    number_reissued_after_binding: (p) => `${p.source}：该号码在 ${p.since} 之后已更换机主${p.reissuedOn ? `（${day(p.reissuedOn)} 二次放号）` : ''}`,
-    number_not_reissued: (p) => `${p.source}：自 ${p.since} 以来该号码一直是同一机主`,
+    number_reissued_after_binding: (p) => `${p.source}：该号码在 ${day(p.since)} 之后已更换机主${p.reissuedOn ? `（${day(p.reissuedOn)} 二次放号）` : ''}`,
+    number_not_reissued: (p) => `${p.source}：自 ${day(p.since)} 以来该号码一直是同一机主`,
     tenure_covers_binding: (p) => `${p.source}：当前机主的在网时长覆盖 ${day(p.since)}`,
     tenure_after_binding: (p) => `${p.source}：当前机主在该运营商的在网时间始于 ${day(p.since)} 之后（携号转网也会如此）`,
     sim_changed_after_binding: (p) => `${p.source}：SIM 卡于 ${day(p.changedOn)} 更换，晚于 ${day(p.since)}`,
