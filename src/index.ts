@@ -50,3 +50,4 @@ export { OutcomeRejectedError } from './errors/outcome-rejected-error.js';
 export { NumberEventsRejectedError } from './errors/number-events-rejected-error.js';
 export { CorruptStoreDataError } from './errors/corrupt-store-data-error.js';
 export { GeoNotReadyError } from './errors/geo-not-ready-error.js';
+export { EvidenceUnavailableError } from './errors/evidence-unavailable-error.js';
