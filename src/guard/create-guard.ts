@@ -96,6 +96,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
     limits,
     defaultCountry: resolved.defaultCountry,
     report: context.report,
+    locale: resolved.locale,
   };
   const ingest = (source: NumberEventSource, ingestOptions?: IngestOptions) =>
     ingestNumberEvents({ store, hasher, clock, defaultCountry: resolved.defaultCountry }, source, ingestOptions);

@@ -195,6 +195,16 @@ export const en: Catalogue = {
     mode: { enforce: 'enforced', dry_run: 'observed only (dry run)' },
     footer: 'Phone numbers appear only as keyed hashes; no IP address and nothing about other accounts is in this record.',
   },
+  recipient: {
+    purposes: { login_link: 'login link', debt_collection: 'debt collection', account_notice: 'account notice', security_alert: 'security alert', marketing: 'marketing' },
+    strictness: { strict: 'strict', standard: 'standard' },
+    changed: (what) => `not sending the ${what}: the carrier says the number changed subscriber after it was bound`,
+    likely: (what) => `not sending the ${what}: the number likely changed hands (dormant beyond the aging period, and the evidence points to a new holder)`,
+    unknownSent: (what, strictness) => `sending the ${what}: whether the number changed hands is unknown, which ${strictness} messages tolerate`,
+    unknownHeld: (what) => `not sending the ${what}: a reissue was possible and no evidence shows the owner still holds the number`,
+    owner: (what) => `sending the ${what}: the evidence says the owner still holds the number`,
+    internalError: (error) => `internal error while checking the number (${error}): not sending`,
+  },
   demo: {
     columns: ['scenario', 'action', 'risk', 'changed hands', 'top reasons', 'step-up', 'advice'],
     then: '  then',

@@ -135,6 +135,21 @@ export interface EvidenceLabels {
   footer: string;
 }
 
+/** Kinds of message a platform sends to a bound number (`RecipientPurpose`). */
+export type RecipientPurposeKey = 'login_link' | 'debt_collection' | 'account_notice' | 'security_alert' | 'marketing';
+
+/** `checkRecipient`'s one sentence for logs and support staff. `what`: the purpose's name. */
+export interface RecipientLabels {
+  purposes: Readonly<Record<RecipientPurposeKey, string>>;
+  strictness: Readonly<Record<'strict' | 'standard', string>>;
+  changed: (what: string) => string;
+  likely: (what: string) => string;
+  unknownSent: (what: string, strictness: string) => string;
+  unknownHeld: (what: string) => string;
+  owner: (what: string) => string;
+  internalError: (error: string) => string;
+}
+
 /** The demo's words (`npm run demo -- --locale zh-CN`). */
 export interface DemoLabels {
   columns: [string, string, string, string, string, string, string];
@@ -166,6 +181,7 @@ export interface Catalogue {
   readonly previousHolderMessages: Readonly<{ protect_account: string; review_binding: string }>;
   readonly errors: Readonly<Record<UserErrorKey, string>>;
   readonly evidence: EvidenceLabels;
+  readonly recipient: RecipientLabels;
   readonly demo: DemoLabels;
   /** Joins a list the way the language does. */
   readonly list: (items: readonly string[]) => string;

@@ -201,6 +201,16 @@ export const zhCN: Catalogue = {
     mode: { enforce: '已执行', dry_run: '仅观察（试运行）' },
     footer: '手机号仅以加密哈希形式出现；本记录不含任何 IP 地址，也不含其他账号的任何信息。',
   },
+  recipient: {
+    purposes: { login_link: '登录链接', debt_collection: '催收通知', account_notice: '账号通知', security_alert: '安全提醒', marketing: '营销短信' },
+    strictness: { strict: '严格', standard: '标准' },
+    changed: (what) => `不发送${what}：运营商表示该号码在绑定后已更换机主`,
+    likely: (what) => `不发送${what}：该号码很可能已易主（闲置超过号码冷冻期，且证据指向新机主）`,
+    unknownSent: (what, strictness) => `发送${what}：无法确定号码是否易主，${strictness}级别的消息可以接受这种情况`,
+    unknownHeld: (what) => `不发送${what}：该号码可能已被二次放号，且没有证据表明机主仍持有该号码`,
+    owner: (what) => `发送${what}：证据表明机主仍持有该号码`,
+    internalError: (error) => `检查号码时发生内部错误（${error}）：不发送`,
+  },
   demo: {
     columns: ['场景', '决定', '风险', '号码易主', '主要原因', '额外验证', '建议'],
     then: '  随后',

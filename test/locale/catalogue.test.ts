@@ -126,7 +126,7 @@ describe('the message catalogue', () => {
     for (const advice of ['protect_account', 'review_binding'] as const) expectTranslated(advice, en.previousHolderMessages[advice], zh.previousHolderMessages[advice]);
   });
 
-  it('every string and phrase of the evidence view and the demo has both', () => {
+  it('every string and phrase of the evidence view, the recipient check and the demo has both', () => {
     const walk = (path: string, english: unknown, chinese: unknown) => {
       if (typeof english === 'string') return expectTranslated(path, english, chinese as string);
       if (typeof english === 'function') {
@@ -136,6 +136,7 @@ describe('the message catalogue', () => {
       for (const [key, value] of Object.entries(english as object)) walk(`${path}.${key}`, value, (chinese as Record<string, unknown>)[key]);
     };
     walk('evidence', en.evidence, zh.evidence);
+    walk('recipient', en.recipient, zh.recipient);
     const { stories: _enStories, actions, changedHands, adviceNames, ...demo } = en.demo;
     const { stories, ...zhDemo } = zh.demo;
     walk('demo', demo, zhDemo);

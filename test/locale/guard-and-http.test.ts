@@ -58,6 +58,16 @@ describe('the guard in zh-CN', () => {
     expect(localizeDecision(enDecision, 'en').advice.steps).toEqual(enDecision.advice.steps);
   });
 
+  it('checkRecipient explains itself in the guard\'s language', async () => {
+    const binding = { ...ACCOUNTS.dormant, purpose: 'debt_collection' as const };
+    const [zh, en] = await Promise.all([testGuard({ locale: 'zh-CN' }).checkRecipient(binding), testGuard().checkRecipient(binding)]);
+    expect(zh.send).toBe(en.send);
+    expect(en.why).toMatch(/^not sending the debt collection: /);
+    expect(zh.why).toMatch(/^不发送催收通知：/);
+    for (const reason of zh.reasons) expect(reason.message).toMatch(CJK);
+    for (const step of zh.advice?.steps ?? []) expect(step).toMatch(CJK);
+  });
+
   it('rejects a locale it does not speak, naming the option', () => {
     expect(() => testGuard({ locale: 'fr' as 'en' })).toThrow(/locale/);
   });
