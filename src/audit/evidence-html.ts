@@ -37,8 +37,8 @@ export function renderEvidenceHtml(evidence: EvidenceExport, options: EvidenceHt
   const what = (record: EvidenceRecord): string => {
     if (record.kind === 'decision') {
       const parts = [
-        `<strong>${escapeHtml(record.action ?? '')}</strong>`,
-        record.wouldBe && record.wouldBe !== record.action ? escapeHtml(`(${record.wouldBe})`) : '',
+        `<strong>${escapeHtml(record.action ? words.demo.actions[record.action] : '')}</strong>`,
+        record.wouldBe && record.wouldBe !== record.action ? escapeHtml(`(${words.demo.actions[record.wouldBe]})`) : '',
         record.risk !== undefined ? escapeHtml(labels.risk(percent(record.risk))) : '',
         record.numberChangedHands ? escapeHtml(labels.changedHands[record.numberChangedHands]) : '',
         record.mode ? escapeHtml(labels.mode[record.mode]) : '',
@@ -68,9 +68,9 @@ export function renderEvidenceHtml(evidence: EvidenceExport, options: EvidenceHt
     });
     return `<ul>${items.join('')}</ul>`;
   };
-  const kindName = (kind: string) => (kind === 'decision' || kind === 'outcome' ? labels.kinds[kind] : OWNER_REQUEST.test(kind) ? labels.unknownKind(kind) : labels.kinds.other);
+  const kindName = (kind: string) => (Object.hasOwn(labels.kinds, kind) ? labels.kinds[kind as keyof typeof labels.kinds] : labels.unknownKind(kind));
   const row = (record: EvidenceRecord) =>
-    `<tr><td class="nowrap">${escapeHtml(time(record.at))}</td><td>${escapeHtml(kindName(record.kind))}</td><td>${what(record)}</td><td>${why(record)}</td>` +
+    `<tr><td class="nowrap">${escapeHtml(time(record.at))}</td><td class="nowrap">${escapeHtml(kindName(record.kind))}</td><td>${what(record)}</td><td>${why(record)}</td>` +
     `<td class="hash">#${escapeHtml(record.accountSeq)} ${escapeHtml(record.accountHash.slice(0, 16))}</td></tr>`;
 
   const requests = evidence.records.filter((record) => OWNER_REQUEST.test(record.kind));

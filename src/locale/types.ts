@@ -124,7 +124,8 @@ export interface EvidenceLabels {
   ownerRequests: string;
   noOwnerRequests: string;
   decisions: string;
-  kinds: { decision: string; outcome: string; other: string };
+  /** Names of the audit entry kinds; a kind not listed is shown as `unknownKind(kind)`. */
+  kinds: { decision: string; outcome: string; freeze: string; protect: string; unprotect: string; release: string };
   outcome: (passed: boolean, satisfied: boolean, checks: string) => string;
   rejected: (why: string) => string;
   /** A record kind this version does not know, shown with its fields. */

@@ -166,7 +166,7 @@ describe('guard.evidenceFor', () => {
     expect(verifyEvidence(evidence).ok).toBe(true);
     const html = renderEvidenceHtml(evidence, { locale: 'zh-CN', verification: verifyEvidence(evidence) });
     const requests = html.slice(html.indexOf('账号所有人的请求'), html.indexOf('全部条目'));
-    expect(requests).toContain('freeze');
+    expect(requests).toContain('冻结请求');
     expect(requests).toContain('2026-01-17 09:00:00');
   });
 
