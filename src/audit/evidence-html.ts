@@ -80,7 +80,8 @@ export function renderEvidenceHtml(evidence: EvidenceExport, options: EvidenceHt
       : `<p class="bad">${escapeHtml(labels.notVerified)}: ${escapeHtml(options.verification.problem?.message ?? '')}</p>`
     : '';
   const period = `${evidence.period.from ? time(evidence.period.from) : '…'} – ${evidence.period.to ? time(evidence.period.to) : '…'}`;
-  const head = `<tr><th>${escapeHtml(labels.time)}</th><th>${escapeHtml(labels.kind)}</th><th>${escapeHtml(labels.what)}</th><th>${escapeHtml(labels.why)}</th><th>${escapeHtml(labels.chain)}</th></tr>`;
+  const head = `<tr>${[labels.time, labels.kind, labels.what, labels.why, labels.chain].map((label) => `<th>${escapeHtml(label)}</th>`).join('')}</tr>`;
+  const chain = [evidence.segment.prev, evidence.segment.last, evidence.seal].map((hash) => escapeHtml(hash.slice(0, 16)));
 
   return `<!doctype html>
 <html lang="${escapeHtml(locale)}">
@@ -106,7 +107,7 @@ dl { margin: 0; } dt { font-weight: bold; } dd { margin: 0 0 0.3em 0; }
 <tr><th>${escapeHtml(labels.period)}</th><td>${escapeHtml(period)}</td></tr>
 <tr><th>${escapeHtml(labels.generated)}</th><td>${escapeHtml(time(evidence.exportedAt))}</td></tr>
 <tr><th>${escapeHtml(labels.records)}</th><td>${escapeHtml(evidence.records.length)}</td></tr>
-<tr><th>${escapeHtml(labels.chain)}</th><td class="hash">${escapeHtml(evidence.segment.prev.slice(0, 16))} → ${escapeHtml(evidence.segment.last.slice(0, 16))} · ${escapeHtml(evidence.seal.slice(0, 16))}</td></tr>
+<tr><th>${escapeHtml(labels.chain)}</th><td class="hash">${chain[0]} → ${chain[1]} · ${chain[2]}</td></tr>
 </table>
 ${status}
 <h2>${escapeHtml(labels.ownerRequests)}</h2>

@@ -204,7 +204,8 @@ describe('the printable view', () => {
   it('escapes everything it shows, in English and Chinese', async () => {
     const sink = memoryAuditSink();
     const hostile = '<script>alert("x")</script>&<img src=x onerror=alert(1)>';
-    await sink.append({ kind: 'decision', at: '2026-01-10T09:00:00.000Z', decisionId: 'dec_1', accountId: hostile, phoneHash: 'h', action: 'deny', risk: 0.5, reasons: [{ code: 'new_device', effect: 0.2, message: hostile }] });
+    const reasons = [{ code: 'new_device', effect: 0.2, message: hostile }];
+    await sink.append({ kind: 'decision', at: '2026-01-10T09:00:00.000Z', decisionId: 'dec_1', accountId: hostile, phoneHash: 'h', action: 'deny', risk: 0.5, reasons });
     const guard = createGuard({ geo: false, audit: sink });
     const evidence = await guard.evidenceFor(hostile);
     for (const locale of ['en', 'zh-CN'] as const) {
@@ -222,7 +223,8 @@ describe('the printable view', () => {
 describe('recycled-number-guard verify-evidence', () => {
   const cli = (...args: string[]) => {
     try {
-      return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify-evidence', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, RNG_AUDIT_KEY: KEY } }) };
+      const env = { ...process.env, RNG_AUDIT_KEY: KEY };
+      return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify-evidence', ...args], { cwd: root, encoding: 'utf8', env }) };
     } catch (error) {
       const failed = error as { status: number; stdout: string };
       return { code: failed.status, out: failed.stdout };

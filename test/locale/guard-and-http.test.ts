@@ -105,7 +105,8 @@ describe('HTTP bodies in the request language', () => {
   });
 
   it('outcome and error answers carry a message in the locale', () => {
-    const outcome = outcomeResponse({ decisionId: 'dec_x', accountId: 'a', action: 'deny', satisfied: false, advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account', steps: [] } }, { locale: 'zh-CN' });
+    const advice = { newHolder: 'offer_new_account', previousHolder: 'protect_account', steps: [] } as const;
+    const outcome = outcomeResponse({ decisionId: 'dec_x', accountId: 'a', action: 'deny', satisfied: false, advice: { ...advice, steps: [] } }, { locale: 'zh-CN' });
     expect(outcome.body.message).toMatch(CJK);
     expect(outcome.body.advice!.previousHolderMessage).toMatch(CJK);
     const invalid = guardErrorResponse(new InvalidInputError([{ field: 'accountId', message: 'required' }]), { locale: 'zh-CN' })!;
