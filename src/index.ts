@@ -41,6 +41,11 @@ export type { BindingInput } from './guard/number-check.js';
 export type { RecipientCheckInput, RecipientDecision } from './guard/recipient.js';
 export type { SweepFinding } from './guard/sweep.js';
 
+// The language of the guard option `locale` (the catalogue and localizeDecision are in /http), and
+// what `guard.evidenceFor` takes and returns (its verifier and printable page are in /audit).
+export type { Locale } from './locale/index.js';
+export type { EvidenceExport, EvidenceRange } from './audit/evidence.js';
+
 // Errors (one class per file, all extending RecycledNumberGuardError).
 export { RecycledNumberGuardError } from './errors/recycled-number-guard-error.js';
 export { InvalidInputError } from './errors/invalid-input-error.js';

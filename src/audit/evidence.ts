@@ -17,7 +17,8 @@ import { InvalidInputError, type InputIssue } from '../errors/invalid-input-erro
 import { lazySchema } from '../util/lazy-deps.js';
 import { isoTime } from '../util/iso-time.js';
 import { toEpochMs } from '../validate/attempt.js';
-import { GENESIS_HASH, accountDigest, canonicalJson, sealText, type AuditChainOptions, type AuditRecord, type AuditSink } from './index.js';
+import { GENESIS_HASH, accountDigest, canonicalJson, sealText } from './hash.js';
+import type { AuditChainOptions, AuditRecord, AuditSink } from './index.js';
 
 export const EVIDENCE_FORMAT = 'recycled-number-guard/evidence@1';
 

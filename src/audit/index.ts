@@ -5,7 +5,10 @@ import { createInterface } from 'node:readline';
 import type { OutcomeRejection } from '../errors/outcome-rejected-error.js';
 import type { Decision, StepUpCheck } from '../types/index.js';
 import { BoundedCache } from '../util/bounded-cache.js';
+import { GENESIS_HASH, accountDigest, canonicalJson, sealText } from './hash.js';
 import { redactText } from './redact.js';
+
+export { canonicalJson } from './hash.js';
 
 export { redactText } from './redact.js';
 
@@ -84,22 +87,7 @@ export interface AuditChainOptions {
   key?: string | Uint8Array;
 }
 
-const GENESIS = '0'.repeat(64);
-
-/** JSON with sorted keys at every level, so the hash does not depend on property order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, entry]) => entry !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonicalJson(entry)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-/** The zero hash every chain (the log's and each account's) starts from. */
-export const GENESIS_HASH = GENESIS;
+const GENESIS = GENESIS_HASH;
 
 function digest(record: Omit<AuditRecord, 'hash'>, key: string | Uint8Array | undefined): string {
   const body = canonicalJson(record);
@@ -108,21 +96,6 @@ function digest(record: Omit<AuditRecord, 'hash'>, key: string | Uint8Array | un
 
 /** The fields the log's chain adds; an account link is hashed without them. */
 type LogFields = 'seq' | 'prev' | 'hash' | 'accountHash';
-
-/**
- * An account link's hash: over the account's previous hash and the canonical JSON of the entry with
- * its `accountSeq` and `accountPrev`, never the log's `seq` or `prev`, so verifying it needs
- * nothing from other accounts (and reveals nothing about them, not even how many records they have).
- */
-export function accountDigest(record: Omit<AuditRecord, LogFields>, key: string | Uint8Array | undefined): string {
-  const body = canonicalJson(record);
-  return (key ? createHmac('sha256', key) : createHash('sha256')).update(record.accountPrev ?? '').update('\n').update(body).digest('hex');
-}
-
-/** HMAC-SHA-256 (or SHA-256) of a text: the seal of an evidence export. */
-export function sealText(text: string, key: string | Uint8Array | undefined): string {
-  return (key ? createHmac('sha256', key) : createHash('sha256')).update(text).digest('hex');
-}
 
 /**
  * Reason messages quote evidence text (a provider's or a store's error message), which can echo a
@@ -222,11 +195,13 @@ async function* readRecords(path: string): AsyncGenerator<AuditRecord> {
   }
   for await (const line of createInterface({ input: stream, crlfDelay: Infinity })) {
     if (line.trim() === '') continue;
+    let record: AuditRecord;
     try {
-      yield JSON.parse(line) as AuditRecord;
+      record = JSON.parse(line) as AuditRecord;
     } catch {
       continue;
     }
+    yield record;
   }
 }
 

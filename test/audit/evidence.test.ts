@@ -4,12 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EvidenceUnavailableError, InvalidInputError, createGuard, type EvidenceExport } from 'recycled-number-guard';
 import {
-  EvidenceUnavailableError,
-  InvalidInputError,
   callbackAuditSink,
-  cidrGeoLookup,
-  createGuard,
   fileAuditSink,
   memoryAuditSink,
   renderEvidenceHtml,
@@ -18,8 +15,8 @@ import {
   type AuditEntry,
   type AuditRecord,
   type AuditSink,
-  type EvidenceExport,
-} from 'recycled-number-guard';
+} from 'recycled-number-guard/audit';
+import { cidrGeoLookup } from 'recycled-number-guard/evidence';
 
 const dir = mkdtempSync(join(tmpdir(), 'rng-evidence-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -88,7 +85,15 @@ describe('guard.evidenceFor', () => {
       ['removed middle entry', (copy) => copy.records.splice(2, 1), 'missing'],
       ['removed first entry', (copy) => copy.records.shift(), 'missing'],
       ['removed last entry', (copy) => copy.records.pop(), 'missing'],
-      ['removed last entry, count fixed', (copy) => (copy.records.pop(), (copy.segment.count = n - 1), (copy.segment.last = copy.records.at(-1)!.accountHash)), 'seal'],
+      [
+        'removed last entry, count fixed',
+        (copy) => {
+          copy.records.pop();
+          copy.segment.count = n - 1;
+          copy.segment.last = copy.records.at(-1)!.accountHash;
+        },
+        'seal',
+      ],
       ['reordered entries', (copy) => ([copy.records[1], copy.records[2]] = [copy.records[2]!, copy.records[1]!]), 'reordered'],
       ['appended duplicate', (copy) => copy.records.push(clone(evidence).records.at(-1)!), 'reordered'],
       ['appended entry of another account', (copy) => copy.records.push(other.records.at(-1)!), 'foreign'],
@@ -120,7 +125,7 @@ describe('guard.evidenceFor', () => {
   it('an appended record a forger hashed without the key is detected; without a key the chain still catches naive edits', async () => {
     const keyed = await (await history(memoryAuditSink({ key: KEY }))).guard.evidenceFor('acct-A');
     const { createHash } = await import('node:crypto');
-    const { canonicalJson } = await import('recycled-number-guard');
+    const { canonicalJson } = await import('recycled-number-guard/audit');
     const last = keyed.records.at(-1)!;
     const forged = { ...last, kind: 'decision' as const, action: 'allow' as const, accountSeq: last.accountSeq + 1, accountPrev: last.accountHash };
     const { accountHash: _old, ...body } = forged;

@@ -1,16 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ADVICE_STEP_IDS,
-  LOCALES,
-  REASON_CODES,
-  STEP_UP_CHECKS,
-  USER_ERROR_KEYS,
-  catalogue,
-  renderReasonText,
-  type ReasonMessageKey,
-  type ReasonParams,
-  type ReasonText,
-} from 'recycled-number-guard';
+import { REASON_CODES, STEP_UP_CHECKS } from 'recycled-number-guard';
+import { LOCALES, USER_ERROR_KEYS, catalogue, renderReasonText } from 'recycled-number-guard/http';
+import { ADVICE_STEP_IDS, type ReasonMessageKey, type ReasonParams, type ReasonText } from 'recycled-number-guard/types';
 import { STORIES } from '../../src/cli/demo/stories.js';
 
 const CJK = /[\u3400-\u9fff]/u;

@@ -3,8 +3,18 @@ import type { Server } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, OutcomeRejectedError, catalogue, localeFromAcceptLanguage, localizeDecision, renderReasonText } from 'recycled-number-guard';
-import { decisionResponse, expressGuard, fastifyGuard, guardErrorResponse, outcomeResponse } from 'recycled-number-guard/http';
+import { InvalidInputError, OutcomeRejectedError } from 'recycled-number-guard';
+import {
+  catalogue,
+  decisionResponse,
+  expressGuard,
+  fastifyGuard,
+  guardErrorResponse,
+  localeFromAcceptLanguage,
+  localizeDecision,
+  outcomeResponse,
+  renderReasonText,
+} from 'recycled-number-guard/http';
 import { runDemo } from '../../src/cli/demo/stories.js';
 import { formatDemo } from '../../src/cli/commands/demo.js';
 import { ACCOUNTS, ANDROID, testGuard } from '../adapters/helpers.js';

@@ -6,7 +6,7 @@ import type { CliCommand } from '../command.js';
 import { localeArgument } from './demo.js';
 
 /** The value after a flag (`--html OUT`), or undefined. */
-const valueOf = (args: string[], flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+const flagValue = (args: string[], flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
 const FLAGS_WITH_VALUES = new Set(['--key-env', '--html', '--locale']);
 
 export const verifyEvidenceCommand: CliCommand = {
@@ -20,12 +20,12 @@ export const verifyEvidenceCommand: CliCommand = {
   async run(args) {
     const path = args.find((arg, index) => !arg.startsWith('--') && !FLAGS_WITH_VALUES.has(args[index - 1] ?? ''));
     const locale = localeArgument(args);
-    const htmlOut = valueOf(args, '--html');
+    const htmlOut = flagValue(args, '--html');
     if (!path || locale === null || (args.includes('--html') && !htmlOut)) {
       process.stderr.write(`${this.usage}\n`);
       return 2;
     }
-    const keyEnv = valueOf(args, '--key-env');
+    const keyEnv = flagValue(args, '--key-env');
     const key = keyEnv ? process.env[keyEnv] : undefined;
     if (keyEnv && !key) {
       process.stderr.write(`environment variable ${keyEnv} is not set\n`);

@@ -3,7 +3,7 @@
  * something. A number is reissued only after its minimum aging period has passed since the owner
  * last held it, so a recent proof of possession rules a reissue out and a long one makes it possible.
  */
-import type { ProofSource } from '../../locale/types.js';
+import type { ProofSource } from '../../types/index.js';
 import { isoTime as iso } from '../../util/iso-time.js';
 import { minAgingDaysFor, type Policy } from '../policy.js';
 import { DAY, type Signal, type Subject } from './types.js';

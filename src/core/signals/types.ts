@@ -1,6 +1,6 @@
 import type { AccountProfile, NumberEvent } from '../../types/profile.js';
 import type { AttemptAction, DeviceFacts, GeoResult, NumberIntelAnswer, ReasonCode, SignalStatus, StepUpCheck, VerifiedFactor } from '../../types/index.js';
-import type { ReasonText } from '../../locale/types.js';
+import type { ReasonText } from '../../types/index.js';
 import type { Policy } from '../policy.js';
 
 /** One piece of evidence: its natural-log likelihood ratio and how to explain it. */
