@@ -5,9 +5,9 @@
  *   entry points   adapters/ cli/ testing/ backtest/ simulate/ integrations/ index.ts
  *   guard          guard/ (wires the layers below)
  *   layers         core/ (pure) · evidence/ · persist/ · audit/
- *   base           validate/ · util/ · types/ · errors/ · reasons.ts
+ *   base           validate/ · util/ · types/ · errors/ · locale/ · reasons.ts
  */
-const BASE = '^src/(validate|util|types|errors)/|^src/reasons\\.ts$';
+const BASE = '^src/(validate|util|types|errors|locale)/|^src/reasons\\.ts$';
 const LAYERS = '^src/(core|evidence|persist|audit)/';
 const ABOVE_LAYERS = '^src/(guard|adapters|cli|testing|backtest|simulate|integrations)/|^src/index\\.ts$';
 const ENTRY_POINTS = '^src/(adapters|cli|testing|backtest|simulate|integrations)/|^src/index\\.ts$';
@@ -18,7 +18,7 @@ module.exports = {
     {
       name: 'base-points-nowhere-up',
       severity: 'error',
-      comment: 'validate, util, types, errors and the reason registry sit under everything.',
+      comment: 'validate, util, types, errors, the message catalogue and the reason registry sit under everything.',
       from: { path: BASE },
       to: { path: `${LAYERS}|${ABOVE_LAYERS}` },
     },

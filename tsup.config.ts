@@ -6,7 +6,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       store: 'src/persist/index.ts',
-      audit: 'src/audit/index.ts',
+      audit: 'src/audit/public.ts',
       evidence: 'src/evidence/index.ts',
       core: 'src/core/index.ts',
       types: 'src/types/index.ts',

@@ -10,7 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^recycled-number-guard$/, replacement: src('index.ts') },
       { find: /^recycled-number-guard\/store$/, replacement: src('persist/index.ts') },
-      { find: /^recycled-number-guard\/audit$/, replacement: src('audit/index.ts') },
+      { find: /^recycled-number-guard\/audit$/, replacement: src('audit/public.ts') },
       { find: /^recycled-number-guard\/evidence$/, replacement: src('evidence/index.ts') },
       { find: /^recycled-number-guard\/core$/, replacement: src('core/index.ts') },
       { find: /^recycled-number-guard\/types$/, replacement: src('types/index.ts') },

@@ -41,6 +41,11 @@ export type { BindingInput } from './guard/number-check.js';
 export type { RecipientCheckInput, RecipientDecision } from './guard/recipient.js';
 export type { SweepFinding } from './guard/sweep.js';
 
+// The language of the guard option `locale` (the catalogue and localizeDecision are in /http), and
+// what `guard.evidenceFor` takes and returns (its verifier and printable page are in /audit).
+export type { Locale } from './locale/index.js';
+export type { EvidenceExport, EvidenceRange } from './audit/evidence.js';
+
 // Errors (one class per file, all extending RecycledNumberGuardError).
 export { RecycledNumberGuardError } from './errors/recycled-number-guard-error.js';
 export { InvalidInputError } from './errors/invalid-input-error.js';
@@ -50,3 +55,4 @@ export { OutcomeRejectedError } from './errors/outcome-rejected-error.js';
 export { NumberEventsRejectedError } from './errors/number-events-rejected-error.js';
 export { CorruptStoreDataError } from './errors/corrupt-store-data-error.js';
 export { GeoNotReadyError } from './errors/geo-not-ready-error.js';
+export { EvidenceUnavailableError } from './errors/evidence-unavailable-error.js';

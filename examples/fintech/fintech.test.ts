@@ -115,7 +115,13 @@ describe('fintech example (KYC Match configured)', () => {
     expect(decision.numberChangedHands).toBe('likely');
     // The strongest checks only: a leaked password is not enough when the number likely changed hands.
     expect(stranger.body.stepUp.anyOf).toEqual([['face'], ['id_match']]);
-    expect(stranger.body.advice).toEqual({ newHolder: 'offer_new_account', previousHolder: 'protect_account' });
+    // The codes to act on, and the sentences to show, in the request's language (English here).
+    expect(stranger.body.advice).toEqual({
+      newHolder: 'offer_new_account',
+      previousHolder: 'protect_account',
+      newHolderMessage: 'This phone number may have belonged to someone else before you. You can create a new account with it.',
+      previousHolderMessage: 'This account is protected: signing in needs a check that does not use the phone number.',
+    });
     expect(await client.call('POST', '/api/step-up', { decisionId: stranger.body.decisionId, check: 'password', password: 'liu-yang-pass' })).toMatchObject({ status: 400 });
     const failed = await client.call('POST', '/api/step-up', { decisionId: stranger.body.decisionId, check: 'face', verdict: 'no_match' });
     expect(failed).toMatchObject({ status: 403, body: { action: 'deny', advice: { newHolder: 'offer_new_account' } } });

@@ -78,7 +78,22 @@ describe('social example', async () => {
     expect(stranger.body).toMatchObject({ action: 'step_up', stepUp: { anyOf: [['password']] }, decisionId: expect.stringMatching(/^dec_/) });
     expect(stranger.body).not.toHaveProperty('session');
     const failed = await call(base, 'POST', '/api/step-up', { decisionId: stranger.body.decisionId, check: 'password', password: 'guess' });
-    expect(failed).toEqual({ status: 403, body: { decisionId: stranger.body.decisionId, action: 'deny', advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } } });
+    expect(failed).toEqual({
+      status: 403,
+      body: {
+        decisionId: stranger.body.decisionId,
+        action: 'deny',
+        // The codes to act on, and the sentences to show, in the request's language (English here).
+        locale: 'en',
+        message: 'We cannot sign you in with this phone number. If the account is yours, contact support.',
+        advice: {
+          newHolder: 'offer_new_account',
+          previousHolder: 'protect_account',
+          newHolderMessage: 'This phone number may have belonged to someone else before you. You can create a new account with it.',
+          previousHolderMessage: 'This account is protected: signing in needs a check that does not use the phone number.',
+        },
+      },
+    });
     // SMS login is now off for Tao's account.
     const again = await login(base, '+8613700000002', 'app-install-stranger', '198.51.100.20');
     expect(again).toMatchObject({ status: 403, body: { error: 'sms_login_off', advice: { newHolder: 'offer_new_account' } } });

@@ -1,6 +1,7 @@
 /** The command table and dispatch; `main.ts` is the executable that calls it. */
 import { demoCommand } from './commands/demo.js';
 import { verifyAuditCommand } from './commands/verify-audit.js';
+import { verifyEvidenceCommand } from './commands/verify-evidence.js';
 import { simulateCommand } from './commands/simulate.js';
 import { backtestCommand } from './commands/backtest.js';
 import { assessCommand } from './commands/assess.js';
@@ -8,7 +9,7 @@ import { deactivationsCommand } from './commands/deactivations.js';
 import type { CliCommand } from './command.js';
 
 // Add new commands here; `help` lists them in this order.
-const COMMANDS: CliCommand[] = [demoCommand, verifyAuditCommand, assessCommand, simulateCommand, backtestCommand, deactivationsCommand];
+const COMMANDS: CliCommand[] = [demoCommand, verifyAuditCommand, verifyEvidenceCommand, assessCommand, simulateCommand, backtestCommand, deactivationsCommand];
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));

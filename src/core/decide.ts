@@ -7,6 +7,7 @@ import {
   type StepUpCheck,
   type VictimAdvice,
 } from '../types/index.js';
+import { adviceOf, reasonFrom } from '../locale/index.js';
 import { thresholdsFor, type Policy, type Thresholds } from './policy.js';
 import type { Score } from './score.js';
 import type { Continuity, LoginInput, NumberFindings } from './signals/index.js';
@@ -55,12 +56,9 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
   let action: DecisionAction = risk >= thresholds.deny ? 'deny' : risk >= thresholds.stepUp ? 'step_up' : 'allow';
 
   if (SENSITIVE_ACTIONS.has(attempt.action)) {
-    notes.push({
-      code: 'sensitive_action',
-      effect: 0,
-      message: `${attempt.action.replace('_', ' ')} is sensitive: step-up from risk ${thresholds.stepUp}, deny from ${thresholds.deny}`,
-      details: { action: attempt.action, thresholds },
-    });
+    notes.push(
+      reasonFrom('sensitive_action', 0, { key: 'sensitive_action', params: { action: attempt.action, stepUp: thresholds.stepUp, deny: thresholds.deny } }, { action: attempt.action, thresholds }),
+    );
   }
 
   const changed = loginChangedHands(findings, continuity.unproven, risk, policy);
@@ -77,7 +75,7 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
   }
   if (policy.alwaysStepUp.includes(attempt.action) && strongPassed.length === 0) {
     action = atLeast(action, 'step_up');
-    notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} always asks for a non-SMS check before ${attempt.action.replace('_', ' ')}` });
+    notes.push(reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.always_step_up', params: { preset: policy.preset, action: attempt.action } }));
   }
   // A step-up forced because evidence is missing asks for a strong check where the host has one: the
   // guard is blind to what it would otherwise weigh, so the check has to carry the decision alone.
@@ -98,11 +96,11 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
   if (blindToHistory && action !== 'deny') {
     const forced = action === 'allow';
     if (forced) action = 'step_up';
-    if (forced || blindHigh) notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow without the account's history${!forced ? ': the step-up must be a strong check' : ''}` });
+    if (forced || blindHigh) notes.push(reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.no_history', params: { preset: policy.preset, strong: !forced } }));
   } else if (blindToCarrier && action !== 'deny') {
     const forced = action === 'allow';
     if (forced) action = 'step_up';
-    if (forced || blindHigh) notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow a dormant account while carrier evidence is unavailable${!forced ? ': the step-up must be a strong check' : ''}` });
+    if (forced || blindHigh) notes.push(reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.carrier_unavailable', params: { preset: policy.preset, strong: !forced } }));
   }
 
   // The strength a step-up must have at a given risk and verdict on the number.
@@ -123,12 +121,13 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
       // another (or denying when the host has no other) would treat the owner worse than the
       // assess -> step-up -> recordOutcome path does. A carrier-confirmed reissue stays above this.
       action = 'allow';
-      notes.push({
-        code: 'strong_factor_verified',
-        effect: 0,
-        message: `the step-up this risk needs (strength ${required}) was already met in this attempt by ${strongPassed.join(' + ')}`,
-        details: { required, passed: strongPassed, strength: Number(passedStrength.toFixed(4)) },
-      });
+      notes.push(
+        reasonFrom('strong_factor_verified', 0, { key: 'strong_factor_verified.met', params: { required, passed: strongPassed } }, {
+          required,
+          passed: strongPassed,
+          strength: Number(passedStrength.toFixed(4)),
+        }),
+      );
     }
   }
   if (action === 'step_up') {
@@ -137,12 +136,9 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
     if (stepUp.length === 0) {
       action = 'deny';
       stepUp = undefined;
-      notes.push({
-        code: 'fail_mode_applied',
-        effect: 0,
-        message: `a step-up of strength ${required} is needed and none of the host's checks (${input.checks.join(', ') || 'none'}) suffices`,
-        details: { required, available: input.checks },
-      });
+      notes.push(
+        reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.no_check', params: { required, available: input.checks } }, { required, available: input.checks }),
+      );
     }
   }
 
@@ -150,65 +146,38 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
 }
 
 /** What to do for both victims when the number (likely) went to someone new. */
-export const NUMBER_CHANGED_HANDS_ADVICE: VictimAdvice = {
+export const NUMBER_CHANGED_HANDS_ADVICE: VictimAdvice = adviceOf({
   newHolder: 'offer_new_account',
   previousHolder: 'protect_account',
-  steps: [
-    "Do not show this account's data to the person holding the number.",
-    'Tell them the number belonged to someone else and offer a fresh account with it, instead of "already registered".',
-    'Stop SMS logins and SMS notices (debts, links, alerts) to this number for the account; reach the owner by email or in-app.',
-    'Ask the owner to confirm with a non-SMS check and bind a current number at their next sign-in.',
-  ],
-};
+  stepIds: ['hide_account_data', 'offer_fresh_account', 'stop_sms_reach_owner', 'owner_confirm_and_rebind'],
+});
 
 /**
  * A possible new holder whom nothing but the unforgeable evidence missing singles out: the owner
  * coming back after a long break on a new phone looks the same, so the step-up decides.
  */
-export const STEP_UP_DECIDES_ADVICE: VictimAdvice = {
+export const STEP_UP_DECIDES_ADVICE: VictimAdvice = adviceOf({
   newHolder: 'offer_new_account',
   previousHolder: 'protect_account',
-  steps: [
-    "Show none of this account's data before the step-up passes: the number may belong to someone new.",
-    'Offer a fresh account with this number beside the step-up, instead of "already registered".',
-    'If the step-up fails, stop SMS logins and SMS notices to this number for the account and reach the owner by email or in-app.',
-  ],
-};
+  stepIds: ['hide_until_step_up', 'offer_fresh_account_beside_step_up', 'on_failed_step_up_stop_sms'],
+});
 
 export function advise(input: LoginInput, changed: NumberChangedHands, action: DecisionAction, reissuePossible: boolean, risk: number): VictimAdvice {
   const smsUsed = input.login.verified.includes('sms_otp');
   if (!smsUsed && (changed === 'yes' || changed === 'likely')) {
     // The owner signed in another way; the number they left bound is (likely) someone else's now.
-    return {
-      newHolder: 'none',
-      previousHolder: 'review_binding',
-      steps: [
-        'Stop SMS logins and SMS notices to the bound number for this account: it has (likely) gone to someone else.',
-        'Ask the owner, now signed in, to bind a current number.',
-      ],
-    };
+    return adviceOf({ newHolder: 'none', previousHolder: 'review_binding', stepIds: ['stop_sms_to_bound_number', 'owner_bind_current_number'] });
   }
   if (changed === 'likely' && action === 'step_up' && risk < input.policy.likelyAt) return STEP_UP_DECIDES_ADVICE;
   if (changed === 'yes' || changed === 'likely') return NUMBER_CHANGED_HANDS_ADVICE;
   if (!smsUsed && reissuePossible && changed !== 'no') {
     // The owner got in without SMS while the bound number may have gone to someone else.
-    return {
-      newHolder: 'none',
-      previousHolder: 'review_binding',
-      steps: ['Ask the owner to confirm the bound number or bind a current one: it may have been reissued since they last used it.'],
-    };
+    return adviceOf({ newHolder: 'none', previousHolder: 'review_binding', stepIds: ['owner_confirm_bound_number'] });
   }
   if (input.login.action === 'register' && action !== 'allow') {
-    return {
-      newHolder: 'offer_new_account',
-      previousHolder: 'review_binding',
-      steps: [
-        'Offer the person a fresh account with this number if they cannot pass the step-up.',
-        "Keep the existing account's data hidden; flag the binding for review and confirm it with the owner by another channel.",
-      ],
-    };
+    return adviceOf({ newHolder: 'offer_new_account', previousHolder: 'review_binding', stepIds: ['register_offer_fresh_account', 'register_hide_and_review'] });
   }
-  return { newHolder: 'none', previousHolder: 'none', steps: [] };
+  return { newHolder: 'none', previousHolder: 'none', steps: [], stepIds: [] };
 }
 
 /**

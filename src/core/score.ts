@@ -1,4 +1,5 @@
 import type { Reason } from '../types/index.js';
+import { reasonFrom } from '../locale/index.js';
 import type { Signal } from './signals/index.js';
 
 const logit = (p: number) => Math.log(p / (1 - p));
@@ -34,10 +35,8 @@ export function score(prior: number, signals: Signal[]): Score {
     let effect = 0;
     if (signal.logLR > 0) effect = ((peak - prior) * signal.logLR) / positive;
     else if (signal.logLR < 0) effect = ((risk - peak) * signal.logLR) / negative;
-    const reason: Reason = { code: signal.code, effect, message: signal.message };
     const details = signal.logLR !== 0 ? { ...signal.details, likelihoodRatio: round(Math.exp(signal.logLR)) } : signal.details;
-    if (details) reason.details = details;
-    return reason;
+    return reasonFrom(signal.code, effect, signal.text, details);
   });
   // Strongest first; ties keep collection order (stable sort).
   reasons.sort((a, b) => Math.abs(b.effect) - Math.abs(a.effect));

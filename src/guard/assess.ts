@@ -3,6 +3,7 @@
  * gather evidence (history, place, carrier), conclude (score and decide, no I/O), then persist and
  * audit. Any failure of evidence degrades it; a bug of ours fails closed.
  */
+import { reasonFrom } from '../locale/index.js';
 import { intelSince } from '../core/evaluate.js';
 import { parseDevice } from '../evidence/device/parse-device.js';
 import { carrierEvidence } from '../evidence/number-intel/gather.js';
@@ -88,11 +89,7 @@ export function createAssess(context: GuardContext): Assess {
         risk: policy.prior,
         prior: policy.prior,
         reasons: [
-          {
-            code: 'fail_mode_applied',
-            effect: 0,
-            message: `internal error while assessing (${error instanceof Error ? error.message : String(error)}): failing closed`,
-          },
+          reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.internal_error', params: { error: error instanceof Error ? error.message : String(error) } }),
         ],
         numberChangedHands: 'unknown',
         advice: { newHolder: 'none', previousHolder: 'none', steps: [] },

@@ -9,6 +9,7 @@ import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
 import type { Decision, DecisionAction, StepUpDecision, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
+import { localizeAdvice, localizeReasons } from '../locale/index.js';
 import { isoTime } from '../util/iso-time.js';
 import { coreSubject } from './core-input.js';
 import type { ResolvedOptions } from './options.js';
@@ -51,7 +52,7 @@ export interface Conclusion {
   write: StoreWrite;
 }
 
-type DecisionSettings = Pick<ResolvedOptions, 'policy' | 'mode' | 'checks' | 'stepUpTtlMs'>;
+type DecisionSettings = Pick<ResolvedOptions, 'policy' | 'mode' | 'checks' | 'stepUpTtlMs'> & Partial<Pick<ResolvedOptions, 'locale'>>;
 
 export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt, evidence: GatheredEvidence, now: number): Conclusion {
   const { snapshot, profile, phoneAliases, keys } = evidence;
@@ -137,6 +138,7 @@ export function newDecision(
   stepUp: StepUpCheck[][] | undefined,
   now: number,
 ): Decision {
+  const locale = settings.locale ?? 'en';
   // One object literal, in one property order, for every decision: spreading a shared base into
   // three shapes made every later reader polymorphic and cost about a sixth of an assess.
   const decision = {
@@ -147,9 +149,10 @@ export function newDecision(
     mode: settings.mode,
     risk: body.risk,
     prior: body.prior,
-    reasons: body.reasons,
+    // The core speaks English; a guard set to another locale renders the same templates in it.
+    reasons: locale === 'en' ? body.reasons : localizeReasons(body.reasons, locale),
     numberChangedHands: body.numberChangedHands,
-    advice: body.advice,
+    advice: locale === 'en' ? body.advice : localizeAdvice(body.advice, locale),
     evidence: body.evidence,
     preset: settings.policy.preset,
     policyVersion: settings.policy.version,

@@ -15,6 +15,8 @@ import { ingestNumberEvents, type IngestOptions, type IngestResult } from './ing
 import type { BindingInput } from './number-check.js';
 import type { GuardOptions, ResolvedOptions } from './options.js';
 import { createRecordOutcome, outcomeSchema } from './outcome.js';
+import { createEvidenceFor } from './evidence.js';
+import type { EvidenceExport, EvidenceRange } from '../audit/evidence.js';
 import { createRecipientCheck, type RecipientCheckInput, type RecipientDecision } from './recipient.js';
 import { createSweep, type SweepOptions, type SweepRun } from './sweep.js';
 
@@ -39,6 +41,8 @@ export interface Guard {
   sweep(bindings: AsyncIterable<BindingInput> | Iterable<BindingInput>, options?: SweepOptions): SweepRun;
   /** Store reissue / deactivation events (CSV or JSONL file or stream, or records), hashed. */
   ingestNumberEvents(source: NumberEventSource, options?: IngestOptions): Promise<IngestResult>;
+  /** One account's audit records for a dispute, sealed and verifiable alone (docs/evidence.md). Needs a sink that reads back. */
+  evidenceFor(accountId: string, range?: EvidenceRange): Promise<EvidenceExport>;
 }
 
 /** What `ready()` passes through validation and device parsing (a documentation number and address). */
@@ -92,6 +96,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
     limits,
     defaultCountry: resolved.defaultCountry,
     report: context.report,
+    locale: resolved.locale,
   };
   const ingest = (source: NumberEventSource, ingestOptions?: IngestOptions) =>
     ingestNumberEvents({ store, hasher, clock, defaultCountry: resolved.defaultCountry }, source, ingestOptions);
@@ -106,5 +111,6 @@ export function createGuard(options: GuardOptions = {}): Guard {
     checkRecipient: createRecipientCheck(numberCheck),
     sweep: createSweep(numberCheck),
     ingestNumberEvents: ingest,
+    evidenceFor: createEvidenceFor(options.audit, clock),
   };
 }

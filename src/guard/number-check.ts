@@ -1,4 +1,5 @@
 import { lazySchema } from '../util/lazy-deps.js';
+import type { Locale } from '../locale/index.js';
 import { evaluateNumber, intelSince } from '../core/evaluate.js';
 import type { Policy } from '../core/policy.js';
 import type { CoreInput } from '../core/signals/index.js';
@@ -27,6 +28,8 @@ export interface NumberCheckDeps {
   limits: ProfileLimits;
   defaultCountry: string | undefined;
   report: (error: unknown, stage: ErrorStage) => void;
+  /** The language of reasons, advice and explanations (the guard option `locale`). Default en. */
+  locale?: Locale;
 }
 
 /** A number bound to an account, as the host holds it. */

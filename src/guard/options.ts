@@ -4,6 +4,7 @@ import { PRESETS, type Policy, type Thresholds } from '../core/policy.js';
 import type { Weights } from '../core/weights.js';
 import { GuardConfigError } from '../errors/guard-config-error.js';
 import type { AuditSink } from '../audit/index.js';
+import { LOCALES, type Locale } from '../locale/index.js';
 import type { ProfileLimits, Store } from '../persist/types.js';
 import {
   ATTEMPT_ACTIONS,
@@ -44,6 +45,11 @@ export interface GuardOptions {
   hashKey?: string | Uint8Array | (string | Uint8Array)[];
   /** `dry_run` computes and records decisions but always answers `allow`. */
   mode?: GuardMode;
+  /**
+   * The language of the decisions' reason messages and advice steps: `en` (default) or `zh-CN`.
+   * Codes never change; the HTTP helper re-renders each answer in the request's language.
+   */
+  locale?: Locale;
   thresholds?: Partial<Thresholds>;
   sensitiveThresholds?: Partial<Thresholds>;
   actionThresholds?: Partial<Record<AttemptAction, Thresholds>>;
@@ -81,6 +87,7 @@ export interface ResolvedOptions {
   policy: Policy;
   checks: StepUpCheck[];
   mode: GuardMode;
+  locale: Locale;
   providers: NumberIntelProvider[];
   hashKeys: (string | Uint8Array)[] | undefined;
   defaultCountry: string | undefined;
@@ -103,6 +110,7 @@ const optionsSchema = lazySchema((z) =>
   preset: z.enum(['cloud-drive', 'social', 'fintech']).optional(),
   checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).optional(),
   mode: z.enum(['enforce', 'dry_run']).optional(),
+  locale: z.enum(LOCALES as [Locale, ...Locale[]]).optional(),
   thresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
   sensitiveThresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
   actionThresholds: z.partialRecord(z.enum(ATTEMPT_ACTIONS as [string, ...string[]]), thresholdsSchema()).optional(),
@@ -183,6 +191,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     policy,
     checks: (options.checks ?? ['password']) as StepUpCheck[],
     mode: options.mode ?? 'enforce',
+    locale: options.locale ?? 'en',
     providers,
     hashKeys,
     defaultCountry: options.defaultCountry,

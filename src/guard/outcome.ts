@@ -2,6 +2,7 @@
  * `recordOutcome`: the result of the step-up a decision asked for. Single use, own account only,
  * before expiry; every rejected outcome is audited, so abuse of the feedback path leaves a trace.
  */
+import { localizeAdvice } from '../locale/index.js';
 import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
@@ -78,7 +79,7 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
         deadline,
       );
       // Failing the owner's check on a number that may have been reissued: most likely its new holder.
-      if (!satisfied && pending.reissuePossible) result.advice = NUMBER_CHANGED_HANDS_ADVICE;
+      if (!satisfied && pending.reissuePossible) result.advice = localizeAdvice(NUMBER_CHANGED_HANDS_ADVICE, resolved.locale);
       return result;
     } catch (error) {
       if (error instanceof OutcomeRejectedError) {

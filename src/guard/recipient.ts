@@ -3,6 +3,7 @@ import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { judgeNumber, normalizeBinding, type BindingInput, type NumberCheckDeps } from './number-check.js';
 import type { NumberChangedHands, Reason, SignalStatus, VictimAdvice } from '../types/index.js';
+import { catalogue, localizeAdvice, localizeReasons, reasonFrom, type Locale } from '../locale/index.js';
 import { zodIssues } from '../validate/attempt.js';
 import { startDeadline } from '../util/deadline.js';
 
@@ -70,6 +71,7 @@ export function createRecipientCheck(deps: NumberCheckDeps) {
     const binding = normalizeBinding(input, deps.clock(), deps.defaultCountry);
     const purpose = parsed.data.purpose;
     const strictness = parsed.data.strictness ?? PURPOSE_STRICTNESS[purpose];
+    const locale = deps.locale ?? 'en';
 
     const total = startDeadline(deps.budgetMs);
     const evidence = startDeadline(Math.max(1, Math.floor(deps.budgetMs * 0.75)));
@@ -82,11 +84,11 @@ export function createRecipientCheck(deps: NumberCheckDeps) {
         purpose,
         strictness,
         numberChangedHands: changed,
-        why: explain(send, changed, strictness, purpose),
-        reasons: verdict.reasons,
+        why: explain(send, changed, strictness, purpose, locale),
+        reasons: localizeReasons(verdict.reasons, locale),
         evidence: { numberIntel: verdict.intel, intelSources: verdict.answers.map((answer) => answer.source) },
       };
-      if (changed === 'yes' || changed === 'likely') decision.advice = NUMBER_CHANGED_HANDS_ADVICE;
+      if (changed === 'yes' || changed === 'likely') decision.advice = localizeAdvice(NUMBER_CHANGED_HANDS_ADVICE, locale);
       return decision;
     } catch (error) {
       deps.report(error, 'internal');
@@ -96,8 +98,8 @@ export function createRecipientCheck(deps: NumberCheckDeps) {
         purpose,
         strictness,
         numberChangedHands: 'unknown',
-        why: `internal error while checking the number (${message}): not sending`,
-        reasons: [{ code: 'fail_mode_applied', effect: 0, message: `internal error (${message}): failing closed, the message is not sent` }],
+        why: catalogue(locale).recipient.internalError(message),
+        reasons: localizeReasons([reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.recipient_internal_error', params: { error: message } })], locale),
         evidence: { numberIntel: 'unavailable', intelSources: [] },
       };
     } finally {
@@ -107,14 +109,11 @@ export function createRecipientCheck(deps: NumberCheckDeps) {
   };
 }
 
-function explain(send: boolean, changed: NumberChangedHands, strictness: RecipientStrictness, purpose: RecipientPurpose): string {
-  const what = purpose.replace('_', ' ');
-  if (changed === 'yes') return `not sending the ${what}: the carrier says the number changed subscriber after it was bound`;
-  if (changed === 'likely') return `not sending the ${what}: the number likely changed hands (dormant beyond the aging period, and the evidence points to a new holder)`;
-  if (changed === 'unknown') {
-    return send
-      ? `sending the ${what}: whether the number changed hands is unknown, which ${strictness} messages tolerate`
-      : `not sending the ${what}: a reissue was possible and no evidence shows the owner still holds the number`;
-  }
-  return `sending the ${what}: the evidence says the owner still holds the number`;
+function explain(send: boolean, changed: NumberChangedHands, strictness: RecipientStrictness, purpose: RecipientPurpose, locale: Locale): string {
+  const words = catalogue(locale).recipient;
+  const what = words.purposes[purpose];
+  if (changed === 'yes') return words.changed(what);
+  if (changed === 'likely') return words.likely(what);
+  if (changed === 'unknown') return send ? words.unknownSent(what, words.strictness[strictness]) : words.unknownHeld(what);
+  return words.owner(what);
 }

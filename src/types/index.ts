@@ -206,8 +206,14 @@ export interface Reason {
    * Zero for reasons that only report (an unavailable signal, a raised bar).
    */
   effect: number;
+  /** In the guard's `locale` (English by default). */
   message: string;
   details?: Record<string, unknown>;
+  /**
+   * The catalogue key and parameters `message` was rendered from: `localizeReasons` renders it in
+   * another locale (the HTTP helper does, per request).
+   */
+  template?: ReasonText;
 }
 
 export interface StepUpRequirement {
@@ -225,8 +231,10 @@ export interface VictimAdvice {
   newHolder: NewHolderAdvice;
   /** For the account owner who bound the number. */
   previousHolder: PreviousHolderAdvice;
-  /** Human-readable steps for the host. */
+  /** Human-readable steps for the host, in the guard's `locale`. */
   steps: string[];
+  /** The catalogue ids of `steps`, to render them in another locale (`localizeAdvice`). */
+  stepIds?: AdviceStepId[];
 }
 
 export type SignalStatus = 'ok' | 'unavailable' | 'not_configured';
@@ -346,3 +354,91 @@ export interface IntelCacheTtl {
   /** How long tenure / SIM / device / identity answers without a yes-or-no are reused (SIM data goes stale fastest). */
   inconclusiveMs: number;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Message templates: what a reason's message and the advice steps are rendered from (src/locale)
+// ---------------------------------------------------------------------------------------------
+
+/** Where the owner's last proof of holding the number comes from (see core/signals/aging.ts). */
+export type ProofSource = 'binding' | 'host_hint' | 'history';
+
+/**
+ * The parameters of every reason message, by message key. A key is a reason code, or a code and a
+ * variant (`fail_mode_applied.no_history`) where one code explains several situations.
+ * Dates are ISO-8601 strings; free text (a provider's or a store's error) is passed as given.
+ */
+export interface ReasonParams {
+  number_reissued_after_binding: { source: string; since: string; reissuedOn?: string };
+  number_not_reissued: { source: string; since: string };
+  tenure_covers_binding: { source: string; since: string };
+  tenure_after_binding: { source: string; since: string };
+  sim_changed_after_binding: { source: string; changedOn: string; since: string };
+  sim_unchanged_since_binding: { source: string; since: string };
+  recent_sim_change: { hours: number };
+  carrier_device_changed: { source: string; changedOn: string };
+  identity_mismatch: { source: string };
+  identity_match: { source: string };
+  number_intel_unavailable: { source: string; why: string };
+  'number_intel_unavailable.not_configured': Record<string, never>;
+  number_intel_conflict: { used: string; overruled: string[] };
+  dormant_beyond_aging: { days: number; proofFrom: ProofSource; agingDays: number; country: string };
+  recent_owner_proof: { days: number; proofFrom: ProofSource; agingDays: number };
+  'continuity_unproven.carrier': { source: string; raised: boolean };
+  'continuity_unproven.dormant': { days: number; agingDays: number; raised: boolean };
+  known_device: Record<string, never>;
+  vouched_device: Record<string, never>;
+  known_device_class: { device: string };
+  new_device: { device: string };
+  'new_device.known_class': { device: string };
+  /** `now` and each of `before`: `os|deviceType`, the OS empty when unknown. */
+  device_class_change: { now: string; before: string[] };
+  device_unavailable: Record<string, never>;
+  known_region: { place: string };
+  new_region: { place: string };
+  new_country: { country: string; before: string[] };
+  impossible_travel: { km: number; minutes?: number; hours?: number };
+  number_country_mismatch: { ipCountry: string; numberCountry: string };
+  geo_unavailable: { error?: string };
+  'geo_unavailable.not_configured': Record<string, never>;
+  register_on_bound_number: Record<string, never>;
+  recovery_attempt: Record<string, never>;
+  sensitive_action: { action: AttemptAction; stepUp: number; deny: number };
+  recent_failed_step_up: { count: number };
+  strong_factor_verified: { check: StepUpCheck };
+  'strong_factor_verified.met': { required: number; passed: StepUpCheck[] };
+  no_history: Record<string, never>;
+  history_unavailable: { error?: string };
+  'fail_mode_applied.always_step_up': { preset: string; action: AttemptAction };
+  'fail_mode_applied.no_history': { preset: string; strong: boolean };
+  'fail_mode_applied.carrier_unavailable': { preset: string; strong: boolean };
+  'fail_mode_applied.no_check': { required: number; available: StepUpCheck[] };
+  'fail_mode_applied.internal_error': { error: string };
+  'fail_mode_applied.recipient_internal_error': { error: string };
+}
+
+export type ReasonMessageKey = keyof ReasonParams;
+
+/** Added after a reason's message when the evidence was shown but not scored. */
+export type ReasonNote = 'not_scored' | 'not_counted';
+
+/** A reason message before rendering: its key, its parameters, and a note when it was not scored. */
+export type ReasonText = {
+  [K in ReasonMessageKey]: { key: K; params: ReasonParams[K]; note?: ReasonNote };
+}[ReasonMessageKey];
+
+/** The advice steps for the host, each one sentence (`VictimAdvice.stepIds`). */
+export const ADVICE_STEP_IDS = [
+  'hide_account_data',
+  'offer_fresh_account',
+  'stop_sms_reach_owner',
+  'owner_confirm_and_rebind',
+  'hide_until_step_up',
+  'offer_fresh_account_beside_step_up',
+  'on_failed_step_up_stop_sms',
+  'stop_sms_to_bound_number',
+  'owner_bind_current_number',
+  'owner_confirm_bound_number',
+  'register_offer_fresh_account',
+  'register_hide_and_review',
+] as const;
+export type AdviceStepId = (typeof ADVICE_STEP_IDS)[number];

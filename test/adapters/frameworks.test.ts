@@ -142,7 +142,8 @@ describe('Fastify: fastifyGuard and fastifyAcceptClientHints', () => {
   it('invalid input is a 400 naming the fields', async () => {
     const answer = await post(base, '/session', { who: 'nobody' });
     expect(answer.status).toBe(400);
-    expect(answer.body).toEqual({ error: 'invalid_input', fields: expect.arrayContaining(['accountId']) });
+    // The body names the fields, never their values; its one line for the person is in the request's language.
+    expect(answer.body).toEqual({ error: 'invalid_input', locale: 'en', message: 'Some details are missing or not valid. Please check them and try again.', fields: expect.arrayContaining(['accountId']) });
   });
 
   it('dry_run lets the request through and records what enforcement would do', async () => {

@@ -144,12 +144,20 @@ describe('decisionResponse', () => {
   it('allow 200, step_up 401 with the checks and a challenge header, deny 403; always no-store', async () => {
     const d = await decisions();
     const allow = decisionResponse(d.allow);
-    expect(allow).toEqual({ status: 200, headers: { 'cache-control': 'no-store' }, body: { decisionId: d.allow.id, action: 'allow', advice: { newHolder: 'none', previousHolder: 'none' } } });
+    expect(allow).toEqual({
+      status: 200,
+      headers: { 'cache-control': 'no-store', 'content-language': 'en' },
+      body: { decisionId: d.allow.id, action: 'allow', locale: 'en', message: 'You are signed in.', advice: { newHolder: 'none', previousHolder: 'none' } },
+    });
 
     expect(d.stepUp.action).toBe('step_up');
     const stepUp = decisionResponse(d.stepUp);
     expect(stepUp.status).toBe(401);
-    expect(stepUp.body.stepUp).toEqual({ anyOf: d.stepUp.stepUp!.anyOf, expiresAt: d.stepUp.stepUp!.expiresAt });
+    expect(stepUp.body.stepUp).toEqual({
+      anyOf: d.stepUp.stepUp!.anyOf,
+      expiresAt: d.stepUp.stepUp!.expiresAt,
+      prompts: { password: 'Enter your account password.', face: 'Verify your face.', id_match: 'Confirm your identity with the ID document registered on this account.' },
+    });
     expect(stepUp.body.decisionId).toBe(d.stepUp.id);
     expect(stepUp.headers['www-authenticate']).toBe(`StepUp decision="${d.stepUp.id}", checks="password face id_match"`);
 
@@ -157,7 +165,7 @@ describe('decisionResponse', () => {
     const deny = decisionResponse(d.deny);
     expect(deny.status).toBe(403);
     expect(deny.body).not.toHaveProperty('stepUp');
-    expect(deny.body.advice).toEqual({ newHolder: d.deny.advice.newHolder, previousHolder: d.deny.advice.previousHolder });
+    expect(deny.body.advice).toMatchObject({ newHolder: d.deny.advice.newHolder, previousHolder: d.deny.advice.previousHolder });
   });
 
   it('carries the advice a front end acts on: a "register" on a bound number offers a fresh account', async () => {
@@ -208,8 +216,19 @@ describe('outcomeResponse and guardErrorResponse', () => {
     const failed = await guard.recordOutcome(first.id, { check: 'password', passed: false });
     expect(outcomeResponse(failed)).toEqual({
       status: 403,
-      headers: { 'cache-control': 'no-store' },
-      body: { decisionId: first.id, action: 'deny', advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } },
+      headers: { 'cache-control': 'no-store', 'content-language': 'en' },
+      body: {
+        decisionId: first.id,
+        action: 'deny',
+        locale: 'en',
+        message: 'We cannot sign you in with this phone number. If the account is yours, contact support.',
+        advice: {
+          newHolder: 'offer_new_account',
+          previousHolder: 'protect_account',
+          newHolderMessage: 'This phone number may have belonged to someone else before you. You can create a new account with it.',
+          previousHolderMessage: 'This account is protected: signing in needs a check that does not use the phone number.',
+        },
+      },
     });
     const second = await guard.assess({ ...ACCOUNTS.dormant, ip: '127.0.0.1', userAgent: ANDROID });
     const passed = await guard.recordOutcome(second.id, { check: 'face', passed: true });
@@ -219,7 +238,11 @@ describe('outcomeResponse and guardErrorResponse', () => {
   it('maps the library errors to 400/409 naming fields or the rejection, and leaves other errors alone', async () => {
     const guard = testGuard();
     const invalid = await guard.assess({ ...ACCOUNTS.fresh, ip: 'nope', phoneBoundAt: 'yesterday' }).catch((error: unknown) => error);
-    expect(guardErrorResponse(invalid)).toEqual({ status: 400, headers: { 'cache-control': 'no-store' }, body: { error: 'invalid_input', fields: expect.arrayContaining(['ip', 'phoneBoundAt']) } });
+    expect(guardErrorResponse(invalid)).toEqual({
+      status: 400,
+      headers: { 'cache-control': 'no-store', 'content-language': 'en' },
+      body: { error: 'invalid_input', locale: 'en', message: 'Some details are missing or not valid. Please check them and try again.', fields: expect.arrayContaining(['ip', 'phoneBoundAt']) },
+    });
     const replay = await guard.recordOutcome('dec_AAAAAAAAAAAAAAAAAAAAAA', { check: 'password', passed: true }).catch((error: unknown) => error);
     expect(replay).toBeInstanceOf(OutcomeRejectedError);
     expect(guardErrorResponse(replay)).toMatchObject({ status: 409, body: { error: 'step_up_rejected', reason: 'UNKNOWN_DECISION' } });

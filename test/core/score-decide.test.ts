@@ -11,6 +11,8 @@ const dormantStranger = (preset: 'cloud-drive' | 'social' | 'fintech' = 'cloud-d
   coreInput({ preset, device: ANDROID, geo: { status: 'ok', result: SHANGHAI }, profile: ownerProfile({ ownerProofAt: AT - 400 * DAY }) });
 const carrierYes = { status: 'ok' as const, since: BOUND, answers: [{ source: 'carrier', changedSince: true }] };
 
+const NO_HISTORY = { key: 'no_history', params: {} } as const;
+
 describe('score', () => {
   it('is the prior with no evidence', () => {
     const result = score(0.01, []);
@@ -20,10 +22,10 @@ describe('score', () => {
 
   it('effects add up to risk - prior, keep their sign, and come strongest first', () => {
     const result = score(0.001, [
-      { code: 'new_device', logLR: Math.log(6), message: 'm' },
-      { code: 'known_region', logLR: Math.log(0.7), message: 'm' },
-      { code: 'dormant_beyond_aging', logLR: Math.log(20), message: 'm' },
-      { code: 'geo_unavailable', logLR: 0, message: 'm' },
+      { code: 'new_device', logLR: Math.log(6), text: NO_HISTORY },
+      { code: 'known_region', logLR: Math.log(0.7), text: NO_HISTORY },
+      { code: 'dormant_beyond_aging', logLR: Math.log(20), text: NO_HISTORY },
+      { code: 'geo_unavailable', logLR: 0, text: NO_HISTORY },
     ]);
     const sum = result.reasons.reduce((total, reason) => total + reason.effect, 0);
     expect(result.prior + sum).toBeCloseTo(result.risk, 12);
@@ -34,8 +36,8 @@ describe('score', () => {
   });
 
   it('stays within [0, 1] for extreme evidence', () => {
-    expect(score(0.5, [{ code: 'new_device', logLR: 800, message: 'm' }]).risk).toBeLessThanOrEqual(1);
-    expect(score(0.5, [{ code: 'known_device', logLR: -800, message: 'm' }]).risk).toBeGreaterThanOrEqual(0);
+    expect(score(0.5, [{ code: 'new_device', logLR: 800, text: NO_HISTORY }]).risk).toBeLessThanOrEqual(1);
+    expect(score(0.5, [{ code: 'known_device', logLR: -800, text: NO_HISTORY }]).risk).toBeGreaterThanOrEqual(0);
   });
 });
 

@@ -3,7 +3,7 @@
 import type { Guard } from '../../guard/create-guard.js';
 import type { Decision } from '../../types/index.js';
 import { acceptClientHints, type AcceptClientHintsOptions } from './client-hints.js';
-import { assessRequest, type GuardRouteOptions } from './hook.js';
+import { answerLocale, assessRequest, type GuardRouteOptions } from './hook.js';
 import type { AttemptRequestLike } from './request.js';
 import { guardErrorResponse, type DecisionBody, type HttpAnswer } from './response.js';
 
@@ -57,7 +57,7 @@ export function expressGuard<Req extends ExpressLikeRequest = AnyExpressRequest,
     try {
       result = await assessRequest(guard, request, options);
     } catch (error) {
-      const answer = guardErrorResponse(error);
+      const answer = guardErrorResponse(error, { locale: answerLocale(request, options) });
       if (answer) sendAnswer(response, answer);
       else next(error);
       return;

@@ -3,7 +3,7 @@
 import type { Guard } from '../../guard/create-guard.js';
 import type { Decision } from '../../types/index.js';
 import { acceptClientHints, type AcceptClientHintsOptions } from './client-hints.js';
-import { assessRequest, type GuardRouteOptions } from './hook.js';
+import { answerLocale, assessRequest, type GuardRouteOptions } from './hook.js';
 import type { AttemptRequestLike } from './request.js';
 import { guardErrorResponse, type DecisionBody, type HttpAnswer } from './response.js';
 
@@ -48,7 +48,7 @@ export function fastifyGuard<Req extends FastifyLikeRequest = AnyFastifyRequest,
     try {
       result = await assessRequest(guard, request, options);
     } catch (error) {
-      const answer = guardErrorResponse(error);
+      const answer = guardErrorResponse(error, { locale: answerLocale(request, options) });
       if (answer) return sendReply(reply, answer);
       throw error;
     }

@@ -7,8 +7,11 @@ export type { AttemptFields, AttemptFromRequestOptions, AttemptRequestLike, Head
 export { acceptClientHints, ACCEPT_CH_HINTS } from './client-hints.js';
 export type { AcceptClientHintsOptions, HeaderTarget } from './client-hints.js';
 export { decisionResponse, guardErrorResponse, outcomeResponse } from './response.js';
-export type { DecisionBody, DecisionResponseOptions, ErrorBody, HttpAnswer, OutcomeBody } from './response.js';
-export { assessRequest, decisionFor } from './hook.js';
+export type { AdviceBody, DecisionBody, DecisionResponseOptions, ErrorBody, HttpAnswer, LocaleOptions, OutcomeBody } from './response.js';
+export { answerLocale, assessRequest, decisionFor, requestLocale } from './hook.js';
+// The message catalogue the answers are rendered from (English and Simplified Chinese).
+export { LOCALES, USER_ERROR_KEYS, catalogue, isLocale, localeFromAcceptLanguage, localizeAdvice, localizeDecision, localizeReasons, renderReasonText } from '../../locale/index.js';
+export type { Catalogue, Locale, UserErrorKey } from '../../locale/index.js';
 export type { GuardRouteOptions, RouteAttempt } from './hook.js';
 export { expressAcceptClientHints, expressGuard, sendAnswer } from './express.js';
 export type { AnyExpressRequest, AnyExpressResponse, ExpressGuardOptions, ExpressLikeRequest, ExpressLikeResponse, ExpressNext } from './express.js';

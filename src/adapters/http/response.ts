@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../../errors/invalid-input-error.js';
 import { OutcomeRejectedError, type OutcomeRejection } from '../../errors/outcome-rejected-error.js';
+import { catalogue, localizeAdvice, localizeReasons, type Locale } from '../../locale/index.js';
 import type {
   Decision,
   DecisionAction,
@@ -19,19 +20,28 @@ export interface HttpAnswer<Body> {
   body: Body;
 }
 
+/** Advice codes, with the sentence to show for each one that is not `none`, in the body's locale. */
+export interface AdviceBody {
+  /** `offer_new_account`: show "this number belonged to someone else; start a fresh account". */
+  newHolder: NewHolderAdvice;
+  /** `review_binding`: ask the signed-in owner to confirm or replace the bound number. */
+  previousHolder: PreviousHolderAdvice;
+  newHolderMessage?: string;
+  previousHolderMessage?: string;
+}
+
 /** What a front end needs to act on, and nothing about how the guard got there. */
 export interface DecisionBody {
   /** Send it back with the step-up result. */
   decisionId: string;
   action: DecisionAction;
-  /** Only with `step_up`: run any one set, every check in it. */
-  stepUp?: { anyOf: StepUpCheck[][]; expiresAt: string };
-  advice: {
-    /** `offer_new_account`: show "this number belonged to someone else; start a fresh account". */
-    newHolder: NewHolderAdvice;
-    /** `review_binding`: ask the signed-in owner to confirm or replace the bound number. */
-    previousHolder: PreviousHolderAdvice;
-  };
+  /** The language of every text in this body (also sent as `Content-Language`). */
+  locale: Locale;
+  /** One line to show the person for this answer. */
+  message: string;
+  /** Only with `step_up`: run any one set, every check in it. `prompts` says what to ask for each check. */
+  stepUp?: { anyOf: StepUpCheck[][]; expiresAt: string; prompts: Partial<Record<StepUpCheck, string>> };
+  advice: AdviceBody;
   /** Only with `includeReasons` (admin tools, logs): the guard's internals. */
   debug?: {
     risk: number;
@@ -48,18 +58,29 @@ export interface DecisionBody {
 export interface OutcomeBody {
   decisionId: string;
   action: 'allow' | 'deny';
-  advice?: { newHolder: NewHolderAdvice; previousHolder: PreviousHolderAdvice };
+  locale: Locale;
+  message: string;
+  advice?: AdviceBody;
 }
 
 export interface ErrorBody {
   error: 'invalid_input' | 'step_up_rejected';
+  locale: Locale;
+  /** One line to show the person. */
+  message: string;
   /** invalid_input: the names of the bad fields (never their values). */
   fields?: string[];
   /** step_up_rejected: why the outcome was refused. */
   reason?: OutcomeRejection;
 }
 
-export interface DecisionResponseOptions {
+/** The language of the answer's texts. The Express and Fastify glue choose it from `Accept-Language`. */
+export interface LocaleOptions {
+  /** Default `en`. */
+  locale?: Locale;
+}
+
+export interface DecisionResponseOptions extends LocaleOptions {
   /**
    * Add risk, reasons and the host-side advice steps under `debug`. Off by default: reasons say
    * which signals tripped (new device, new region, dormancy), which tells an attacker what to fake.
@@ -72,6 +93,18 @@ const NO_STORE = { 'cache-control': 'no-store' };
 
 const STATUS: Record<DecisionAction, number> = { allow: 200, step_up: 401, deny: 403 };
 
+function headersFor(locale: Locale): Record<string, string> {
+  return { ...NO_STORE, 'content-language': locale };
+}
+
+function adviceBody(newHolder: NewHolderAdvice, previousHolder: PreviousHolderAdvice, locale: Locale): AdviceBody {
+  const words = catalogue(locale);
+  const body: AdviceBody = { newHolder, previousHolder };
+  if (newHolder !== 'none') body.newHolderMessage = words.newHolderMessages[newHolder];
+  if (previousHolder !== 'none') body.previousHolderMessage = words.previousHolderMessages[previousHolder];
+  return body;
+}
+
 /**
  * The HTTP answer for a decision: allow 200, step_up 401 (with a `WWW-Authenticate` challenge, as
  * HTTP requires for 401) carrying the checks to offer, deny 403. `advice` travels with every
@@ -80,42 +113,52 @@ const STATUS: Record<DecisionAction, number> = { allow: 200, step_up: 401, deny:
 export function decisionResponse(decision: Decision, options: DecisionResponseOptions = {}): HttpAnswer<DecisionBody> {
   // dry_run changes nothing the user sees: the advice is for enforcement and stays in `debug`.
   const observing = decision.mode === 'dry_run';
+  const locale = options.locale ?? 'en';
+  const words = catalogue(locale);
   const body: DecisionBody = {
     decisionId: decision.id,
     action: decision.action,
-    advice: observing ? { newHolder: 'none', previousHolder: 'none' } : { newHolder: decision.advice.newHolder, previousHolder: decision.advice.previousHolder },
+    locale,
+    message: '',
+    advice: observing ? adviceBody('none', 'none', locale) : adviceBody(decision.advice.newHolder, decision.advice.previousHolder, locale),
   };
-  const headers: Record<string, string> = { ...NO_STORE };
+  const headers = headersFor(locale);
   if (decision.action === 'step_up') {
     // A step-up without a requirement cannot be completed; the core never produces one, but a
     // wrong answer here must not become a 401 the front end cannot act on, so it is a deny.
     if (!decision.stepUp || decision.stepUp.anyOf.length === 0) {
       body.action = 'deny';
     } else {
-      body.stepUp = { anyOf: decision.stepUp.anyOf.map((set) => [...set]), expiresAt: decision.stepUp.expiresAt };
-      const checks = [...new Set(decision.stepUp.anyOf.flat())].join(' ');
-      headers['www-authenticate'] = `StepUp decision="${decision.id}", checks="${checks}"`;
+      const offered = [...new Set(decision.stepUp.anyOf.flat())];
+      const prompts: Partial<Record<StepUpCheck, string>> = {};
+      for (const check of offered) prompts[check] = words.stepUpPrompts[check];
+      body.stepUp = { anyOf: decision.stepUp.anyOf.map((set) => [...set]), expiresAt: decision.stepUp.expiresAt, prompts };
+      headers['www-authenticate'] = `StepUp decision="${decision.id}", checks="${offered.join(' ')}"`;
     }
   }
+  body.message = words.decisionMessages[body.action];
   if (options.includeReasons) {
     body.debug = {
       risk: decision.risk,
       wouldBe: decision.wouldBe,
       mode: decision.mode,
       numberChangedHands: decision.numberChangedHands,
-      reasons: decision.reasons.map(({ code, effect, message }) => ({ code, effect, message })),
+      // In the body's language, whatever the guard's own locale is.
+      reasons: localizeReasons(decision.reasons, locale).map(({ code, effect, message }) => ({ code, effect, message })),
       advice: { newHolder: decision.advice.newHolder, previousHolder: decision.advice.previousHolder },
-      steps: [...decision.advice.steps],
+      steps: [...localizeAdvice(decision.advice, locale).steps],
     };
   }
   return { status: STATUS[body.action], headers, body };
 }
 
 /** The HTTP answer for `recordOutcome`: 200 when the step-up is satisfied, else 403 (with advice when the number may have changed hands). */
-export function outcomeResponse(result: OutcomeResult): HttpAnswer<OutcomeBody> {
-  const body: OutcomeBody = { decisionId: result.decisionId, action: result.action === 'allow' && result.satisfied ? 'allow' : 'deny' };
-  if (result.advice) body.advice = { newHolder: result.advice.newHolder, previousHolder: result.advice.previousHolder };
-  return { status: body.action === 'allow' ? 200 : 403, headers: { ...NO_STORE }, body };
+export function outcomeResponse(result: OutcomeResult, options: LocaleOptions = {}): HttpAnswer<OutcomeBody> {
+  const locale = options.locale ?? 'en';
+  const action = result.action === 'allow' && result.satisfied ? 'allow' : 'deny';
+  const body: OutcomeBody = { decisionId: result.decisionId, action, locale, message: catalogue(locale).decisionMessages[action] };
+  if (result.advice) body.advice = adviceBody(result.advice.newHolder, result.advice.previousHolder, locale);
+  return { status: body.action === 'allow' ? 200 : 403, headers: headersFor(locale), body };
 }
 
 const REJECTION_STATUS: Record<OutcomeRejection, number> = {
@@ -130,8 +173,15 @@ const REJECTION_STATUS: Record<OutcomeRejection, number> = {
  * step-up outcome. Anything else returns undefined: rethrow it, it is a bug or an outage and must
  * reach your error handler (and never sign anybody in).
  */
-export function guardErrorResponse(error: unknown): HttpAnswer<ErrorBody> | undefined {
-  if (error instanceof InvalidInputError) return { status: 400, headers: { ...NO_STORE }, body: { error: 'invalid_input', fields: error.fields } };
-  if (error instanceof OutcomeRejectedError) return { status: REJECTION_STATUS[error.reason], headers: { ...NO_STORE }, body: { error: 'step_up_rejected', reason: error.reason } };
+export function guardErrorResponse(error: unknown, options: LocaleOptions = {}): HttpAnswer<ErrorBody> | undefined {
+  const locale = options.locale ?? 'en';
+  const words = catalogue(locale).errors;
+  if (error instanceof InvalidInputError) {
+    return { status: 400, headers: headersFor(locale), body: { error: 'invalid_input', locale, message: words.invalid_input, fields: error.fields } };
+  }
+  if (error instanceof OutcomeRejectedError) {
+    const body: ErrorBody = { error: 'step_up_rejected', locale, message: words[`step_up_rejected.${error.reason}`], reason: error.reason };
+    return { status: REJECTION_STATUS[error.reason], headers: headersFor(locale), body };
+  }
   return undefined;
 }

@@ -1,6 +1,7 @@
 import { createGuard } from '../../guard/create-guard.js';
 import type { GuardOptions } from '../../guard/options.js';
 import { cidrGeoLookup } from '../../evidence/geo/cidr-geo.js';
+import type { Locale } from '../../locale/index.js';
 import { memoryStore } from '../../persist/memory-store.js';
 import type { AttemptInput, Decision, NumberIntelProvider, OutcomeResult, PresetName } from '../../types/index.js';
 
@@ -187,7 +188,7 @@ export const STORIES: Story[] = [
 ];
 
 /** Replays one story on a fresh guard whose clock follows the story's event times. */
-export async function runStory(story: Story): Promise<StoryResult> {
+export async function runStory(story: Story, locale: Locale = 'en'): Promise<StoryResult> {
   let now = 0;
   const guard = createGuard({
     preset: story.preset,
@@ -196,6 +197,7 @@ export async function runStory(story: Story): Promise<StoryResult> {
     store: memoryStore({ now: () => now }),
     hashKey: 'demo-only-hash-key-not-secret',
     clock: () => now,
+    locale,
     ...story.options,
   });
   const play = async (step: StoryStep) => {
@@ -214,8 +216,8 @@ export async function runStory(story: Story): Promise<StoryResult> {
   return { story, decisions };
 }
 
-export async function runDemo(): Promise<StoryResult[]> {
+export async function runDemo(locale: Locale = 'en'): Promise<StoryResult[]> {
   const results: StoryResult[] = [];
-  for (const story of STORIES) results.push(await runStory(story));
+  for (const story of STORIES) results.push(await runStory(story, locale));
   return results;
 }

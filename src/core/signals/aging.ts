@@ -3,15 +3,16 @@
  * something. A number is reissued only after its minimum aging period has passed since the owner
  * last held it, so a recent proof of possession rules a reissue out and a long one makes it possible.
  */
+import type { ProofSource } from '../../types/index.js';
 import { isoTime as iso } from '../../util/iso-time.js';
 import { minAgingDaysFor, type Policy } from '../policy.js';
 import { DAY, type Signal, type Subject } from './types.js';
 
 /** The last moment the owner provably held the number. */
-export function lastOwnerProof(subject: Pick<Subject, 'phoneBoundAt' | 'lastSeenAt' | 'history' | 'phoneHash' | 'phoneHashAliases'>): { at: number; from: string } {
+export function lastOwnerProof(subject: Pick<Subject, 'phoneBoundAt' | 'lastSeenAt' | 'history' | 'phoneHash' | 'phoneHashAliases'>): { at: number; from: ProofSource } {
   const { history, phoneHash } = subject;
   let at = subject.phoneBoundAt;
-  let from = 'binding';
+  let from: ProofSource = 'binding';
   const profile = history.profile;
   const sameNumber = profile?.phoneHash !== undefined && (profile.phoneHash === phoneHash || (subject.phoneHashAliases?.includes(profile.phoneHash) ?? false));
   if (profile?.ownerProofAt !== undefined && sameNumber && profile.ownerProofAt > at) {
@@ -40,7 +41,6 @@ export function agingSignals(subject: Subject, policy: Policy, superseded: boole
   const agingDays = minAgingDaysFor(policy, subject.phoneCountry);
   const dormancyDays = Math.max(0, subject.at - proof.at) / DAY;
   const reissuePossible = dormancyDays >= agingDays;
-  const proofWord = proof.from === 'binding' ? 'the binding' : proof.from === 'host_hint' ? "the host's last-seen date" : 'the last owner login';
   const base = { dormancyDays: Math.floor(dormancyDays), agingDays, proofFrom: proof.from, proofAt: iso(proof.at) };
   const supersededDetail = superseded ? { superseded: true } : {};
   if (reissuePossible) {
@@ -48,14 +48,18 @@ export function agingSignals(subject: Subject, policy: Policy, superseded: boole
     out.push({
       code: 'dormant_beyond_aging',
       logLR: superseded || !smsUsed ? 0 : Math.min(w.dormant_beyond_aging_cap, Math.max(0, raw)),
-      message: `last proof the owner held the number was ${Math.floor(dormancyDays)} days ago (${proofWord}), beyond the ${agingDays}-day aging period for ${subject.phoneCountry}: a reissue was possible${smsUsed ? '' : ' (not scored: this login did not use an SMS code)'}`,
+      text: {
+        key: 'dormant_beyond_aging',
+        params: { days: Math.floor(dormancyDays), proofFrom: proof.from, agingDays, country: subject.phoneCountry },
+        ...(smsUsed ? {} : { note: 'not_scored' as const }),
+      },
       details: { ...base, ...supersededDetail, ...(smsUsed ? {} : { smsUsed: false }) },
     });
   } else {
     out.push({
       code: 'recent_owner_proof',
       logLR: superseded ? 0 : w.recent_owner_proof,
-      message: `the owner held the number ${Math.floor(dormancyDays)} days ago (${proofWord}), within the ${agingDays}-day aging period: no reissue can have happened since`,
+      text: { key: 'recent_owner_proof', params: { days: Math.floor(dormancyDays), proofFrom: proof.from, agingDays } },
       details: { ...base, ...supersededDetail },
     });
   }

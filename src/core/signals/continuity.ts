@@ -40,7 +40,7 @@ export function discountForgeable(findings: NumberFindings, signals: Signal[]): 
   for (const signal of signals) {
     if (!FORGEABLE_CODES.has(signal.code) || signal.logLR >= 0) continue;
     signal.logLR = 0;
-    signal.message += ' (not counted: a reissue was possible, and whoever holds the number now can copy this)';
+    signal.text = { ...signal.text, note: 'not_counted' };
     signal.details = { ...signal.details, forgeable: true };
   }
 }
@@ -57,13 +57,12 @@ export function unprovenSignal(login: Login, policy: Policy, findings: NumberFin
   const logit = (p: number) => Math.log(p / (1 - p));
   // A hair above the line so the sum lands on it, not a rounding error below it.
   const lift = Math.max(0, logit(line) - logit(policy.prior) - sum + 1e-9);
-  const why = findings.carrierSays?.changed
-    ? `${findings.carrierSays.source} says the number changed subscriber after it was bound`
-    : `no vouched device, strong check or carrier answer shows the owner, and a reissue was possible (${Math.floor(findings.dormancyDays)} days since the last proof, aging period ${findings.agingDays} days)`;
   return {
     code: 'continuity_unproven',
     logLR: lift,
-    message: `${why}: the SMS code alone is not enough${lift > 0 ? '; risk raised to the step-up line' : ''}`,
+    text: findings.carrierSays?.changed
+      ? { key: 'continuity_unproven.carrier', params: { source: findings.carrierSays.source, raised: lift > 0 } }
+      : { key: 'continuity_unproven.dormant', params: { days: Math.floor(findings.dormancyDays), agingDays: findings.agingDays, raised: lift > 0 } },
     details: { dormancyDays: Math.floor(findings.dormancyDays), agingDays: findings.agingDays, ...(lift > 0 ? { raisedTo: line } : {}) },
   };
 }

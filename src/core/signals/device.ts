@@ -11,7 +11,7 @@ export function deviceSignals(subject: Subject, login: Login, policy: Policy, ou
   const { device } = login;
   const w = policy.weights;
   if (!device) {
-    out.push({ code: 'device_unavailable', logLR: 0, message: 'no user agent, Client Hints or device token: the device signal is unavailable' });
+    out.push({ code: 'device_unavailable', logLR: 0, text: { key: 'device_unavailable', params: {} } });
     return;
   }
   const known = subject.history.profile?.devices ?? [];
@@ -22,7 +22,7 @@ export function deviceSignals(subject: Subject, login: Login, policy: Policy, ou
     out.push({
       code: byToken.vouched ? 'vouched_device' : 'known_device',
       logLR: byToken.vouched ? w.vouched_device : w.known_device,
-      message: byToken.vouched ? 'a device the owner vouched for (a passed check, or a login shown to be theirs)' : 'a device token this account used before',
+      text: byToken.vouched ? { key: 'vouched_device', params: {} } : { key: 'known_device', params: {} },
       details: { lastSeen: iso(byToken.lastSeen) },
     });
     return;
@@ -32,7 +32,7 @@ export function deviceSignals(subject: Subject, login: Login, policy: Policy, ou
     out.push({
       code: 'known_device_class',
       logLR: w.known_device_class,
-      message: `a device class this account used before (${describe(device)}); without a device token popular models collide, so this is weak`,
+      text: { key: 'known_device_class', params: { device: describe(device) } },
       details: { class: device.classKey, lastSeen: iso(sameClass.lastSeen) },
     });
     return;
@@ -40,18 +40,17 @@ export function deviceSignals(subject: Subject, login: Login, policy: Policy, ou
   out.push({
     code: 'new_device',
     logLR: sameClass ? w.new_device_known_class : w.new_device,
-    message: sameClass
-      ? `a new device token, of a class the owner uses (${describe(device)})`
-      : `a device never seen on this account (${describe(device)})`,
+    text: { key: sameClass ? 'new_device.known_class' : 'new_device', params: { device: describe(device) } },
     details: { class: device.classKey, tokenGiven: device.fromToken },
   });
   const familiar = known.some((record) => record.osFamily === device.osFamily && record.deviceType === device.deviceType);
   if (!familiar) {
     const before = [...new Set(known.map((record) => `${record.osFamily ?? 'unknown OS'} ${record.deviceType}`))].join(', ');
+    const beforeClasses = [...new Set(known.map((record) => `${record.osFamily ?? ''}|${record.deviceType}`))];
     out.push({
       code: 'device_class_change',
       logLR: w.device_class_change,
-      message: `${device.osFamily ?? 'unknown OS'} ${device.deviceType}, where the account used ${before}`,
+      text: { key: 'device_class_change', params: { now: `${device.osFamily ?? ''}|${device.deviceType}`, before: beforeClasses } },
       details: { now: `${device.osFamily ?? ''}|${device.deviceType}`, before },
     });
   }

@@ -14,10 +14,7 @@ export function geoSignals(subject: Subject, login: Login, policy: Policy, out: 
     out.push({
       code: 'geo_unavailable',
       logLR: 0,
-      message:
-        geo.status === 'not_configured'
-          ? 'no IP geolocation configured: the region signal is unavailable'
-          : `no location for this IP${geo.error ? ` (${geo.error})` : ''}: the region signal is unavailable, not clean`,
+      text: geo.status === 'not_configured' ? { key: 'geo_unavailable.not_configured', params: {} } : { key: 'geo_unavailable', params: geo.error ? { error: geo.error } : {} },
       ...(geo.error ? { details: { why: geo.error } } : {}),
     });
     return;
@@ -29,14 +26,14 @@ export function geoSignals(subject: Subject, login: Login, policy: Policy, out: 
   if (places.length > 0) {
     const knownRegion = places.some((place) => place.country === here.country && (place.region ?? '') === (here.region ?? ''));
     if (knownRegion) {
-      out.push({ code: 'known_region', logLR: w.known_region, message: `${placeName(here)}, where the owner logged in before` });
+      out.push({ code: 'known_region', logLR: w.known_region, text: { key: 'known_region', params: { place: placeName(here) } } });
     } else if (knownCountry) {
-      out.push({ code: 'new_region', logLR: w.new_region, message: `${placeName(here)}: a region this account never used`, details: { country: here.country, region: here.region } });
+      out.push({ code: 'new_region', logLR: w.new_region, text: { key: 'new_region', params: { place: placeName(here) } }, details: { country: here.country, region: here.region } });
     } else {
       out.push({
         code: 'new_country',
         logLR: w.new_country,
-        message: `${here.country}: a country this account never used (before: ${[...new Set(places.map((p) => p.country))].join(', ')})`,
+        text: { key: 'new_country', params: { country: here.country, before: [...new Set(places.map((p) => p.country))] } },
         details: { country: here.country },
       });
     }
@@ -45,7 +42,7 @@ export function geoSignals(subject: Subject, login: Login, policy: Policy, out: 
     out.push({
       code: 'number_country_mismatch',
       logLR: w.number_country_mismatch,
-      message: `the IP is in ${here.country} but the number is from ${subject.phoneCountry}`,
+      text: { key: 'number_country_mismatch', params: { ipCountry: here.country, numberCountry: subject.phoneCountry } },
       details: { ipCountry: here.country, numberCountry: subject.phoneCountry },
     });
   }
@@ -60,7 +57,7 @@ export function geoSignals(subject: Subject, login: Login, policy: Policy, out: 
         out.push({
           code: 'impossible_travel',
           logLR: w.impossible_travel,
-          message: `${Math.round(km)} km from the last login ${hours < 1 ? `${Math.round(hours * 60)} minutes` : `${Math.round(hours)} hours`} ago`,
+          text: { key: 'impossible_travel', params: hours < 1 ? { km: Math.round(km), minutes: Math.round(hours * 60) } : { km: Math.round(km), hours: Math.round(hours) } },
           details: { km: Math.round(km), hours: Math.round(hours * 10) / 10 },
         });
       }

@@ -22,10 +22,10 @@ function historySignals(subject: Subject, out: Signal[]): void {
     out.push({
       code: 'history_unavailable',
       logLR: 0,
-      message: `the account's history could not be read${subject.history.error ? ` (${subject.history.error})` : ''}: device and region comparisons are unavailable`,
+      text: { key: 'history_unavailable', params: subject.history.error ? { error: subject.history.error } : {} },
     });
   } else if (subject.history.status === 'none') {
-    out.push({ code: 'no_history', logLR: 0, message: 'first time the guard sees this account: nothing to compare devices and regions with' });
+    out.push({ code: 'no_history', logLR: 0, text: { key: 'no_history', params: {} } });
   }
 }
 
@@ -51,7 +51,7 @@ export function collectSignals(input: LoginInput): { signals: Signal[]; findings
     for (const signal of signals) {
       if (!CARRIER_HOLDER_CODES.has(signal.code) || signal.logLR === 0) continue;
       signal.logLR = 0;
-      signal.message += ' (not scored: this login did not use an SMS code)';
+      signal.text = { ...signal.text, note: 'not_scored' };
       signal.details = { ...signal.details, smsUsed: false };
     }
   }

@@ -11,10 +11,10 @@ export function intentSignals(subject: Subject, login: Login, policy: Policy, ou
     out.push({
       code: 'register_on_bound_number',
       logLR: w.register_on_bound_number,
-      message: 'a "register" with a number already bound to this account: the holder does not know the account exists',
+      text: { key: 'register_on_bound_number', params: {} },
     });
   } else if (login.action === 'recover') {
-    out.push({ code: 'recovery_attempt', logLR: w.recovery_attempt, message: 'account recovery by SMS' });
+    out.push({ code: 'recovery_attempt', logLR: w.recovery_attempt, text: { key: 'recovery_attempt', params: {} } });
   }
   const since = subject.at - 7 * DAY;
   const failures = (subject.history.profile?.failedStepUps ?? []).filter((entry) => entry.at >= since && entry.at <= subject.at);
@@ -23,7 +23,7 @@ export function intentSignals(subject: Subject, login: Login, policy: Policy, ou
     out.push({
       code: 'recent_failed_step_up',
       logLR: w.recent_failed_step_up * counted,
-      message: `${failures.length} failed step-up${failures.length > 1 ? 's' : ''} in the last 7 days`,
+      text: { key: 'recent_failed_step_up', params: { count: failures.length } },
       details: { count: failures.length },
     });
   }
@@ -34,7 +34,7 @@ export function intentSignals(subject: Subject, login: Login, policy: Policy, ou
     out.push({
       code: 'strong_factor_verified',
       logLR: Math.log(Math.max(1e-4, 1 - strength) / 0.95),
-      message: `${factor.replace('_', ' ')} already passed in this attempt`,
+      text: { key: 'strong_factor_verified', params: { check: factor } },
       details: { check: factor },
     });
   }

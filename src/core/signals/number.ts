@@ -40,7 +40,7 @@ export function carrierSignals(subject: Subject, policy: Policy, out: Signal[]):
       out.push({
         code: 'number_intel_unavailable',
         logLR: 0,
-        message: `${answer.source} could not answer (${answer.unavailable}); carrier evidence is unknown, not clean`,
+        text: { key: 'number_intel_unavailable', params: { source: answer.source, why: answer.unavailable } },
         details: { source: answer.source, why: answer.unavailable },
       });
     }
@@ -49,7 +49,7 @@ export function carrierSignals(subject: Subject, policy: Policy, out: Signal[]):
     out.push({
       code: 'number_intel_unavailable',
       logLR: 0,
-      message: 'no carrier evidence configured: whether the number changed hands is judged from dormancy alone',
+      text: { key: 'number_intel_unavailable.not_configured', params: {} },
       details: { why: 'not_configured' },
     });
   }
@@ -65,14 +65,14 @@ export function carrierSignals(subject: Subject, policy: Policy, out: Signal[]):
       out.push({
         code: 'number_reissued_after_binding',
         logLR: w.number_reissued_after_binding,
-        message: `${primary.source}: the number changed subscriber after ${iso(since)}${reissuedAt ? ` (on ${iso(reissuedAt).slice(0, 10)})` : ''}`,
+        text: { key: 'number_reissued_after_binding', params: { source: primary.source, since: iso(since), ...(reissuedAt ? { reissuedOn: iso(reissuedAt) } : {}) } },
         details: { source: primary.source, since: iso(since), ...(reissuedAt ? { reissuedAt: iso(reissuedAt) } : {}) },
       });
     } else {
       out.push({
         code: 'number_not_reissued',
         logLR: w.number_not_reissued,
-        message: `${primary.source}: the number has had the same subscriber since ${iso(since)}`,
+        text: { key: 'number_not_reissued', params: { source: primary.source, since: iso(since) } },
         details: { source: primary.source, since: iso(since) },
       });
     }
@@ -81,7 +81,7 @@ export function carrierSignals(subject: Subject, policy: Policy, out: Signal[]):
       out.push({
         code: 'number_intel_conflict',
         logLR: 0,
-        message: `providers disagree; ${primary.source} takes precedence over ${dissent.map((a) => a.source).join(', ')}`,
+        text: { key: 'number_intel_conflict', params: { used: primary.source, overruled: dissent.map((a) => a.source) } },
         details: { used: primary.source, overruled: dissent.map((a) => a.source) },
       });
     }
@@ -109,9 +109,7 @@ function subscriberSignals(subject: Subject, policy: Policy, answers: NumberInte
       out.push({
         code: covers ? 'tenure_covers_binding' : 'tenure_after_binding',
         logLR: superseded ? 0 : covers ? w.tenure_covers_binding : w.tenure_after_binding,
-        message: covers
-          ? `${answer.source}: the current subscriber's tenure covers ${iso(since).slice(0, 10)}`
-          : `${answer.source}: the current subscriber's tenure at this operator starts after ${iso(since).slice(0, 10)} (a port-in also does this)`,
+        text: { key: covers ? 'tenure_covers_binding' : 'tenure_after_binding', params: { source: answer.source, since: iso(since) } },
         details: { source: answer.source, ...(tenureSince ? { tenureSince: iso(tenureSince) } : {}), ...supersededDetail },
       });
     }
@@ -123,16 +121,16 @@ function subscriberSignals(subject: Subject, policy: Policy, answers: NumberInte
       out.push({
         code: changed ? 'sim_changed_after_binding' : 'sim_unchanged_since_binding',
         logLR: superseded ? 0 : changed ? w.sim_changed_after_binding : w.sim_unchanged_since_binding,
-        message: changed
-          ? `${answer.source}: the SIM changed on ${iso(simAt!).slice(0, 10)}, after ${iso(since).slice(0, 10)}`
-          : `${answer.source}: no SIM change since ${iso(since).slice(0, 10)}`,
+        text: changed
+          ? { key: 'sim_changed_after_binding', params: { source: answer.source, changedOn: iso(simAt!), since: iso(since) } }
+          : { key: 'sim_unchanged_since_binding', params: { source: answer.source, since: iso(since) } },
         details: { source: answer.source, ...(simAt ? { lastSimChange: iso(simAt) } : {}), ...supersededDetail },
       });
       if (simAt !== undefined && subject.at - simAt >= 0 && subject.at - simAt < policy.recentSimChangeDays * DAY) {
         out.push({
           code: 'recent_sim_change',
           logLR: w.recent_sim_change,
-          message: `the SIM changed ${Math.round((subject.at - simAt) / 3_600_000)} hours ago: the SIM-swap pattern`,
+          text: { key: 'recent_sim_change', params: { hours: Math.round((subject.at - simAt) / 3_600_000) } },
           details: { source: answer.source, lastSimChange: iso(simAt) },
         });
       }
@@ -144,7 +142,7 @@ function subscriberSignals(subject: Subject, policy: Policy, answers: NumberInte
         out.push({
           code: 'carrier_device_changed',
           logLR: w.carrier_device_changed,
-          message: `${answer.source}: the handset using this number changed on ${iso(changedAt).slice(0, 10)}`,
+          text: { key: 'carrier_device_changed', params: { source: answer.source, changedOn: iso(changedAt) } },
           details: { source: answer.source, lastDeviceChange: iso(changedAt) },
         });
       }
@@ -154,9 +152,7 @@ function subscriberSignals(subject: Subject, policy: Policy, answers: NumberInte
       out.push({
         code: answer.identityMatch ? 'identity_match' : 'identity_mismatch',
         logLR: answer.identityMatch ? w.identity_match : w.identity_mismatch,
-        message: answer.identityMatch
-          ? `${answer.source}: the operator's subscriber matches the account holder's identity`
-          : `${answer.source}: the operator's subscriber does not match the account holder's identity`,
+        text: { key: answer.identityMatch ? 'identity_match' : 'identity_mismatch', params: { source: answer.source } },
         details: { source: answer.source },
       });
     }

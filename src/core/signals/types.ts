@@ -1,12 +1,14 @@
 import type { AccountProfile, NumberEvent } from '../../types/profile.js';
 import type { AttemptAction, DeviceFacts, GeoResult, NumberIntelAnswer, ReasonCode, SignalStatus, StepUpCheck, VerifiedFactor } from '../../types/index.js';
+import type { ReasonText } from '../../types/index.js';
 import type { Policy } from '../policy.js';
 
 /** One piece of evidence: its natural-log likelihood ratio and how to explain it. */
 export interface Signal {
   code: ReasonCode;
   logLR: number;
-  message: string;
+  /** The message's catalogue key and parameters; rendered in the guard's locale (src/locale). */
+  text: ReasonText;
   details?: Record<string, unknown>;
 }
 
