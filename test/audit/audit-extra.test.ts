@@ -35,7 +35,8 @@ describe('what the trail records', () => {
   it('two guards sharing one sink in one process keep one unbroken chain', async () => {
     const path = join(dir, 'shared.jsonl');
     const sink = fileAuditSink(path);
-    const guards = [0, 1].map(() => createGuard({ geo: false, clock: () => AT, audit: sink }));
+    // About the chain, not the budget: a loaded machine must not return a decision before its append lands.
+    const guards = [0, 1].map(() => createGuard({ geo: false, clock: () => AT, budgetMs: 30_000, audit: sink }));
     await Promise.all(Array.from({ length: 40 }, (_, i) => guards[i % 2]!.assess(attempt(i))));
     expect(await verifyAuditLog(path)).toEqual({ ok: true, records: 40 });
   });
@@ -47,7 +48,7 @@ describe('what the trail records', () => {
     const started = performance.now();
     const decision = await guard.assess(attempt(0));
     // The sink never answers: only the budget ends the wait. The slack is a loaded machine's lag.
-    expect(performance.now() - started).toBeLessThan(100 + 600);
+    expect(performance.now() - started).toBeLessThan(100 + 3_000);
     expect(decision.action).toBe('step_up');
     expect(errors).toEqual(['audit']);
   });
