@@ -1,46 +1,52 @@
 import { defineConfig } from 'tsup';
 
+// One entry per public subpath; keep in sync with package.json "exports".
+const library = {
+  index: 'src/index.ts',
+  store: 'src/persist/index.ts',
+  audit: 'src/audit/public.ts',
+  evidence: 'src/evidence/index.ts',
+  core: 'src/core/index.ts',
+  types: 'src/types/index.ts',
+  redis: 'src/persist/redis/index.ts',
+  postgres: 'src/persist/postgres/index.ts',
+  testing: 'src/testing/index.ts',
+  camara: 'src/evidence/number-intel/camara/index.ts',
+  twilio: 'src/evidence/number-intel/twilio/index.ts',
+  telesign: 'src/evidence/number-intel/telesign/index.ts',
+  vonage: 'src/evidence/number-intel/vonage/index.ts',
+  http: 'src/adapters/http/index.ts',
+  'better-auth': 'src/integrations/better-auth/index.ts',
+  'better-auth/client': 'src/integrations/better-auth/client.ts',
+};
+
+const shared = {
+  target: 'node20',
+  splitting: true,
+  treeshake: true,
+  // import.meta.url for createRequire in the CJS build (lazy dependency loading).
+  shims: true,
+  // Optional peers stay external and are loaded only by their subpaths.
+  external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib', /^better-auth(\/|$)/],
+} as const;
+
 export default defineConfig([
   {
-    // One entry per public subpath; keep in sync with package.json "exports".
-    entry: {
-      index: 'src/index.ts',
-      store: 'src/persist/index.ts',
-      audit: 'src/audit/public.ts',
-      evidence: 'src/evidence/index.ts',
-      core: 'src/core/index.ts',
-      types: 'src/types/index.ts',
-      redis: 'src/persist/redis/index.ts',
-      postgres: 'src/persist/postgres/index.ts',
-      testing: 'src/testing/index.ts',
-      camara: 'src/evidence/number-intel/camara/index.ts',
-      twilio: 'src/evidence/number-intel/twilio/index.ts',
-      telesign: 'src/evidence/number-intel/telesign/index.ts',
-      vonage: 'src/evidence/number-intel/vonage/index.ts',
-      http: 'src/adapters/http/index.ts',
-      'better-auth': 'src/integrations/better-auth/index.ts',
-      'better-auth/client': 'src/integrations/better-auth/client.ts',
-    },
-    format: ['esm', 'cjs'],
-    dts: true,
+    // ESM: the library, the CLI and the backtest's worker in one build, so they share chunks and the
+    // package ships the code once (the worker threads load backtest-worker.js from next to cli.js).
+    // src/cli/main.ts starts with a shebang, which esbuild keeps on dist/cli.js.
+    ...shared,
+    entry: { ...library, cli: 'src/cli/main.ts', 'backtest-worker': 'src/backtest/worker.ts' },
+    format: ['esm'],
+    dts: { entry: library },
     clean: true,
-    target: 'node20',
-    splitting: true,
-    treeshake: true,
-    // import.meta.url for createRequire in the CJS build (lazy dependency loading).
-    shims: true,
-    // Optional peers stay external and are loaded only by their subpaths.
-    external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib', /^better-auth(\/|$)/],
   },
   {
-    // The CLI: ESM only, with a shebang; not part of the library's import surface. The backtest's
-    // worker threads load backtest-worker.js from next to it.
-    entry: { cli: 'src/cli/main.ts', 'backtest-worker': 'src/backtest/worker.ts' },
-    format: ['esm'],
-    dts: false,
+    // CommonJS: the library only.
+    ...shared,
+    entry: library,
+    format: ['cjs'],
+    dts: { entry: library },
     clean: false,
-    target: 'node20',
-    banner: { js: '#!/usr/bin/env node' },
-    external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib'],
   },
 ]);

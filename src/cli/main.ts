@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 // The executable: nothing else imports this file, since importing it runs the CLI.
 import { runCli } from './run-cli.js';
 
