@@ -41,6 +41,12 @@ export type { BindingInput } from './guard/number-check.js';
 export type { RecipientCheckInput, RecipientDecision } from './guard/recipient.js';
 export type { SweepFinding } from './guard/sweep.js';
 
+// Both victims: protected accounts, the owner's freeze, releasing a number, unbind notices.
+export type { ProtectInput, ProtectResult } from './guard/protect.js';
+export type { FreezeInput, FreezeResult } from './guard/freeze.js';
+export type { ReleaseInput, ReleaseResult } from './guard/release.js';
+export type { UnbindNotice, UnbindNoticeResult } from './guard/unbind.js';
+
 // Errors (one class per file, all extending RecycledNumberGuardError).
 export { RecycledNumberGuardError } from './errors/recycled-number-guard-error.js';
 export { InvalidInputError } from './errors/invalid-input-error.js';
@@ -50,3 +56,6 @@ export { OutcomeRejectedError } from './errors/outcome-rejected-error.js';
 export { NumberEventsRejectedError } from './errors/number-events-rejected-error.js';
 export { CorruptStoreDataError } from './errors/corrupt-store-data-error.js';
 export { GeoNotReadyError } from './errors/geo-not-ready-error.js';
+export { ProtectionUnsupportedError } from './errors/protection-unsupported-error.js';
+export { ProtectionFailedError } from './errors/protection-failed-error.js';
+export { NoticeStoreError } from './errors/notice-store-error.js';

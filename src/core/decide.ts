@@ -11,6 +11,7 @@ import { thresholdsFor, type Policy, type Thresholds } from './policy.js';
 import type { Score } from './score.js';
 import type { Continuity, LoginInput, NumberFindings } from './signals/index.js';
 import { chooseStepUp, combinedStrength, strongestStepUpStrength } from './step-up.js';
+import { isoTime } from '../util/iso-time.js';
 
 export { chooseStepUp, thresholdsFor };
 
@@ -105,12 +106,22 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
     if (forced || blindHigh) notes.push({ code: 'fail_mode_applied', effect: 0, message: `${policy.preset} does not allow a dormant account while carrier evidence is unavailable${!forced ? ': the step-up must be a strong check' : ''}` });
   }
 
+  // A protected account, one whose protection could not be read, or one dormant beyond the preset's
+  // rule: the SMS code alone never enters. The step-up is the strongest kind the host can run, and
+  // with no non-SMS check at all the login is denied.
+  const gate = attempt.verified.includes('sms_otp') ? smsAloneGate(input, findings, continuity) : null;
+  const gateFloor = gate ? strongest() : 0;
+  if (gate) {
+    notes.push(gate);
+    if (action === 'allow' && combinedStrength(policy, strongPassed) < gateFloor) action = 'step_up';
+  }
+
   // The strength a step-up must have at a given risk and verdict on the number.
   const requiredAt = (atRisk: number, verdict: NumberChangedHands) => {
     if (blindHigh || atRisk >= policy.requiredStrength.highRiskAt || verdict === 'yes') return high;
     // "Likely" below the high-risk line: a possible new holder whom nothing else singles out.
-    if (verdict === 'likely') return strongest();
-    return policy.requiredStrength.base;
+    if (verdict === 'likely') return Math.max(gateFloor, strongest());
+    return Math.max(gateFloor, policy.requiredStrength.base);
   };
 
   let stepUp: StepUpCheck[][] | undefined;
@@ -146,8 +157,60 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
     }
   }
 
-  return { action, thresholds, numberChangedHands: changed, ...(stepUp ? { stepUp } : {}), advice: advise(input, changed, action, findings.reissuePossible, risk), notes };
+  const advice = gate && action !== 'allow' ? PROTECTED_ADVICE : advise(input, changed, action, findings.reissuePossible, risk);
+  return { action, thresholds, numberChangedHands: changed, ...(stepUp ? { stepUp } : {}), advice, notes };
 }
+
+/**
+ * Why the SMS code alone may not enter this account, whatever the score: it is protected (by its
+ * owner, a carrier notice, a release, a failed step-up), its protection could not be read (fail
+ * closed), or nobody proved holding the number for longer than the preset's dormancy rule allows
+ * (a vouched device or the carrier's word that the subscriber is unchanged is such a proof).
+ */
+export function smsAloneGate(input: LoginInput, findings: NumberFindings, continuity: Continuity): Reason | null {
+  const { subject, policy } = input;
+  const protection = subject.protection;
+  if (protection?.state === 'protected') {
+    return {
+      code: 'account_protected',
+      effect: 0,
+      message: `the account is protected since ${isoTime(protection.since).slice(0, 10)} (${protection.reason.replace(/_/g, ' ')}): the SMS code alone does not enter it; a non-SMS check must`,
+      details: { since: isoTime(protection.since), reason: protection.reason, by: protection.by },
+    };
+  }
+  if (protection?.state === 'unreadable') {
+    return {
+      code: 'account_protected',
+      effect: 0,
+      message: "whether the account is protected could not be read: failing closed, the SMS code alone does not enter it",
+      details: { unreadable: true },
+    };
+  }
+  const limit = policy.dormancy.smsAloneAfterDays;
+  // Dormancy asks for proof of possession: a device the owner vouched for, or the carrier saying the
+  // subscriber is unchanged, is such proof (the SMS code is then not alone).
+  const proven = continuity.proof === 'vouched_device' || continuity.proof === 'carrier';
+  if (limit !== null && findings.dormancyDays >= limit && !proven) {
+    return {
+      code: 'dormant_account',
+      effect: 0,
+      message: `nobody proved holding the number for ${Math.floor(findings.dormancyDays)} days; ${policy.preset} lets the SMS code alone in for at most ${limit}: a non-SMS check must confirm the owner`,
+      details: { dormancyDays: Math.floor(findings.dormancyDays), smsAloneAfterDays: limit },
+    };
+  }
+  return null;
+}
+
+/** The SMS code alone was not enough for a protected or long-dormant account. */
+export const PROTECTED_ADVICE: VictimAdvice = {
+  newHolder: 'offer_new_account',
+  previousHolder: 'protect_account',
+  steps: [
+    "Show none of this account's data to someone holding only the number's SMS code.",
+    'Ask for the non-SMS check offered; if the person cannot pass it, offer a fresh account with this number (guard.releaseNumber frees it from the stale binding).',
+    'Keep SMS logins and SMS notices to this number off for the account; reach the owner by email or in-app.',
+  ],
+};
 
 /** What to do for both victims when the number (likely) went to someone new. */
 export const NUMBER_CHANGED_HANDS_ADVICE: VictimAdvice = {

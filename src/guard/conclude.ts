@@ -4,7 +4,7 @@
  * (backtest/replay.ts) both come through here, so a replay decides exactly as the guard would.
  */
 import { evaluate, type CoreResult } from '../core/evaluate.js';
-import type { LoginInput } from '../core/signals/index.js';
+import type { LoginInput, Subject } from '../core/signals/index.js';
 import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
@@ -42,6 +42,8 @@ export interface GatheredEvidence {
   since: number;
   carrier: CarrierEvidence;
   numberEvents: NumberEvent[];
+  /** The account's protection (absent: not protected, or the store cannot hold one). */
+  protection?: Subject['protection'];
 }
 
 export interface Conclusion {
@@ -65,6 +67,7 @@ export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt,
       carrier: evidence.carrier,
       since: evidence.since,
       numberEvents: evidence.numberEvents,
+      ...(evidence.protection ? { protection: evidence.protection } : {}),
     }),
     login: { action: attempt.action, verified: attempt.verified, device: evidence.device, geo: evidence.place },
     policy: settings.policy,

@@ -2,7 +2,9 @@
  * The guard: wires one context (options, store, hasher, carrier runner, geolocation) into the
  * operations a host calls. Each operation lives in its own file: `assess` (assess.ts),
  * `recordOutcome` (outcome.ts), `checkRecipient` and `sweep` (recipient.ts, sweep.ts over
- * number-check.ts), `ingestNumberEvents` (ingest.ts).
+ * number-check.ts), `ingestNumberEvents` (ingest.ts), and for both victims of a recycled number:
+ * `protect` / `unprotect` (protect.ts), `freeze` (freeze.ts), `releaseNumber` (release.ts),
+ * `ingestUnbindNotice` (unbind.ts), `sweepDormancy` (dormancy.ts).
  */
 import type { Policy } from '../core/policy.js';
 import type { NumberEventSource } from '../evidence/number-intel/ingest/index.js';
@@ -17,6 +19,12 @@ import type { GuardOptions, ResolvedOptions } from './options.js';
 import { createRecordOutcome, outcomeSchema } from './outcome.js';
 import { createRecipientCheck, type RecipientCheckInput, type RecipientDecision } from './recipient.js';
 import { createSweep, type SweepOptions, type SweepRun } from './sweep.js';
+import { createSweepDormancy, type DormancyBatch, type DormancySweepOptions } from './dormancy.js';
+import { createFreeze, type FreezeInput, type FreezeResult } from './freeze.js';
+import type { CheckProof } from './proof.js';
+import { createProtect, createUnprotect, type ProtectInput, type ProtectResult, type UnprotectResult } from './protect.js';
+import { createReleaseNumber, type ReleaseInput, type ReleaseResult } from './release.js';
+import { createIngestUnbindNotice, type UnbindNotice, type UnbindNoticeResult } from './unbind.js';
 
 export interface Guard {
   /**
@@ -39,6 +47,22 @@ export interface Guard {
   sweep(bindings: AsyncIterable<BindingInput> | Iterable<BindingInput>, options?: SweepOptions): SweepRun;
   /** Store reissue / deactivation events (CSV or JSONL file or stream, or records), hashed. */
   ingestNumberEvents(source: NumberEventSource, options?: IngestOptions): Promise<IngestResult>;
+  /**
+   * Protect an account: from now on the SMS code alone never enters it (a non-SMS check must, and
+   * without one the login is denied). Idempotent; the first protection is kept. Throws
+   * `ProtectionUnsupportedError` when the store cannot hold protections, `ProtectionFailedError` when it failed.
+   */
+  protect(accountId: string, input: ProtectInput): Promise<ProtectResult>;
+  /** Lift a protection; needs a passed non-SMS check at the preset's high strength. Audited. */
+  unprotect(accountId: string, proof: CheckProof): Promise<UnprotectResult>;
+  /** "I lost my old number": the owner freezes the account with a non-SMS check. Rate-limited per account, audited. */
+  freeze(input: FreezeInput): Promise<FreezeResult>;
+  /** Free the new holder of a number from stale bindings of it, where the evidence says it changed hands. Never on SMS alone. */
+  releaseNumber(input: ReleaseInput): Promise<ReleaseResult>;
+  /** Store an unbind / renewal notice ("N has a new subscriber since D") as a carrier-grade reissue event; replays are no-ops. */
+  ingestUnbindNotice(notice: UnbindNotice): Promise<UnbindNoticeResult>;
+  /** The dormancy rules over the host's bindings, in batches: accounts due for a notice, and due for protection. */
+  sweepDormancy(bindings: AsyncIterable<BindingInput> | Iterable<BindingInput>, options?: DormancySweepOptions): AsyncIterable<DormancyBatch>;
 }
 
 /** What `ready()` passes through validation and device parsing (a documentation number and address). */
@@ -106,5 +130,11 @@ export function createGuard(options: GuardOptions = {}): Guard {
     checkRecipient: createRecipientCheck(numberCheck),
     sweep: createSweep(numberCheck),
     ingestNumberEvents: ingest,
+    protect: createProtect(context),
+    unprotect: createUnprotect(context),
+    freeze: createFreeze(context),
+    releaseNumber: createReleaseNumber(context, numberCheck),
+    ingestUnbindNotice: createIngestUnbindNotice(context),
+    sweepDormancy: createSweepDormancy(context),
   };
 }

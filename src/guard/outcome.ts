@@ -13,6 +13,7 @@ import { lazySchema } from '../util/lazy-deps.js';
 import { toEpochMs, zodIssues } from '../validate/attempt.js';
 import { outcomeWrite } from './conclude.js';
 import type { GuardContext } from './context.js';
+import { setProtection } from './protect.js';
 
 /** Clock skew tolerated for an outcome's `at`, as for an attempt's: a far-future time would age out the whole profile. */
 const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
@@ -78,7 +79,19 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
         deadline,
       );
       // Failing the owner's check on a number that may have been reissued: most likely its new holder.
-      if (!satisfied && pending.reissuePossible) result.advice = NUMBER_CHANGED_HANDS_ADVICE;
+      if (!satisfied && pending.reissuePossible) {
+        result.advice = NUMBER_CHANGED_HANDS_ADVICE;
+        // The preset's rule: the account is protected at once, so the next attempt with the SMS code
+        // alone meets the same wall however the score comes out.
+        if (!parsed.data.passed && resolved.policy.protectOnFailedStepUp && store.capabilities.protection) {
+          try {
+            await setProtection(context, pending.accountId, { reason: 'failed_step_up', by: 'guard' }, deadline);
+            result.protected = true;
+          } catch {
+            // Reported by setProtection; the failed step-up itself was recorded.
+          }
+        }
+      }
       return result;
     } catch (error) {
       if (error instanceof OutcomeRejectedError) {

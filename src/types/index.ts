@@ -329,6 +329,8 @@ export interface OutcomeResult {
   satisfied: boolean;
   /** Present when the step-up failed on a number that may have changed hands. */
   advice?: VictimAdvice;
+  /** True when this failed step-up protected the account (the preset's `protectOnFailedStepUp`). */
+  protected?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
