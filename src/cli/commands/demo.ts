@@ -27,9 +27,12 @@ function adviceText(decision: Decision): string {
 export function formatDemo(results: StoryResult[]): string {
   const rows: string[][] = [['scenario', 'action', 'risk', 'changed hands', 'top reasons', 'step-up', 'advice']];
   for (const result of results) {
-    result.decisions.forEach(({ step, decision, outcome }, index) => {
+    result.decisions.forEach(({ step, decision, outcome, freeze, release }, index) => {
+      if (freeze) {
+        rows.push([index === 0 ? result.story.title : (step.label ?? '  then'), freeze.frozen ? 'frozen' : 'not frozen', '', '', `owner's ${step.freeze!.check}: ${freeze.reason}`, '', '-']);
+      }
       rows.push([
-        index === 0 ? result.story.title : (step.label ?? '  then'),
+        index === 0 && !freeze ? result.story.title : freeze ? '  then the SMS code' : (step.label ?? '  then'),
         decision.action,
         pct(decision.risk),
         decision.numberChangedHands,
@@ -48,6 +51,19 @@ export function formatDemo(results: StoryResult[]): string {
           outcome.advice ? `new holder: ${outcome.advice.newHolder}; owner: ${outcome.advice.previousHolder}` : '-',
         ]);
       }
+      if (release) {
+        const freed = release.released[0];
+        const refused = release.refused[0];
+        rows.push([
+          '  release the number',
+          freed ? 'released' : 'refused',
+          '',
+          '',
+          freed ? `${freed.evidence.rule}: ${freed.evidence.sources.join(', ') || 'failed step-up'}` : (refused?.reason ?? ''),
+          '',
+          freed ? 'old account protected; register the new holder' : '-',
+        ]);
+      }
     });
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
@@ -58,7 +74,7 @@ export function formatDemo(results: StoryResult[]): string {
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'replay the seed stories on the embedded defaults and print the decisions',
-  usage: 'recycled-number-guard demo [--json]\n\nReplays the seed stories (new holder, register on a taken number, owner who moved, routine owner, new phone, travel).',
+  usage: 'recycled-number-guard demo [--json]\n\nReplays the seed stories (new holder, register on a taken number, owner who moved, an owner who froze his account, a number released to its new holder, routine owner, new phone, travel).',
   async run(args) {
     const results = await runDemo();
     if (args.includes('--json')) {
