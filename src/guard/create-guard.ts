@@ -22,7 +22,7 @@ import { createSweep, type SweepOptions, type SweepRun } from './sweep.js';
 import { createSweepDormancy, type DormancyBatch, type DormancySweepOptions } from './dormancy.js';
 import { createFreeze, type FreezeInput, type FreezeResult } from './freeze.js';
 import type { CheckProof } from './proof.js';
-import { createProtect, createUnprotect, type ProtectInput, type ProtectResult, type UnprotectResult } from './protect.js';
+import { createProtect, createProtectionOf, createUnprotect, type ProtectInput, type ProtectResult, type ProtectionState, type UnprotectResult } from './protect.js';
 import { createReleaseNumber, type ReleaseInput, type ReleaseResult } from './release.js';
 import { createIngestUnbindNotice, type UnbindNotice, type UnbindNoticeResult } from './unbind.js';
 
@@ -53,6 +53,8 @@ export interface Guard {
    * `ProtectionUnsupportedError` when the store cannot hold protections, `ProtectionFailedError` when it failed.
    */
   protect(accountId: string, input: ProtectInput): Promise<ProtectResult>;
+  /** The account's protection (for the owner's page: "SMS sign-in is off since ..."), or null. */
+  protectionOf(accountId: string): Promise<ProtectionState | null>;
   /** Lift a protection; needs a passed non-SMS check at the preset's high strength. Audited. */
   unprotect(accountId: string, proof: CheckProof): Promise<UnprotectResult>;
   /** "I lost my old number": the owner freezes the account with a non-SMS check. Rate-limited per account, audited. */
@@ -132,6 +134,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
     ingestNumberEvents: ingest,
     protect: createProtect(context),
     unprotect: createUnprotect(context),
+    protectionOf: createProtectionOf(context),
     freeze: createFreeze(context),
     releaseNumber: createReleaseNumber(context, numberCheck),
     ingestUnbindNotice: createIngestUnbindNotice(context),

@@ -137,3 +137,26 @@ export function createUnprotect(context: GuardContext) {
     }
   };
 }
+
+/** What a host shows the owner ("SMS sign-in is off since ..."): the protection, or null. */
+export type ProtectionState = Omit<ProtectResult, 'created'>;
+
+export function createProtectionOf(context: GuardContext) {
+  return async function protectionOf(accountId: string): Promise<ProtectionState | null> {
+    const id = parseAccountId(accountId);
+    requireProtectionStore(context);
+    const deadline = startDeadline(context.resolved.budgetMs);
+    try {
+      // The number's part of the read is not needed: an empty key reads nothing there.
+      const snapshot = await withinDeadline(context.store.read({ account: id, phone: '' }, context.signalFor(deadline)), deadline, `${context.store.name} store`);
+      const protection = snapshot.protection;
+      if (protection === undefined) throw new Error('the store answered without the protection state');
+      return protection ? { accountId: id, since: isoTime(protection.since), reason: protection.reason, by: protection.by } : null;
+    } catch (error) {
+      context.report(error, 'store_read');
+      throw new ProtectionFailedError('read', error);
+    } finally {
+      deadline.done();
+    }
+  };
+}
