@@ -9,7 +9,10 @@ export class ProtectionUnsupportedError extends RecycledNumberGuardError {
   readonly store: string;
 
   constructor(store: string) {
-    super('PROTECTION_UNSUPPORTED', `the ${store} store cannot hold protected accounts: implement protect, unprotect, hit and read().protection, and declare capabilities.protection`);
+    super(
+      'PROTECTION_UNSUPPORTED',
+      `the ${store} store cannot hold protected accounts: implement protect, unprotect, hit and read().protection, and declare capabilities.protection`,
+    );
     this.name = 'ProtectionUnsupportedError';
     this.store = store;
   }

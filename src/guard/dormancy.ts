@@ -39,13 +39,14 @@ export interface DormancyBatch {
   read: number;
 }
 
-const optionsSchema = lazySchema((z) =>
-  z.object({ batchSize: z.number().int().min(1).max(10_000).optional(), onSkip: z.function().optional() }).strict(),
-);
+const optionsSchema = lazySchema((z) => z.object({ batchSize: z.number().int().min(1).max(10_000).optional(), onSkip: z.function().optional() }).strict());
 
 export function createSweepDormancy(context: GuardContext) {
   const { policy, clock, defaultCountry, budgetMs } = context.resolved;
-  return function sweepDormancy(bindings: AsyncIterable<BindingInput> | Iterable<BindingInput>, options: DormancySweepOptions = {}): AsyncIterable<DormancyBatch> {
+  return function sweepDormancy(
+    bindings: AsyncIterable<BindingInput> | Iterable<BindingInput>,
+    options: DormancySweepOptions = {},
+  ): AsyncIterable<DormancyBatch> {
     const parsed = optionsSchema().safeParse(options);
     if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error).map((issue) => ({ ...issue, field: `options.${issue.field}` })));
     const batchSize = options.batchSize ?? 100;
@@ -72,7 +73,11 @@ export function createSweepDormancy(context: GuardContext) {
           const deadline = startDeadline(budgetMs);
           let snapshot;
           try {
-            snapshot = await withinDeadline(context.store.read({ account: binding.accountId, phone: phoneHash }, context.signalFor(deadline)), deadline, `${context.store.name} store`);
+            snapshot = await withinDeadline(
+              context.store.read({ account: binding.accountId, phone: phoneHash }, context.signalFor(deadline)),
+              deadline,
+              `${context.store.name} store`,
+            );
           } finally {
             deadline.done();
           }
@@ -84,7 +89,12 @@ export function createSweepDormancy(context: GuardContext) {
             phoneHash,
           });
           const days = Math.max(0, now - proof.at) / DAY;
-          const finding: DormancyFinding = { accountId: binding.accountId, lastProofAt: isoTime(proof.at), lastProofFrom: proof.from as DormancyFinding['lastProofFrom'], dormantDays: Math.floor(days) };
+          const finding: DormancyFinding = {
+            accountId: binding.accountId,
+            lastProofAt: isoTime(proof.at),
+            lastProofFrom: proof.from as DormancyFinding['lastProofFrom'],
+            dormantDays: Math.floor(days),
+          };
           if (protectAfterDays !== null && days >= protectAfterDays) {
             if (!snapshot.protection) batch.protect.push(finding);
           } else if (smsAloneAfterDays !== null && days >= smsAloneAfterDays) {

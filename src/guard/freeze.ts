@@ -64,7 +64,11 @@ export function createFreeze(context: GuardContext) {
       // Counted before the proof is looked at: the endpoint must not become an oracle for the check.
       let attempts: number;
       try {
-        attempts = await withinDeadline(store.hit(`freeze:${context.hasher.token(`account:${accountId}`)}`, freezeLimit.windowMs, context.signalFor(deadline)), deadline, `${context.store.name} store`);
+        attempts = await withinDeadline(
+          store.hit(`freeze:${context.hasher.token(`account:${accountId}`)}`, freezeLimit.windowMs, context.signalFor(deadline)),
+          deadline,
+          `${context.store.name} store`,
+        );
       } catch (error) {
         context.report(error, 'store_write');
         return await finish({ frozen: false, reason: 'store_unavailable' });

@@ -23,7 +23,11 @@ export const proofSchema = lazySchema((z) =>
   z
     .object({
       check: z.enum(STEP_UP_CHECKS as [string, ...string[]]).optional(),
-      checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).min(1).max(STEP_UP_CHECKS.length).optional(),
+      checks: z
+        .array(z.enum(STEP_UP_CHECKS as [string, ...string[]]))
+        .min(1)
+        .max(STEP_UP_CHECKS.length)
+        .optional(),
       passed: z.boolean(),
     })
     .strict()
@@ -33,7 +37,8 @@ export const proofSchema = lazySchema((z) =>
 /** Validates a proof; `InvalidInputError` names `<field>.check` and the like. */
 export function parseProof(value: unknown, field: string): { checks: StepUpCheck[]; passed: boolean } {
   const parsed = proofSchema().safeParse(value);
-  if (!parsed.success) throw new InvalidInputError(zodIssues(parsed.error).map((issue) => ({ ...issue, field: issue.field ? `${field}.${issue.field}` : field })));
+  if (!parsed.success)
+    throw new InvalidInputError(zodIssues(parsed.error).map((issue) => ({ ...issue, field: issue.field ? `${field}.${issue.field}` : field })));
   const checks = [...new Set([...(parsed.data.checks ?? []), ...(parsed.data.check ? [parsed.data.check] : [])])] as StepUpCheck[];
   return { checks, passed: parsed.data.passed };
 }

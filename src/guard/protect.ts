@@ -77,7 +77,14 @@ export async function setProtection(context: GuardContext, accountId: string, in
   };
   if (result.created) {
     await context.audit(
-      { kind: 'protect', at: isoTime(context.resolved.clock()), decisionId: '', accountId, phoneHash: '', protection: { reason: input.reason, by: input.by, since: answer.since } },
+      {
+        kind: 'protect',
+        at: isoTime(context.resolved.clock()),
+        decisionId: '',
+        accountId,
+        phoneHash: '',
+        protection: { reason: input.reason, by: input.by, since: answer.since },
+      },
       deadline,
     );
   }
@@ -148,7 +155,11 @@ export function createProtectionOf(context: GuardContext) {
     const deadline = startDeadline(context.resolved.budgetMs);
     try {
       // The number's part of the read is not needed: an empty key reads nothing there.
-      const snapshot = await withinDeadline(context.store.read({ account: id, phone: '' }, context.signalFor(deadline)), deadline, `${context.store.name} store`);
+      const snapshot = await withinDeadline(
+        context.store.read({ account: id, phone: '' }, context.signalFor(deadline)),
+        deadline,
+        `${context.store.name} store`,
+      );
       const protection = snapshot.protection;
       if (protection === undefined) throw new Error('the store answered without the protection state');
       return protection ? { accountId: id, since: isoTime(protection.since), reason: protection.reason, by: protection.by } : null;

@@ -90,7 +90,10 @@ const releaseSchema = lazySchema((z) =>
         )
         .min(1)
         .max(MAX_BINDINGS),
-      defaultCountry: z.string().regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2').optional(),
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2')
+        .optional(),
     })
     .strict(),
 );
@@ -116,11 +119,16 @@ export function createReleaseNumber(context: GuardContext, deps: NumberCheckDeps
     parsed.data.bindings.forEach((binding, index) => {
       try {
         bindings.push(
-          normalizeBinding({ ...binding, phone: parsed.data.phone, ...(parsed.data.defaultCountry ? { defaultCountry: parsed.data.defaultCountry } : {}) }, now, defaultCountry),
+          normalizeBinding(
+            { ...binding, phone: parsed.data.phone, ...(parsed.data.defaultCountry ? { defaultCountry: parsed.data.defaultCountry } : {}) },
+            now,
+            defaultCountry,
+          ),
         );
       } catch (error) {
         if (!(error instanceof InvalidInputError)) throw error;
-        for (const issue of error.issues) issues.push({ field: issue.field === 'phone' ? 'phone' : `bindings.${index}.${issue.field}`, message: issue.message });
+        for (const issue of error.issues)
+          issues.push({ field: issue.field === 'phone' ? 'phone' : `bindings.${index}.${issue.field}`, message: issue.message });
       }
     });
     if (issues.length > 0) throw new InvalidInputError(issues.filter((issue, i) => issues.findIndex((other) => other.field === issue.field) === i));
@@ -146,9 +154,14 @@ export function createReleaseNumber(context: GuardContext, deps: NumberCheckDeps
             evidenceSources: verdict.answers.map((answer) => answer.source),
             preset: context.resolved.policy.preset,
             policyVersion: context.resolved.policy.version,
-            release: 'evidence' in outcome
-              ? { released: true, rule: outcome.evidence.rule, evidence: [...outcome.evidence.sources, ...outcome.evidence.failedStepUps.map((at) => `failed_step_up@${at}`)] }
-              : { released: false, rule: outcome.reason, evidence: [] },
+            release:
+              'evidence' in outcome
+                ? {
+                    released: true,
+                    rule: outcome.evidence.rule,
+                    evidence: [...outcome.evidence.sources, ...outcome.evidence.failedStepUps.map((at) => `failed_step_up@${at}`)],
+                  }
+                : { released: false, rule: outcome.reason, evidence: [] },
           },
           total,
         );

@@ -47,11 +47,22 @@ const MAX_FUTURE_MS = 86_400_000;
 const noticeSchema = lazySchema((z) =>
   z
     .object({
-      requestId: z.string().min(1).max(128).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
-      source: z.string().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+      requestId: z
+        .string()
+        .min(1)
+        .max(128)
+        .regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces'),
+      source: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
       phone: z.string().min(1).max(40),
       newSubscriberSince: z.union([z.string().max(64), z.date(), z.number()]),
-      defaultCountry: z.string().regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2').optional(),
+      defaultCountry: z
+        .string()
+        .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2')
+        .optional(),
     })
     .strict(),
 );
@@ -76,7 +87,11 @@ export function createIngestUnbindNotice(context: GuardContext) {
     try {
       // The event first (stores drop exact duplicates), then the request id: a store failure in
       // between leaves a retry that stores nothing twice and still answers.
-      await withinDeadline(context.store.addNumberEvents(context.hasher.phone(phone.e164), [{ type: 'reissued', at: since, source }]), deadline, `${context.store.name} store`);
+      await withinDeadline(
+        context.store.addNumberEvents(context.hasher.phone(phone.e164), [{ type: 'reissued', at: since, source }]),
+        deadline,
+        `${context.store.name} store`,
+      );
       const seen = await withinDeadline(
         store.hit(`notice:${context.hasher.token(`${raw.source}\0${raw.requestId}`)}`, REPLAY_WINDOW_MS, context.signalFor(deadline)),
         deadline,

@@ -7,17 +7,8 @@ import type { ServerResponse } from 'node:http';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  callbackAuditSink,
-  createGuard,
-  InvalidInputError,
-  memoryStore,
-  type AttemptInput,
-  type AuditRecord,
-  type GuardOptions,
-  type NumberIntelProvider,
-  type Store,
-} from 'recycled-number-guard';
+import { createGuard, InvalidInputError, memoryStore, type AttemptInput, type GuardOptions, type NumberIntelProvider, type Store } from 'recycled-number-guard';
+import { callbackAuditSink, type AuditRecord } from 'recycled-number-guard/audit';
 import { camaraNumberRecycling, createCamaraClient, hostToken } from 'recycled-number-guard/camara';
 import { hmacSha256Signature, hmacSha256Verifier, unbindNoticeHandler } from 'recycled-number-guard/http';
 import { postgresStore } from 'recycled-number-guard/postgres';
@@ -134,12 +125,19 @@ const newHolder = (overrides: Partial<AttemptInput> = {}): AttemptInput => ({
 
 for (const backend of backends) {
   describe.skipIf(!backend.up())(`both victims on ${backend.name}`, () => {
-    it('(a) the owner lost his number and freezes with his password: the new holder\'s SMS login is stepped up or denied, never allowed, and the audit shows the freeze', async () => {
+    it("(a) the owner lost his number and freezes with his password: the new holder's SMS login is stepped up or denied, never allowed, and the audit shows the freeze", async () => {
       const store = await backend.make();
       const { guard, audit, setNow } = guardOn(store);
       // The owner signed in a month ago with the number and his phone.
       setNow(NOW - 30 * DAY);
-      const before = await guard.assess({ ...newHolder(), accountId: 'acct-a', lastSeenAt: NOW - 31 * DAY, userAgent: IPHONE_UA, deviceId: 'owner-phone', ip: '198.51.100.7' });
+      const before = await guard.assess({
+        ...newHolder(),
+        accountId: 'acct-a',
+        lastSeenAt: NOW - 31 * DAY,
+        userAgent: IPHONE_UA,
+        deviceId: 'owner-phone',
+        ip: '198.51.100.7',
+      });
       expect(before.action).toBe('allow');
       setNow(NOW);
 
@@ -166,8 +164,15 @@ for (const backend of backends) {
       const kinds = audit.map((record) => record.kind);
       expect(kinds).toContain('freeze');
       const granted = audit.find((record) => record.kind === 'freeze' && record.proof?.granted);
-      expect(granted).toMatchObject({ accountId: 'acct-a', proof: { checks: ['password'], passed: true, answer: 'frozen' }, protection: { reason: 'owner_request', by: 'owner' } });
-      expect(audit.filter((record) => record.kind === 'freeze' && !record.proof?.granted).map((record) => record.proof?.answer)).toEqual(['proof_failed', 'check_too_weak']);
+      expect(granted).toMatchObject({
+        accountId: 'acct-a',
+        proof: { checks: ['password'], passed: true, answer: 'frozen' },
+        protection: { reason: 'owner_request', by: 'owner' },
+      });
+      expect(audit.filter((record) => record.kind === 'freeze' && !record.proof?.granted).map((record) => record.proof?.answer)).toEqual([
+        'proof_failed',
+        'check_too_weak',
+      ]);
       expect(audit.filter((record) => record.kind === 'protect')).toHaveLength(1);
       // No raw number or address in the audit.
       expect(JSON.stringify(audit)).not.toContain('8613800138000');
@@ -188,18 +193,32 @@ for (const backend of backends) {
       expect(await guard.unprotect('acct-a', { check: 'email', passed: true })).toMatchObject({ unprotected: false, reason: 'check_too_weak' });
       expect(await guard.unprotect('acct-a', { check: 'face', passed: false })).toMatchObject({ unprotected: false, reason: 'proof_failed' });
       expect(await guard.unprotect('acct-a', { check: 'face', passed: true })).toMatchObject({ unprotected: true, reason: 'unprotected' });
-      expect(audit.filter((record) => record.kind === 'unprotect').map((record) => record.proof?.answer)).toEqual(['check_too_weak', 'proof_failed', 'unprotected']);
+      expect(audit.filter((record) => record.kind === 'unprotect').map((record) => record.proof?.answer)).toEqual([
+        'check_too_weak',
+        'proof_failed',
+        'unprotected',
+      ]);
     });
 
     it('(b) the new holder presses "register" on a bound number and the carrier says reissued: released, a new account made, the old one protected with its data intact', async () => {
       const carrier = await carrierServer();
       try {
         const store = await backend.make();
-        const provider: NumberIntelProvider = camaraNumberRecycling(createCamaraClient({ apiRoot: carrier.url, auth: hostToken({ legs: 2, token: () => 't' }) }));
+        const provider: NumberIntelProvider = camaraNumberRecycling(
+          createCamaraClient({ apiRoot: carrier.url, auth: hostToken({ legs: 2, token: () => 't' }) }),
+        );
         const { guard, audit, setNow } = guardOn(store, { numberIntel: provider });
         // The previous holder's history: a login in 2025, before the number went.
         setNow(Date.parse('2025-06-01T00:00:00Z'));
-        await guard.assess(newHolder({ lastSeenAt: '2025-05-30T00:00:00Z', userAgent: IPHONE_UA, deviceId: 'owner-phone', verified: ['sms_otp', 'password'], ip: '198.51.100.7' }));
+        await guard.assess(
+          newHolder({
+            lastSeenAt: '2025-05-30T00:00:00Z',
+            userAgent: IPHONE_UA,
+            deviceId: 'owner-phone',
+            verified: ['sms_otp', 'password'],
+            ip: '198.51.100.7',
+          }),
+        );
         setNow(NOW);
         carrier.reissue();
         const hashed = createHasher([HASH_KEY]).phone(PHONE);
@@ -212,12 +231,21 @@ for (const backend of backends) {
         expect(register.advice.newHolder).toBe('offer_new_account');
 
         // The SMS code alone is never enough: the proof must be named, and a wrong one is refused.
-        await expect(guard.releaseNumber({ phone: PHONE, proofOfPossession: 'none' as 'sms_otp', bindings: [{ accountId: 'acct-old', phoneBoundAt: BOUND }] })).rejects.toThrow(InvalidInputError);
-        const released = await guard.releaseNumber({ phone: '+86 138 0013 8000', proofOfPossession: 'sms_otp', bindings: [{ accountId: 'acct-old', phoneBoundAt: BOUND }] });
+        await expect(
+          guard.releaseNumber({ phone: PHONE, proofOfPossession: 'none' as 'sms_otp', bindings: [{ accountId: 'acct-old', phoneBoundAt: BOUND }] }),
+        ).rejects.toThrow(InvalidInputError);
+        const released = await guard.releaseNumber({
+          phone: '+86 138 0013 8000',
+          proofOfPossession: 'sms_otp',
+          bindings: [{ accountId: 'acct-old', phoneBoundAt: BOUND }],
+        });
         expect(released.phone).toBe(PHONE);
         expect(released.refused).toEqual([]);
         expect(released.released).toHaveLength(1);
-        expect(released.released[0]).toMatchObject({ accountId: 'acct-old', evidence: { rule: 'carrier_confirmed', numberChangedHands: 'yes', sources: ['camara-number-recycling'] } });
+        expect(released.released[0]).toMatchObject({
+          accountId: 'acct-old',
+          evidence: { rule: 'carrier_confirmed', numberChangedHands: 'yes', sources: ['camara-number-recycling'] },
+        });
 
         // The host registers the new holder: a fresh account on the same number, let in by the SMS code.
         const fresh = await guard.assess(newHolder({ accountId: 'acct-new', phoneBoundAt: NOW - 60_000 }));
@@ -232,7 +260,10 @@ for (const backend of backends) {
         expect(again.action).not.toBe('allow');
         expect(again.reasons.map((reason) => reason.code)).toContain('account_protected');
         const releaseRecord = audit.find((record) => record.kind === 'release');
-        expect(releaseRecord).toMatchObject({ accountId: 'acct-old', release: { released: true, rule: 'carrier_confirmed', evidence: ['camara-number-recycling'] } });
+        expect(releaseRecord).toMatchObject({
+          accountId: 'acct-old',
+          release: { released: true, rule: 'carrier_confirmed', evidence: ['camara-number-recycling'] },
+        });
         expect(releaseRecord?.phoneHash).toBe(hashed);
       } finally {
         await carrier.close();
@@ -256,11 +287,18 @@ for (const backend of backends) {
 
       const released = await guard.releaseNumber({ phone: PHONE, proofOfPossession: 'sms_otp', bindings: [binding] });
       expect(released.refused).toEqual([]);
-      expect(released.released[0]).toMatchObject({ accountId: 'acct-c', evidence: { rule: 'likely_and_failed_step_up', failedStepUps: [new Date(NOW).toISOString()] } });
+      expect(released.released[0]).toMatchObject({
+        accountId: 'acct-c',
+        evidence: { rule: 'likely_and_failed_step_up', failedStepUps: [new Date(NOW).toISOString()] },
+      });
       expect(audit.filter((record) => record.kind === 'release').map((record) => record.release?.released)).toEqual([false, true]);
 
       // An owner who proved the number recently is never released from it, whatever else happened.
-      const recent = await guard.releaseNumber({ phone: PHONE, proofOfPossession: 'sms_otp', bindings: [{ accountId: 'acct-c2', phoneBoundAt: BOUND, lastSeenAt: NOW - 5 * DAY }] });
+      const recent = await guard.releaseNumber({
+        phone: PHONE,
+        proofOfPossession: 'sms_otp',
+        bindings: [{ accountId: 'acct-c2', phoneBoundAt: BOUND, lastSeenAt: NOW - 5 * DAY }],
+      });
       expect(recent.refused).toEqual([{ accountId: 'acct-c2', reason: 'owner_held_number_recently', numberChangedHands: 'no' }]);
     });
 
@@ -279,11 +317,26 @@ for (const backend of backends) {
             }
           },
         });
-        await handler(Object.assign((async function* () { yield Buffer.from(request.body); })(), { headers: request.headers, method: request.method }), response);
+        await handler(
+          Object.assign(
+            (async function* () {
+              yield Buffer.from(request.body);
+            })(),
+            { headers: request.headers, method: request.method },
+          ),
+          response,
+        );
       });
       try {
-        const body = JSON.stringify({ requestId: 'unbind-2026-0001', source: 'cmcc-unbind', phone: '13800138000', defaultCountry: 'CN', newSubscriberSince: '2025-11-20' });
-        const send = (signature: string) => fetch(`${server.url}/notices`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': signature }, body });
+        const body = JSON.stringify({
+          requestId: 'unbind-2026-0001',
+          source: 'cmcc-unbind',
+          phone: '13800138000',
+          defaultCountry: 'CN',
+          newSubscriberSince: '2025-11-20',
+        });
+        const send = (signature: string) =>
+          fetch(`${server.url}/notices`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-signature': signature }, body });
         const forged = await send(hmacSha256Signature('some-other-secret-0123456789', body));
         expect(forged.status).toBe(401);
         const first = await send(hmacSha256Signature(NOTICE_SECRET, body));
@@ -301,18 +354,24 @@ for (const backend of backends) {
         const released = await guard.releaseNumber({ phone: PHONE, proofOfPossession: 'sms_otp', bindings: [{ accountId: 'acct-d', phoneBoundAt: BOUND }] });
         expect(released.released[0]?.evidence).toMatchObject({ rule: 'reissue_event', sources: ['unbind:cmcc-unbind'] });
         // Bound after it: the new holder's own binding, untouched.
-        const own = await guard.releaseNumber({ phone: PHONE, proofOfPossession: 'sms_otp', bindings: [{ accountId: 'acct-d-new', phoneBoundAt: '2025-12-01T00:00:00Z', lastSeenAt: NOW - DAY }] });
+        const own = await guard.releaseNumber({
+          phone: PHONE,
+          proofOfPossession: 'sms_otp',
+          bindings: [{ accountId: 'acct-d-new', phoneBoundAt: '2025-12-01T00:00:00Z', lastSeenAt: NOW - DAY }],
+        });
         expect(own.released).toEqual([]);
       } finally {
         await server.close();
       }
     });
 
-    it('(e) dormancy: the owner\'s last proof is 200 days old, and the SMS code alone is not enough; the sweep lists him for a notice, later for protection', async () => {
+    it("(e) dormancy: the owner's last proof is 200 days old, and the SMS code alone is not enough; the sweep lists him for a notice, later for protection", async () => {
       const store = await backend.make();
       const { guard, setNow } = guardOn(store);
       setNow(NOW - 200 * DAY);
-      const earlier = await guard.assess(newHolder({ accountId: 'acct-e', lastSeenAt: NOW - 201 * DAY, userAgent: IPHONE_UA, deviceId: 'owner-phone', ip: '198.51.100.7' }));
+      const earlier = await guard.assess(
+        newHolder({ accountId: 'acct-e', lastSeenAt: NOW - 201 * DAY, userAgent: IPHONE_UA, deviceId: 'owner-phone', ip: '198.51.100.7' }),
+      );
       expect(earlier.action).toBe('allow');
       setNow(NOW);
       // Back after 200 days on a new phone, with the SMS code only.
@@ -329,7 +388,9 @@ for (const backend of backends) {
       const batches = [];
       for await (const batch of guard.sweepDormancy(bindings, { batchSize: 2 })) batches.push(batch);
       expect(batches.map((batch) => batch.read)).toEqual([2, 3]);
-      expect(batches.flatMap((batch) => batch.notice.map((finding) => [finding.accountId, finding.dormantDays, finding.lastProofFrom]))).toEqual([['acct-e', 200, 'history']]);
+      expect(batches.flatMap((batch) => batch.notice.map((finding) => [finding.accountId, finding.dormantDays, finding.lastProofFrom]))).toEqual([
+        ['acct-e', 200, 'history'],
+      ]);
       expect(batches.flatMap((batch) => batch.protect.map((finding) => finding.accountId))).toEqual(['acct-gone']);
       await guard.protect('acct-gone', { reason: 'dormancy', by: 'guard' });
       const again = [];

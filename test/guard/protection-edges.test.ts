@@ -30,7 +30,8 @@ const ATTEMPT: AttemptInput = {
   verified: ['sms_otp'],
 };
 
-const guardOn = (store: Store, checks: ('password' | 'face')[] = ['password']) => createGuard({ store, geo: false, hashKey: HASH_KEY, clock: () => NOW, checks, budgetMs: 2_000 });
+const guardOn = (store: Store, checks: ('password' | 'face')[] = ['password']) =>
+  createGuard({ store, geo: false, hashKey: HASH_KEY, clock: () => NOW, checks, budgetMs: 2_000 });
 
 /** A custom store from before protection: the memory store without the new methods and flag. */
 function legacyStore(): Store {
@@ -92,10 +93,16 @@ describe('bad input: a typed error naming the field', () => {
   });
   it('releaseNumber and unbind notices', async () => {
     const binding = { accountId: 'a', phoneBoundAt: '2024-01-01' };
-    expect(await fieldsOf(guard.releaseNumber({ phone: '+8613800138000', proofOfPossession: 'password' as 'sms_otp', bindings: [binding] }))).toEqual(['proofOfPossession']);
+    expect(await fieldsOf(guard.releaseNumber({ phone: '+8613800138000', proofOfPossession: 'password' as 'sms_otp', bindings: [binding] }))).toEqual([
+      'proofOfPossession',
+    ]);
     expect(await fieldsOf(guard.releaseNumber({ phone: '+8613800138000', proofOfPossession: 'sms_otp', bindings: [] }))).toEqual(['bindings']);
     expect(await fieldsOf(guard.releaseNumber({ phone: 'not a number', proofOfPossession: 'sms_otp', bindings: [binding] }))).toEqual(['phone']);
-    expect(await fieldsOf(guard.releaseNumber({ phone: '+8613800138000', proofOfPossession: 'sms_otp', bindings: [{ accountId: 'a', phoneBoundAt: 'yesterday-ish' }] }))).toEqual(['bindings.0.phoneBoundAt']);
+    expect(
+      await fieldsOf(
+        guard.releaseNumber({ phone: '+8613800138000', proofOfPossession: 'sms_otp', bindings: [{ accountId: 'a', phoneBoundAt: 'yesterday-ish' }] }),
+      ),
+    ).toEqual(['bindings.0.phoneBoundAt']);
     const notice = { requestId: 'r-1', source: 'cmcc-unbind', phone: '+8613800138000', newSubscriberSince: '2025-11-20' };
     expect(await fieldsOf(guard.ingestUnbindNotice({ ...notice, requestId: 'has space' }))).toEqual(['requestId']);
     expect(await fieldsOf(guard.ingestUnbindNotice({ ...notice, newSubscriberSince: NOW + 30 * DAY }))).toEqual(['newSubscriberSince']);
@@ -113,9 +120,9 @@ describe('a custom store written before protection', () => {
     expect((await guard.assess(ATTEMPT)).action).toBe('allow');
     await expect(guard.protect('acct-1', { reason: 'owner_request', by: 'owner' })).rejects.toBeInstanceOf(ProtectionUnsupportedError);
     await expect(guard.freeze({ accountId: 'acct-1', proof: { check: 'password', passed: true } })).rejects.toBeInstanceOf(ProtectionUnsupportedError);
-    await expect(guard.releaseNumber({ phone: ATTEMPT.phone, proofOfPossession: 'sms_otp', bindings: [{ accountId: 'acct-1', phoneBoundAt: ATTEMPT.phoneBoundAt }] })).rejects.toBeInstanceOf(
-      ProtectionUnsupportedError,
-    );
+    await expect(
+      guard.releaseNumber({ phone: ATTEMPT.phone, proofOfPossession: 'sms_otp', bindings: [{ accountId: 'acct-1', phoneBoundAt: ATTEMPT.phoneBoundAt }] }),
+    ).rejects.toBeInstanceOf(ProtectionUnsupportedError);
   });
 });
 
@@ -135,7 +142,11 @@ describe('failing closed', () => {
     expect(await guard.freeze({ accountId: 'acct-1', proof: { check: 'password', passed: true } })).toEqual({ frozen: false, reason: 'store_unavailable' });
     await expect(guard.protect('acct-1', { reason: 'owner_request', by: 'owner' })).rejects.toBeInstanceOf(ProtectionFailedError);
     await guardOn(inner).ingestUnbindNotice({ requestId: 'r-1', source: 'test', phone: ATTEMPT.phone, newSubscriberSince: '2025-11-20' });
-    const release = await guard.releaseNumber({ phone: ATTEMPT.phone, proofOfPossession: 'sms_otp', bindings: [{ accountId: 'acct-1', phoneBoundAt: ATTEMPT.phoneBoundAt }] });
+    const release = await guard.releaseNumber({
+      phone: ATTEMPT.phone,
+      proofOfPossession: 'sms_otp',
+      bindings: [{ accountId: 'acct-1', phoneBoundAt: ATTEMPT.phoneBoundAt }],
+    });
     // The evidence says released, but without protecting the old account a release would let the SMS code in.
     expect(release).toMatchObject({ released: [], refused: [{ accountId: 'acct-1', reason: 'store_unavailable' }] });
   });
@@ -147,7 +158,11 @@ describe('failing closed', () => {
     await expect(guard.ingestUnbindNotice(notice)).rejects.toBeInstanceOf(NoticeStoreError);
     const secret = 'edges-notice-secret-0123456789';
     const body = JSON.stringify(notice);
-    const answer = await unbindNoticeResponse(guard, { body, headers: { 'x-signature': hmacSha256Signature(secret, body) } }, { verify: hmacSha256Verifier(secret) });
+    const answer = await unbindNoticeResponse(
+      guard,
+      { body, headers: { 'x-signature': hmacSha256Signature(secret, body) } },
+      { verify: hmacSha256Verifier(secret) },
+    );
     expect(answer).toMatchObject({ status: 503, body: { error: 'not_stored' } });
   });
 });
@@ -156,15 +171,19 @@ describe('the unbind notice helper', () => {
   const secret = 'helper-notice-secret-0123456789';
   const verify = hmacSha256Verifier(secret);
   const guard = guardOn(memoryStore());
-  const send = (body: string, headers: Record<string, string> = { 'x-signature': hmacSha256Signature(secret, body) }, options = {}) => unbindNoticeResponse(guard, { body, headers }, { verify, ...options });
+  const send = (body: string, headers: Record<string, string> = { 'x-signature': hmacSha256Signature(secret, body) }, options = {}) =>
+    unbindNoticeResponse(guard, { body, headers }, { verify, ...options });
 
   it('checks the signature over the raw body before parsing anything', async () => {
     const body = JSON.stringify({ requestId: 'h-1', source: 'test', phone: ATTEMPT.phone, newSubscriberSince: '2025-11-20' });
     expect((await send(body, {})).status).toBe(401);
-    expect((await send(body, { 'x-signature': 'sha256=' + '0'.repeat(64) })).status).toBe(401);
+    expect((await send(body, { 'x-signature': `sha256=${'0'.repeat(64)}` })).status).toBe(401);
     expect((await send(body, { 'x-signature': hmacSha256Signature(secret, `${body} `) })).status).toBe(401);
     expect((await send('not json')).body).toEqual({ error: 'invalid_json' });
-    expect((await send(JSON.stringify({ requestId: 'h-2', source: 'test', phone: 'x', newSubscriberSince: '2025-11-20' }))).body).toEqual({ error: 'invalid_input', fields: ['phone'] });
+    expect((await send(JSON.stringify({ requestId: 'h-2', source: 'test', phone: 'x', newSubscriberSince: '2025-11-20' }))).body).toEqual({
+      error: 'invalid_input',
+      fields: ['phone'],
+    });
     expect((await send('x'.repeat(20_000))).status).toBe(413);
     expect((await send(body)).body).toEqual({ accepted: true, requestId: 'h-1', duplicate: false });
   });

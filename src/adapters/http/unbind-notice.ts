@@ -31,7 +31,8 @@ export interface HmacVerifierOptions {
 
 /** HMAC-SHA-256 of the raw body with a shared secret, hex, compared in constant time. */
 export function hmacSha256Verifier(secret: string | Uint8Array, options: HmacVerifierOptions = {}): NoticeVerifier {
-  if (typeof secret === 'string' ? Buffer.byteLength(secret) < 16 : secret.byteLength < 16) throw new TypeError('hmacSha256Verifier: use at least 16 bytes of secret');
+  if (typeof secret === 'string' ? Buffer.byteLength(secret) < 16 : secret.byteLength < 16)
+    throw new TypeError('hmacSha256Verifier: use at least 16 bytes of secret');
   const header = (options.header ?? 'x-signature').toLowerCase();
   const prefix = options.prefix ?? 'sha256=';
   return ({ body, headers }) => {
