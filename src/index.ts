@@ -41,11 +41,9 @@ export type { BindingInput } from './guard/number-check.js';
 export type { RecipientCheckInput, RecipientDecision } from './guard/recipient.js';
 export type { SweepFinding } from './guard/sweep.js';
 
-// Both victims: protected accounts, the owner's freeze, releasing a number, unbind notices.
-export type { ProtectInput, ProtectResult } from './guard/protect.js';
-export type { FreezeInput, FreezeResult } from './guard/freeze.js';
-export type { ReleaseInput, ReleaseResult } from './guard/release.js';
-export type { UnbindNotice, UnbindNoticeResult } from './guard/unbind.js';
+// Both victims (protect, freeze, releaseNumber, ingestUnbindNotice, sweepDormancy): their inputs and
+// answers are typed through Guard, e.g. Awaited<ReturnType<Guard['releaseNumber']>>; the root keeps
+// only the errors they throw.
 
 // Errors (one class per file, all extending RecycledNumberGuardError).
 export { RecycledNumberGuardError } from './errors/recycled-number-guard-error.js';
