@@ -75,7 +75,14 @@ export function createAssess(context: GuardContext): Assess {
     await context.audit(context.decisionEntry(decision, phoneHash), total);
     // The carrier (or an ingested event or notice) says the number changed hands after the binding:
     // the account stays protected after the carrier cache expires.
-    if (decision.numberChangedHands === 'yes' && attempt.verified.includes('sms_otp') && store.capabilities.protection && history.snapshot?.protection === null) {
+    // Dry run observes only: it protects nobody.
+    if (
+      resolved.mode === 'enforce' &&
+      decision.numberChangedHands === 'yes' &&
+      attempt.verified.includes('sms_otp') &&
+      store.capabilities.protection &&
+      history.snapshot?.protection === null
+    ) {
       await setProtection(context, attempt.accountId, { reason: 'carrier_event', by: 'carrier' }, total).catch(() => undefined);
     }
     await context.notify(decision);

@@ -83,7 +83,7 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
         result.advice = NUMBER_CHANGED_HANDS_ADVICE;
         // The preset's rule: the account is protected at once, so the next attempt with the SMS code
         // alone meets the same wall however the score comes out.
-        if (!parsed.data.passed && resolved.policy.protectOnFailedStepUp && store.capabilities.protection) {
+        if (!parsed.data.passed && resolved.mode === 'enforce' && resolved.policy.protectOnFailedStepUp && store.capabilities.protection) {
           try {
             await setProtection(context, pending.accountId, { reason: 'failed_step_up', by: 'guard' }, deadline);
             result.protected = true;

@@ -91,7 +91,7 @@ function resultAt(results: PipelineResult, index: number): unknown {
 
 /**
  * Round trips per assess (the guard calls `read` once and `write` once):
- *  - standalone: read = 1 (a pipeline of GET profile + MGET intel, events); write = 1 (a pipeline of
+ *  - standalone: read = 1 (a pipeline of MGET profile, protection + MGET intel, events); write = 1 (a pipeline of
  *    EVALSHA merge + SET pending PX + SET intel PX). After a Redis restart or SCRIPT FLUSH the first
  *    write takes a second one (EVAL with the source, which reloads the script).
  *  - Cluster: the account's, the number's and the decision's keys are in different slots, so the
