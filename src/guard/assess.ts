@@ -12,7 +12,7 @@ import type { StoreKeys, StoreSnapshot } from '../persist/types.js';
 import type { AttemptInput, Decision, DecisionAction, NormalizedAttempt } from '../types/index.js';
 import { startDeadline, type Deadline } from '../util/deadline.js';
 import { normalizeAttempt } from '../validate/attempt.js';
-import { conclude, newDecision, type GatheredEvidence } from './conclude.js';
+import { conclude, newDecision, protectionAfterDecision, protectionEvidence } from './conclude.js';
 import { setProtection } from './protect.js';
 import type { GuardContext } from './context.js';
 
@@ -67,7 +67,7 @@ export function createAssess(context: GuardContext): Assess {
         since,
         carrier,
         numberEvents: rotation?.numberEvents ?? history.snapshot?.numberEvents ?? [],
-        ...protectionOf(history.snapshot),
+        ...protectionEvidence(history.snapshot, store.capabilities.protection === true),
       },
       clock(),
     );
@@ -75,29 +75,10 @@ export function createAssess(context: GuardContext): Assess {
     await context.audit(context.decisionEntry(decision, phoneHash), total);
     // The carrier (or an ingested event or notice) says the number changed hands after the binding:
     // the account stays protected after the carrier cache expires.
-    // Dry run observes only: it protects nobody.
-    if (
-      resolved.mode === 'enforce' &&
-      decision.numberChangedHands === 'yes' &&
-      attempt.verified.includes('sms_otp') &&
-      store.capabilities.protection &&
-      history.snapshot?.protection === null
-    ) {
-      await setProtection(context, attempt.accountId, { reason: 'carrier_event', by: 'carrier' }, total).catch(() => undefined);
-    }
+    const selfProtect = store.capabilities.protection ? protectionAfterDecision(resolved, attempt, decision, history.snapshot?.protection !== null) : undefined;
+    if (selfProtect) await setProtection(context, attempt.accountId, { reason: selfProtect, by: 'carrier' }, total).catch(() => undefined);
     await context.notify(decision);
     return decision;
-  }
-
-  /**
-   * What the core hears about protection. A store that holds protections but could not be read (or
-   * answered without saying) is unreadable: the core then fails closed. A store that cannot hold
-   * protections (written before them) has none to report.
-   */
-  function protectionOf(snapshot: StoreSnapshot | null): Pick<GatheredEvidence, 'protection'> {
-    if (!store.capabilities.protection) return {};
-    if (!snapshot || snapshot.protection === undefined) return { protection: { state: 'unreadable' } };
-    return snapshot.protection ? { protection: { state: 'protected', ...snapshot.protection } } : {};
   }
 
   function failClosed(attempt: NormalizedAttempt, error: unknown): Decision {

@@ -11,7 +11,7 @@ import { startDeadline, withinDeadline } from '../util/deadline.js';
 import { isoTime } from '../util/iso-time.js';
 import { lazySchema } from '../util/lazy-deps.js';
 import { toEpochMs, zodIssues } from '../validate/attempt.js';
-import { outcomeWrite } from './conclude.js';
+import { outcomeWrite, protectionAfterOutcome } from './conclude.js';
 import type { GuardContext } from './context.js';
 import { setProtection } from './protect.js';
 
@@ -83,9 +83,10 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
         result.advice = NUMBER_CHANGED_HANDS_ADVICE;
         // The preset's rule: the account is protected at once, so the next attempt with the SMS code
         // alone meets the same wall however the score comes out.
-        if (!parsed.data.passed && resolved.mode === 'enforce' && resolved.policy.protectOnFailedStepUp && store.capabilities.protection) {
+        const selfProtect = store.capabilities.protection ? protectionAfterOutcome(resolved, pending, parsed.data.passed, satisfied) : undefined;
+        if (selfProtect) {
           try {
-            await setProtection(context, pending.accountId, { reason: 'failed_step_up', by: 'guard' }, deadline);
+            await setProtection(context, pending.accountId, { reason: selfProtect, by: 'guard' }, deadline);
             result.protected = true;
           } catch {
             // Reported by setProtection; the failed step-up itself was recorded.

@@ -84,6 +84,7 @@ const MAX_EVENTS_PER_NUMBER = 32;
 export interface MemoryStoreSync {
   read(keys: StoreKeys): StoreSnapshot;
   write(write: StoreWrite, limits: ProfileLimits): void;
+  protect(account: string, protection: Protection): { created: boolean; protection: Protection };
 }
 
 export type MemoryStore = Store & { readonly size: number; clear(): void; readonly sync: MemoryStoreSync };
@@ -121,6 +122,12 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (write.pending) pending.set(write.pending.decisionId, write.pending, write.pending.ttlMs);
       if (write.intel) intel.set(write.keys.phone, write.intel, write.intel.ttlMs);
     },
+    protect(account, protection) {
+      const current = protections.get(account);
+      if (current) return { created: false, protection: { ...current } };
+      protections.set(account, { ...protection });
+      return { created: true, protection: { ...protection } };
+    },
   };
 
   return {
@@ -148,10 +155,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return pending.take(decisionId) ?? null;
     },
     async protect(account: string, protection: Protection): Promise<{ created: boolean; protection: Protection }> {
-      const current = protections.get(account);
-      if (current) return { created: false, protection: current };
-      protections.set(account, { ...protection });
-      return { created: true, protection: { ...protection } };
+      return sync.protect(account, protection);
     },
     async unprotect(account: string): Promise<boolean> {
       return protections.delete(account);
