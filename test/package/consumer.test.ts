@@ -15,7 +15,10 @@ const repo = fileURLToPath(new URL('../..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { name: string; exports: Record<string, unknown> };
 const subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json');
 const specifier = (subpath: string) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`);
-const MAX_PACKED_BYTES = 400_000;
+// 400 kB until the both-victims operations (protect, freeze, releaseNumber, unbind notices, dormancy
+// sweep and their HTTP helper) came in at about 1.3 kB over it, packed, counted twice (the library
+// and the self-contained CLI bundle). Raised by 10 kB, not more: the budget still bites.
+const MAX_PACKED_BYTES = 410_000;
 /**
  * Every test here runs child processes (node over every entry point, tsc over the whole public
  * surface): 1-45 s each on a 2-core machine that other work keeps at a load average of 14.
