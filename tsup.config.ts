@@ -1,4 +1,4 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
 
 // One entry per public subpath; keep in sync with package.json "exports".
 const library = {
@@ -20,7 +20,7 @@ const library = {
   'better-auth/client': 'src/integrations/better-auth/client.ts',
 };
 
-const shared = {
+const shared: Options = {
   target: 'node20',
   splitting: true,
   treeshake: true,
@@ -28,7 +28,7 @@ const shared = {
   shims: true,
   // Optional peers stay external and are loaded only by their subpaths.
   external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib', /^better-auth(\/|$)/],
-} as const;
+};
 
 export default defineConfig([
   {

@@ -45,6 +45,9 @@ export type { SweepFinding } from './guard/sweep.js';
 // what `guard.evidenceFor` takes and returns (its verifier and printable page are in /audit).
 export type { Locale } from './locale/index.js';
 export type { EvidenceExport, EvidenceRange } from './audit/evidence.js';
+// Both victims (protect, freeze, releaseNumber, ingestUnbindNotice, sweepDormancy): their inputs and
+// answers are typed through Guard, e.g. Awaited<ReturnType<Guard['releaseNumber']>>; the root keeps
+// only the errors they throw.
 
 // Errors (one class per file, all extending RecycledNumberGuardError).
 export { RecycledNumberGuardError } from './errors/recycled-number-guard-error.js';
@@ -56,3 +59,6 @@ export { NumberEventsRejectedError } from './errors/number-events-rejected-error
 export { CorruptStoreDataError } from './errors/corrupt-store-data-error.js';
 export { GeoNotReadyError } from './errors/geo-not-ready-error.js';
 export { EvidenceUnavailableError } from './errors/evidence-unavailable-error.js';
+export { ProtectionUnsupportedError } from './errors/protection-unsupported-error.js';
+export { ProtectionFailedError } from './errors/protection-failed-error.js';
+export { NoticeStoreError } from './errors/notice-store-error.js';

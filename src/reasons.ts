@@ -83,6 +83,9 @@ export const REASONS = [
   report('no_history', 'decision'),
   report('history_unavailable', 'decision', { number: true }),
   report('fail_mode_applied', 'decision'),
+  // Rules that keep the SMS code alone out, whatever the score.
+  report('account_protected', 'decision'),
+  report('dormant_account', 'decision'),
 ] as const satisfies readonly Entry[];
 
 export type ReasonEntry = (typeof REASONS)[number];

@@ -13,7 +13,25 @@ import {
 } from 'recycled-number-guard';
 import { attemptFromRequest, clientIp, decisionResponse, expressAcceptClientHints, guardErrorResponse, readCookie, type AttemptFields } from 'recycled-number-guard/http';
 import { CITIES, DAY, GEO, checkPassword, hashPassword, isCity, seedHistory, seedOwners, type Account, type CityName, type SeedOwner } from './data.js';
-import { adminPage, checkPage, codePage, deniedPage, drivePage, freshStartPage, layout, loginPage, passwordPage, stepUpPage, type AdminRow, type SmsMessage, type Simulation } from './views.js';
+import {
+  adminPage,
+  checkPage,
+  codePage,
+  deniedPage,
+  drivePage,
+  freshStartPage,
+  frozenPage,
+  layout,
+  loginPage,
+  lostNumberPage,
+  numberIsMinePage,
+  passwordPage,
+  releaseRefusedPage,
+  stepUpPage,
+  type AdminRow,
+  type SmsMessage,
+  type Simulation,
+} from './views.js';
 
 export interface CloudDriveOptions {
   /**
@@ -52,14 +70,18 @@ interface Challenge {
   wrong: number;
 }
 
+type OtpIntent = 'login' | 'register' | 'rebind' | 'release';
+
 interface Session {
   id: string;
   accountId?: string;
   strongAt?: number;
+  /** The non-SMS checks behind `strongAt`: what `guard.unprotect` is shown when a current number is bound. */
+  strongChecks?: StepUpCheck[];
   reviewBinding?: boolean;
-  otp?: { phone: string; code: string; intent: 'login' | 'register' | 'rebind'; expiresAt: number; wrong: number };
+  otp?: { phone: string; code: string; intent: OtpIntent; expiresAt: number; wrong: number };
   challenge?: Challenge;
-  offer?: { phone: string; reason: 'changed_hands' | 'sms_off' };
+  offer?: { phone: string; reason: 'changed_hands' | 'released' };
   passwordWrong?: number;
   flash?: string;
   simCity?: CityName;
@@ -203,16 +225,19 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     return [...world.accounts.values()].filter((account) => account.phone === phone).sort((a, b) => b.phoneBoundAt - a.phoneBoundAt)[0];
   }
 
-  function protect(account: Account) {
-    account.protectedSince ??= clock();
-    log(`[app] ${account.id}: protected, SMS sign-in off (the number may have a new holder)`);
-  }
+  // No protection state in this app: the library keeps it (guard.protect, freeze, releaseNumber,
+  // and the guard itself after a failed step-up or a carrier event), and assess enforces it.
 
-  function signIn(session: Session, account: Account, strong: boolean, reviewBinding = false) {
+  function signIn(session: Session, account: Account, strongChecks: StepUpCheck[], reviewBinding = false) {
     session.accountId = account.id;
     session.reviewBinding = reviewBinding;
-    if (strong) session.strongAt = clock();
-    else delete session.strongAt;
+    if (strongChecks.length > 0) {
+      session.strongAt = clock();
+      session.strongChecks = strongChecks;
+    } else {
+      delete session.strongAt;
+      delete session.strongChecks;
+    }
     delete session.challenge;
     delete session.offer;
     delete session.otp;
@@ -221,9 +246,8 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
   /** Acts on a decision. The page is chosen from the same body a JSON API would send. */
   function afterDecision(res: Response, session: Session, account: Account, decision: Decision, via: 'sms' | 'password') {
     const { body } = decisionResponse(decision);
-    if (body.advice.previousHolder === 'protect_account') protect(account);
     if (body.action === 'allow') {
-      signIn(session, account, via === 'password', body.advice.previousHolder === 'review_binding');
+      signIn(session, account, via === 'password' ? ['password'] : [], body.advice.previousHolder === 'review_binding');
       return res.redirect(303, '/drive');
     }
     const offerFresh = via === 'sms' && body.advice.newHolder === 'offer_new_account';
@@ -246,7 +270,7 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
   });
   app.get('/register', (_req, res) => page(res, 'Create a drive', loginPage('register')));
 
-  function sendCode(session: Session, phone: string, intent: 'login' | 'register' | 'rebind') {
+  function sendCode(session: Session, phone: string, intent: OtpIntent) {
     const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
     session.otp = { phone, code, intent, expiresAt: clock() + OTP_TTL_MS, wrong: 0 };
     const messages = world.inbox.get(phone) ?? [];
@@ -256,9 +280,12 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
 
   app.post('/login/phone', (req, res) => {
     const session = sessionOf(res);
-    const intent = req.body?.intent === 'register' ? 'register' : 'login';
+    const intent = req.body?.intent === 'register' ? 'register' : req.body?.intent === 'release' ? 'release' : 'login';
     const phone = normalizePhone(req.body?.phone);
-    if (!phone) return page(res, 'Sign in', loginPage(intent, 'That does not look like a mobile number.'), 400);
+    if (!phone) {
+      const error = 'That does not look like a mobile number.';
+      return intent === 'release' ? page(res, 'This number is mine now', numberIsMinePage(error), 400) : page(res, 'Sign in', loginPage(intent, error), 400);
+    }
     sendCode(session, phone, intent);
     res.redirect(303, '/login/code');
   });
@@ -287,16 +314,13 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     delete session.otp;
     // The SMS code is right: the person holds the SIM. Whose account that opens is the guard's question.
     if (otp.intent === 'rebind') return finishRebind(res, session, otp.phone);
+    if (otp.intent === 'release') return startRelease(req, res, session, otp.phone);
     const account = accountForPhone(otp.phone);
     if (!account) {
       // A number nobody uses: nothing to take over, so the new drive needs no assessment.
       return createAccount(res, session, otp.phone, otp.intent === 'register' ? 'Welcome! Your new drive is ready.' : 'This number had no drive yet, so we made you a new one.');
     }
-    if (account.protectedSince) {
-      // SMS sign-in is off for a protected account: the number's holder is offered a fresh start.
-      session.offer = { phone: otp.phone, reason: 'sms_off' };
-      return res.redirect(303, '/fresh-start');
-    }
+    // A protected account needs no check here: the guard never lets the SMS code alone into it.
     const decision = await world.guard.assess(
       attemptFor(req, session, {
         accountId: account.id,
@@ -312,7 +336,7 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
   function createAccount(res: Response, session: Session, phone: string, flash: string, name = 'New user') {
     const account: Account = { id: `acct-${randomId(9)}`, name, phone, phoneBoundAt: clock(), files: [], createdAt: clock() };
     world.accounts.set(account.id, account);
-    signIn(session, account, false);
+    signIn(session, account, []);
     session.flash = flash;
     return res.redirect(303, '/drive');
   }
@@ -414,13 +438,14 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     const row = world.log.find((entry) => entry.decisionId === challenge.decisionId);
     if (row) row.outcome = { checks, passed, action: result.action };
     if (result.action === 'allow') {
-      // SMS code plus a strong check: the owner still holds the number, so protection set by this attempt is lifted.
-      if (challenge.via === 'sms' && account.protectedSince) delete account.protectedSince;
-      signIn(session, account, true, challenge.via === 'password');
+      // The SMS code plus a strong check: the owner holds the number again, so a protection is lifted
+      // (the library asks for a passed check at the preset's high bar; a weaker one leaves it on).
+      if (challenge.via === 'sms') await world.guard.unprotect(account.id, { checks, passed: true });
+      signIn(session, account, checks, challenge.via === 'password');
       session.flash = 'Thanks, that confirmed it. Welcome back!';
       return res.redirect(303, '/drive');
     }
-    if (result.advice?.previousHolder === 'protect_account') protect(account);
+    // The guard protected the account itself when this failure points at a new holder (cloud-drive's protectOnFailedStepUp).
     if (challenge.via === 'sms' && result.advice?.newHolder === 'offer_new_account') {
       session.offer = { phone: challenge.phone, reason: 'changed_hands' };
       return res.redirect(303, '/fresh-start');
@@ -438,12 +463,76 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     page(res, 'A fresh start', freshStartPage(offer.phone, offer.reason));
   });
 
-  app.post('/fresh-start', (req, res) => {
+  /** Every drive this number is bound to, as the library's release takes them. */
+  const bindingsOf = (phone: string) => [...world.accounts.values()].filter((account) => account.phone === phone).map((account) => ({ accountId: account.id, phoneBoundAt: account.phoneBoundAt }));
+
+  app.post('/fresh-start', async (req, res) => {
     const session = sessionOf(res);
     const offer = session.offer;
     if (!offer) return res.redirect(303, '/');
+    // The number is freed from the old drive only where the library concludes it changed hands; a
+    // step-up left open (the person took the "fresh account" link) counts as declined.
+    let result = await world.guard.releaseNumber({ phone: offer.phone, proofOfPossession: 'sms_otp', bindings: bindingsOf(offer.phone) });
+    const challenge = liveChallenge(session);
+    if (challenge && result.refused.some((refusal) => refusal.reason === 'needs_failed_step_up' && refusal.accountId === challenge.accountId)) {
+      delete session.challenge;
+      await world.guard.recordOutcome(challenge.decisionId, { checks: [...new Set(challenge.anyOf.flat())], passed: false, accountId: challenge.accountId }).catch(() => undefined);
+      result = await world.guard.releaseNumber({ phone: offer.phone, proofOfPossession: 'sms_otp', bindings: bindingsOf(offer.phone) });
+    }
+    if (result.refused.length > 0) return page(res, 'Not possible', releaseRefusedPage(result.refused[0]!.reason), 409);
     const name = typeof req.body?.name === 'string' && req.body.name.trim() ? req.body.name.trim().slice(0, 60) : 'New user';
     return createAccount(res, session, offer.phone, 'Welcome! This drive and this number are yours now.', name);
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // "This number is mine now": the new holder asks for the number to be released
+  // ---------------------------------------------------------------------------------------------
+
+  app.get('/number-is-mine', (_req, res) => page(res, 'This number is mine now', numberIsMinePage()));
+
+  /** After the SMS code: the library decides whether the old drives let go of the number. */
+  async function startRelease(req: Request, res: Response, session: Session, phone: string) {
+    const bindings = bindingsOf(phone);
+    if (bindings.length === 0) return createAccount(res, session, phone, 'This number had no drive yet, so we made you a new one.');
+    const result = await world.guard.releaseNumber({ phone, proofOfPossession: 'sms_otp', bindings });
+    if (result.refused.length === 0) {
+      session.offer = { phone, reason: 'released' };
+      return res.redirect(303, '/fresh-start');
+    }
+    const pending = result.refused.find((refusal) => refusal.reason === 'needs_failed_step_up');
+    if (pending) {
+      // Possible, but nothing says so yet: the guard's step-up on the old drive decides. Its owner
+      // passes it; anyone else fails or declines it, and is then offered a fresh account.
+      const account = world.accounts.get(pending.accountId)!;
+      const decision = await world.guard.assess(
+        attemptFor(req, session, { accountId: account.id, phone, phoneBoundAt: account.phoneBoundAt, action: 'register', verified: ['sms_otp'] }),
+      );
+      return afterDecision(res, session, account, decision, 'sms');
+    }
+    return page(res, 'Not possible', releaseRefusedPage(result.refused[0]!.reason), 409);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // "I lost my old number": the owner freezes the drive without an SMS code
+  // ---------------------------------------------------------------------------------------------
+
+  app.get('/lost-number', (_req, res) => page(res, 'I lost my old number', lostNumberPage()));
+
+  app.post('/lost-number', async (req, res) => {
+    const email = typeof req.body?.email === 'string' ? req.body.email.trim().toLowerCase() : '';
+    const account = [...world.accounts.values()].find((candidate) => candidate.email === email);
+    if (!account) return page(res, 'I lost my old number', lostNumberPage('Email or password is wrong.'), 401);
+    // The app runs the check; the library takes its result, rate-limits per account and audits.
+    const passed = typeof req.body?.password === 'string' && checkPassword(account, req.body.password);
+    const result = await world.guard.freeze({ accountId: account.id, proof: { check: 'password', passed } });
+    if (result.frozen) return page(res, 'Frozen', frozenPage(result.since!, result.reason === 'already_frozen'));
+    const why =
+      result.reason === 'rate_limited'
+        ? ['Too many attempts. Try again in an hour.', 429]
+        : result.reason === 'store_unavailable'
+          ? ['We could not freeze your drive right now. Please try again.', 503]
+          : ['Email or password is wrong.', 401];
+    return page(res, 'I lost my old number', lostNumberPage(why[0] as string), why[1] as number);
   });
 
   // ---------------------------------------------------------------------------------------------
@@ -486,24 +575,26 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     res.redirect(303, '/login/code');
   });
 
-  function finishRebind(res: Response, session: Session, phone: string) {
+  async function finishRebind(res: Response, session: Session, phone: string) {
     const account = accountOf(session);
     if (!account || session.strongAt === undefined || clock() - session.strongAt > REBIND_WINDOW_MS) return res.redirect(303, '/');
     account.phone = phone;
     account.phoneBoundAt = clock();
-    delete account.protectedSince;
+    // The owner proved a strong check minutes ago and now holds the new number: SMS sign-in back on.
+    await world.guard.unprotect(account.id, { checks: session.strongChecks ?? ['password'], passed: true });
     session.reviewBinding = false;
     session.flash = 'Your current number is bound. SMS sign-in is on again.';
     return res.redirect(303, '/drive');
   }
 
-  app.get('/drive', (_req, res) => {
+  app.get('/drive', async (_req, res) => {
     const session = sessionOf(res);
     const account = accountOf(session);
     if (!account) return res.redirect(303, '/');
     const flash = session.flash;
     delete session.flash;
-    page(res, 'Your drive', drivePage(account, { reviewBinding: session.reviewBinding === true, flash }));
+    const protection = await world.guard.protectionOf(account.id);
+    page(res, 'Your drive', drivePage(account, { reviewBinding: session.reviewBinding === true, flash, protection }));
   });
 
   app.post('/logout', (_req, res) => {
@@ -523,9 +614,23 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     if (peer === '127.0.0.1' || peer === '::1') return next();
     res.status(404).type('text').send('not found');
   };
-  app.get('/admin', localOnly, (_req, res) => page(res, 'Admin', adminPage(world.log, [...world.accounts.values()])));
-  app.get('/admin/decisions.json', localOnly, (_req, res) => {
-    res.json({ decisions: world.log, accounts: [...world.accounts.values()].map(({ id, name, phone, phoneBoundAt, protectedSince }) => ({ id, name, phone, phoneBoundAt, protectedSince: protectedSince ?? null })) });
+  /** Every account with what the library says about its protection. */
+  const accountsWithProtection = () =>
+    Promise.all([...world.accounts.values()].map(async (account) => ({ ...account, protection: await world.guard.protectionOf(account.id) })));
+  app.get('/admin', localOnly, async (_req, res) => page(res, 'Admin', adminPage(world.log, await accountsWithProtection())));
+  app.get('/admin/decisions.json', localOnly, async (_req, res) => {
+    const accounts = await accountsWithProtection();
+    res.json({
+      decisions: world.log,
+      accounts: accounts.map(({ id, name, phone, phoneBoundAt, protection }) => ({
+        id,
+        name,
+        phone,
+        phoneBoundAt,
+        protectedSince: protection ? Date.parse(protection.since) : null,
+        protectionReason: protection?.reason ?? null,
+      })),
+    });
   });
 
   // ---------------------------------------------------------------------------------------------

@@ -56,8 +56,7 @@ export interface Account {
   idDocument?: string;
   files: DriveFile[];
   createdAt: number;
-  /** Set when the guard advised protecting the account: SMS sign-in is off until a current number is bound. */
-  protectedSince?: number;
+  // No protection state here: whether SMS sign-in is off is the library's (guard.protectionOf).
 }
 
 export function hashPassword(password: string): string {

@@ -72,7 +72,8 @@ ${error ? `<p class="error" data-testid="error">${esc(error)}</p>` : ''}
 <form method="post" action="/login/phone"><input type="hidden" name="intent" value="${intent}">
 <label for="phone">Mobile number</label><input id="phone" name="phone" autocomplete="tel" placeholder="+86 138 0013 8000" required>
 <button data-testid="send-code">Send code by SMS</button></form>
-<p class="muted">${register ? 'Already have a drive? <a href="/">Sign in</a>' : 'New here? <a href="/register">Create a drive</a>'} · <a href="/password" data-testid="password-link">Sign in with email and password</a></p></section>`;
+<p class="muted">${register ? 'Already have a drive? <a href="/">Sign in</a>' : 'New here? <a href="/register">Create a drive</a>'} · <a href="/password" data-testid="password-link">Sign in with email and password</a></p>
+<p class="muted"><a href="/lost-number" data-testid="lost-number-link">I lost my old number: freeze my drive</a> · <a href="/number-is-mine" data-testid="number-is-mine-link">This number is mine now</a></p></section>`;
 }
 
 export interface SmsMessage {
@@ -143,11 +144,11 @@ export function checkPage(check: StepUpCheck, error?: string): string {
   return `<section class="card"><h1>${esc(CHECK_LABEL[check])}</h1><p class="error">This example cannot run this check.</p></section>`;
 }
 
-export function freshStartPage(phone: string, reason: 'changed_hands' | 'sms_off'): string {
+export function freshStartPage(phone: string, reason: 'changed_hands' | 'released'): string {
   return `<section class="card" data-testid="fresh-start"><h1>This number belonged to someone else</h1>
 <p>Phone numbers are reused: when someone gives up a number, the carrier later gives it to a new customer. ${
-    reason === 'sms_off'
-      ? `The drive that used ${esc(maskPhone(phone))} before is protected and cannot be opened with an SMS code.`
+    reason === 'released'
+      ? `The drive that used ${esc(maskPhone(phone))} before is no longer tied to it: it is protected and cannot be opened with an SMS code.`
       : `We could not confirm that the drive linked to ${esc(maskPhone(phone))} is yours, so it stays closed.`
   } Its files stay private, and its owner will be told to bind their current number.</p>
 <p><b>Start a fresh account with ${esc(maskPhone(phone))}</b>: it is yours from today.</p>
@@ -168,10 +169,26 @@ export function deniedPage(message: string): string {
   return `<section class="card" data-testid="denied"><h1>We could not open this drive</h1><p class="error">${esc(message)}</p><a class="button secondary" href="/">Back to sign-in</a></section>`;
 }
 
-export function drivePage(account: Account, options: { reviewBinding: boolean; flash?: string | undefined }): string {
-  const banner = account.protectedSince
+/** What the library says about the account's protection (guard.protectionOf). */
+export interface ProtectionView {
+  since: string;
+  reason: string;
+}
+
+const PROTECTION_WHY: Record<string, string> = {
+  owner_request: 'you froze your drive',
+  failed_step_up: 'someone with the number could not confirm it was you',
+  carrier_event: 'the carrier says the number has a new subscriber',
+  unbind_notice: 'the carrier told us the number has a new subscriber',
+  number_released: 'the number was released to its new holder',
+  dormancy: 'the number was not used for a long time',
+};
+
+export function drivePage(account: Account, options: { reviewBinding: boolean; flash?: string | undefined; protection?: ProtectionView | null }): string {
+  const protection = options.protection;
+  const banner = protection
     ? `<section class="card notice" data-testid="protected-banner"><h2>SMS sign-in is off for your drive</h2>
-<p>Since ${esc(new Date(account.protectedSince).toISOString().slice(0, 10))} someone else may hold ${esc(maskPhone(account.phone))}: carriers give unused numbers to new customers. We stopped SMS sign-in and SMS notices to it so they cannot open your drive. Bind the number you use now to turn SMS sign-in back on.</p>${rebindForm()}</section>`
+<p>Since ${esc(protection.since.slice(0, 10))} (${esc(PROTECTION_WHY[protection.reason] ?? protection.reason)}) someone else may hold ${esc(maskPhone(account.phone))}: carriers give unused numbers to new customers. We stopped SMS sign-in and SMS notices to it so they cannot open your drive. Bind the number you use now to turn SMS sign-in back on.</p>${rebindForm()}</section>`
     : options.reviewBinding
       ? `<section class="card notice" data-testid="review-binding"><h2>Is ${esc(maskPhone(account.phone))} still your number?</h2><p>You signed in without it. If you changed numbers, bind your current one.</p>${rebindForm()}</section>`
       : '';
@@ -199,7 +216,7 @@ export interface AdminRow {
   outcome?: { checks: StepUpCheck[]; passed: boolean; action: string };
 }
 
-export function adminPage(rows: AdminRow[], accounts: Account[]): string {
+export function adminPage(rows: AdminRow[], accounts: (Account & { protection: ProtectionView | null })[]): string {
   return `<section class="card"><h1>Recent decisions</h1><p class="muted">Newest first. JSON: <a href="/admin/decisions.json">/admin/decisions.json</a></p>
 <table data-testid="decisions"><tr><th>When</th><th>Account</th><th>Answer</th><th>Risk</th><th>Reasons</th><th>Step-up / outcome</th><th>Advice</th></tr>${rows
     .map(
@@ -211,7 +228,44 @@ export function adminPage(rows: AdminRow[], accounts: Account[]): string {
     .join('')}</table></section>
 <section class="card"><h1>Accounts</h1><table data-testid="accounts"><tr><th>Account</th><th>Number</th><th>Bound</th><th>SMS sign-in</th></tr>${accounts
     .map(
-      (account) => `<tr><td>${esc(account.id)} (${esc(account.name)})</td><td>${esc(maskPhone(account.phone))}</td><td>${esc(new Date(account.phoneBoundAt).toISOString().slice(0, 10))}</td><td>${account.protectedSince ? `<b>off</b> since ${esc(new Date(account.protectedSince).toISOString().slice(0, 10))} (protected)` : 'on'}</td></tr>`,
+      (account) => `<tr><td>${esc(account.id)} (${esc(account.name)})</td><td>${esc(maskPhone(account.phone))}</td><td>${esc(new Date(account.phoneBoundAt).toISOString().slice(0, 10))}</td><td>${account.protection ? `<b>off</b> since ${esc(account.protection.since.slice(0, 10))} (protected: ${esc(account.protection.reason)})` : 'on'}</td></tr>`,
     )
     .join('')}</table></section>`;
+}
+
+/** The owner's page: "I lost my old number: freeze my drive". No SMS: the number is what he lost. */
+export function lostNumberPage(error?: string): string {
+  return `<section class="card" data-testid="lost-number"><h1>I lost my old number</h1>
+<p>If your old number now belongs to someone else (or your SIM was lost or stolen), freeze your drive: from then on an SMS code to that number no longer opens it. Your files stay where they are; you sign in with your email and password.</p>
+${error ? `<p class="error" data-testid="error">${esc(error)}</p>` : ''}
+<form method="post" action="/lost-number"><label for="email">Email</label><input id="email" name="email" type="email" autocomplete="username" required>
+<label for="pw">Password</label><input id="pw" name="password" type="password" autocomplete="current-password" required>
+<button data-testid="freeze">Freeze my drive</button></form></section>`;
+}
+
+export function frozenPage(since: string, already: boolean): string {
+  return `<section class="card" data-testid="frozen"><h1>Your drive is frozen</h1>
+<p>${already ? 'It was already frozen' : 'Done'}: since ${esc(since.slice(0, 10))} an SMS code to your old number no longer opens your drive. Whoever holds that number now cannot see your files.</p>
+<p><a class="button" href="/password" data-testid="password-after-freeze">Sign in with your email and password</a></p></section>`;
+}
+
+/** The new holder's page: "This number is mine now". */
+export function numberIsMinePage(error?: string): string {
+  return `<section class="card" data-testid="number-is-mine"><h1>This number is mine now</h1>
+<p>Got a number that someone used here before? Prove you hold it with an SMS code, and we free it from the old drive so you can start your own. The old drive's files stay private.</p>
+${error ? `<p class="error" data-testid="error">${esc(error)}</p>` : ''}
+<form method="post" action="/login/phone"><input type="hidden" name="intent" value="release">
+<label for="phone">Your mobile number</label><input id="phone" name="phone" autocomplete="tel" placeholder="+86 138 0013 8000" required>
+<button data-testid="send-code">Send code by SMS</button></form></section>`;
+}
+
+const REFUSAL_TEXT: Record<string, string> = {
+  carrier_says_same_holder: 'the carrier says this number has had the same subscriber since it was linked to the existing drive.',
+  owner_held_number_recently: 'the existing drive used this number recently, so it cannot have gone to someone new yet.',
+  store_unavailable: 'we could not check right now. Please try again in a few minutes.',
+};
+
+export function releaseRefusedPage(reason: string): string {
+  return `<section class="card" data-testid="release-refused"><h1>We cannot free this number</h1><p class="error">We cannot free it from the existing drive: ${esc(REFUSAL_TEXT[reason] ?? reason)}</p>
+<a class="button secondary" href="/">Back to sign-in</a></section>`;
 }

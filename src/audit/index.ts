@@ -23,8 +23,12 @@ export { redactText } from './redact.js';
  * and verified without any other account's (src/audit/evidence.ts, docs/evidence.md).
  */
 export interface AuditEntry {
-  /** `decision` and `outcome` from assess and recordOutcome; evidence exports carry any kind. */
-  kind: 'decision' | 'outcome';
+  /**
+   * `decision` and `outcome` from assess and recordOutcome (evidence exports carry any kind); `protect` and `unprotect` when an account's protection is set
+   * or lifted, `freeze` for every owner freeze request (granted or not), `release` for every binding
+   * `releaseNumber` released or refused, with its evidence.
+   */
+  kind: 'decision' | 'outcome' | 'protect' | 'unprotect' | 'freeze' | 'release';
   /** Guard-clock time the record was made, ISO-8601. */
   at: string;
   decisionId: string;
@@ -42,6 +46,12 @@ export interface AuditEntry {
   mode?: Decision['mode'];
   /** For `kind: 'outcome'`: the step-up result; `rejected` when `recordOutcome` refused it (replayed, forged, foreign or late id). */
   outcome?: { checks: StepUpCheck[]; passed: boolean; satisfied: boolean; rejected?: OutcomeRejection };
+  /** For `protect` / `unprotect` / `freeze` / `release`: why, by whom, and what it rested on (no number, no address). */
+  protection?: { reason: string; by: string; since?: string };
+  /** For `freeze` and `unprotect`: the non-SMS checks the host ran, whether they passed, and the answer. */
+  proof?: { checks: StepUpCheck[]; passed: boolean; granted: boolean; answer: string };
+  /** For `release`: released or refused, the rule, and the evidence (sources and reason codes). */
+  release?: { released: boolean; rule: string; evidence: string[] };
 }
 
 export interface AuditRecord extends AuditEntry {

@@ -18,7 +18,7 @@ import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { parseDevice } from '../evidence/device/parse-device.js';
 import { geoipLiteLookup } from '../evidence/geo/geoip-lite.js';
 import { carrierEvidenceInProcess } from '../evidence/number-intel/gather.js';
-import { conclude, outcomeWrite, placeOf, type Place } from '../guard/conclude.js';
+import { conclude, outcomeWrite, placeOf, protectionAfterDecision, protectionAfterOutcome, protectionEvidence, type Place } from '../guard/conclude.js';
 import { resolveOptions } from '../guard/options.js';
 import { createHasher } from '../persist/keys.js';
 import { memoryStore, type MemoryStore } from '../persist/memory-store.js';
@@ -125,7 +125,15 @@ export function createReplayer(options: ReplayOptions): Replayer {
       { phone: attempt.phoneE164, since, accountId: attempt.accountId },
       providers,
     );
-    const { decision, write } = conclude(settings, attempt, { keys, phoneAliases: [], device, snapshot, profile, place, since, carrier: carrierAnswers, numberEvents: snapshot.numberEvents }, now);
+    const { decision, write } = conclude(
+      settings,
+      attempt,
+      { keys, phoneAliases: [], device, snapshot, profile, place, since, carrier: carrierAnswers, numberEvents: snapshot.numberEvents, ...protectionEvidence(snapshot, true) },
+      now,
+    );
+    // The protections the guard sets by itself, as assess and recordOutcome set them.
+    const protectNow = protectionAfterDecision(settings, attempt, decision, snapshot.protection != null);
+    if (protectNow) store.sync.protect(attempt.accountId, { since: now, reason: protectNow, by: 'carrier' });
     // A step-up is completed below, from the label, not kept pending for an outcome that never comes.
     const pending = write.pending;
     write.pending = undefined;
@@ -133,8 +141,9 @@ export function createReplayer(options: ReplayOptions): Replayer {
     const passes = event.label?.passesStepUp;
     if (replayOutcomes && pending && passes !== undefined) {
       // As `recordOutcome(id, { checks: anyOf[0], passed, at })` would, within the window.
-      const learned = outcomeWrite(pending, new Set(pending.anyOf[0] as StepUpCheck[]), passes, at).write;
+      const { satisfied, write: learned } = outcomeWrite(pending, new Set(pending.anyOf[0] as StepUpCheck[]), passes, at);
       if (learned) store.sync.write(learned, settings.limits);
+      if (protectionAfterOutcome(settings, pending, passes, satisfied)) store.sync.protect(pending.accountId, { since: now, reason: 'failed_step_up', by: 'guard' });
     }
     return decision;
   }

@@ -12,6 +12,7 @@ import { thresholdsFor, type Policy, type Thresholds } from './policy.js';
 import type { Score } from './score.js';
 import type { Continuity, LoginInput, NumberFindings } from './signals/index.js';
 import { chooseStepUp, combinedStrength, strongestStepUpStrength } from './step-up.js';
+import { isoTime } from '../util/iso-time.js';
 
 export { chooseStepUp, thresholdsFor };
 
@@ -103,12 +104,22 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
     if (forced || blindHigh) notes.push(reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.carrier_unavailable', params: { preset: policy.preset, strong: !forced } }));
   }
 
+  // A protected account, one whose protection could not be read, or one dormant beyond the preset's
+  // rule: the SMS code alone never enters. The step-up is the strongest kind the host can run, and
+  // with no non-SMS check at all the login is denied.
+  const gate = attempt.verified.includes('sms_otp') ? smsAloneGate(input, findings, continuity) : null;
+  const gateFloor = gate ? strongest() : 0;
+  if (gate) {
+    notes.push(gate);
+    if (action === 'allow' && combinedStrength(policy, strongPassed) < gateFloor) action = 'step_up';
+  }
+
   // The strength a step-up must have at a given risk and verdict on the number.
   const requiredAt = (atRisk: number, verdict: NumberChangedHands) => {
     if (blindHigh || atRisk >= policy.requiredStrength.highRiskAt || verdict === 'yes') return high;
     // "Likely" below the high-risk line: a possible new holder whom nothing else singles out.
-    if (verdict === 'likely') return strongest();
-    return policy.requiredStrength.base;
+    if (verdict === 'likely') return Math.max(gateFloor, strongest());
+    return Math.max(gateFloor, policy.requiredStrength.base);
   };
 
   let stepUp: StepUpCheck[][] | undefined;
@@ -142,8 +153,47 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
     }
   }
 
-  return { action, thresholds, numberChangedHands: changed, ...(stepUp ? { stepUp } : {}), advice: advise(input, changed, action, findings.reissuePossible, risk), notes };
+  const advice = gate && action !== 'allow' ? PROTECTED_ADVICE : advise(input, changed, action, findings.reissuePossible, risk);
+  return { action, thresholds, numberChangedHands: changed, ...(stepUp ? { stepUp } : {}), advice, notes };
 }
+
+/**
+ * Why the SMS code alone may not enter this account, whatever the score: it is protected (by its
+ * owner, a carrier notice, a release, a failed step-up), its protection could not be read (fail
+ * closed), or nobody proved holding the number for longer than the preset's dormancy rule allows
+ * (a vouched device or the carrier's word that the subscriber is unchanged is such a proof).
+ */
+export function smsAloneGate(input: LoginInput, findings: NumberFindings, continuity: Continuity): Reason | null {
+  const { subject, policy } = input;
+  const protection = subject.protection;
+  if (protection?.state === 'protected') {
+    return reasonFrom(
+      'account_protected',
+      0,
+      { key: 'account_protected', params: { since: isoTime(protection.since).slice(0, 10), reason: protection.reason.replace(/_/g, ' ') } },
+      { since: isoTime(protection.since), reason: protection.reason, by: protection.by },
+    );
+  }
+  if (protection?.state === 'unreadable') {
+    return reasonFrom('account_protected', 0, { key: 'account_protected.unreadable', params: {} }, { unreadable: true });
+  }
+  const limit = policy.dormancy.smsAloneAfterDays;
+  // Dormancy asks for proof of possession: a device the owner vouched for, or the carrier saying the
+  // subscriber is unchanged, is such proof (the SMS code is then not alone).
+  const proven = continuity.proof === 'vouched_device' || continuity.proof === 'carrier';
+  if (limit !== null && findings.dormancyDays >= limit && !proven) {
+    const days = Math.floor(findings.dormancyDays);
+    return reasonFrom('dormant_account', 0, { key: 'dormant_account', params: { days, preset: policy.preset, limitDays: limit } }, { dormancyDays: days, smsAloneAfterDays: limit });
+  }
+  return null;
+}
+
+/** The SMS code alone was not enough for a protected or long-dormant account. */
+export const PROTECTED_ADVICE: VictimAdvice = adviceOf({
+  newHolder: 'offer_new_account',
+  previousHolder: 'protect_account',
+  stepIds: ['protected_hide_data', 'protected_ask_non_sms_check', 'protected_keep_sms_off'],
+});
 
 /** What to do for both victims when the number (likely) went to someone new. */
 export const NUMBER_CHANGED_HANDS_ADVICE: VictimAdvice = adviceOf({

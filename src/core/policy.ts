@@ -45,6 +45,15 @@ export interface Policy {
   maxTravelAccuracyKm: number;
   /** `risk` at or above this makes `numberChangedHands` "likely" when a reissue was possible. */
   likelyAt: number;
+  /**
+   * Dormancy rules, in days without proof of possession of the number (an SMS login allowed or a
+   * step-up passed): from `smsAloneAfterDays` the SMS code alone no longer enters; from
+   * `protectAfterDays` the account is due for protection (`guard.sweepDormancy` lists it). `null`
+   * turns a rule off. docs/both-victims.md gives the defaults' reasons.
+   */
+  dormancy: { smsAloneAfterDays: number | null; protectAfterDays: number | null };
+  /** Protect the account when a likely new holder of its number fails (or declines) a step-up. */
+  protectOnFailedStepUp: boolean;
   weights: Weights;
 }
 
@@ -100,6 +109,10 @@ export const PRESETS: Record<PresetName, Policy> = {
     requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2 },
     denyOnConfirmedReissue: false,
     failMode: { history: 'score', intelWhenDormant: 'score' },
+    // Twice the longest common aging period (90 days: the US upper bound, China's usual one): by
+    // then a reissue was possible twice over. Protected after a year without the number.
+    dormancy: { smsAloneAfterDays: 180, protectAfterDays: 365 },
+    protectOnFailedStepUp: true,
   },
   // Social accounts: highest login volume, most tolerance for friction-free logins.
   social: {
@@ -112,6 +125,9 @@ export const PRESETS: Record<PresetName, Policy> = {
     requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2 },
     denyOnConfirmedReissue: false,
     failMode: { history: 'score', intelWhenDormant: 'score' },
+    // Friction-free logins matter most, and nothing private is kept: a year, protection after two.
+    dormancy: { smsAloneAfterDays: 365, protectAfterDays: 730 },
+    protectOnFailedStepUp: false,
   },
   // Loans and payments: strictest. Deliberate hunters target money (S1), so the prior is higher.
   fintech: {
@@ -125,6 +141,9 @@ export const PRESETS: Record<PresetName, Policy> = {
     requiredStrength: { base: 0.9, high: 0.97, highRiskAt: 0.1 },
     denyOnConfirmedReissue: true,
     failMode: { history: 'step_up', intelWhenDormant: 'step_up' },
+    // The longest common aging period: past it the number may already be someone else's.
+    dormancy: { smsAloneAfterDays: 90, protectAfterDays: 180 },
+    protectOnFailedStepUp: true,
   },
 };
 

@@ -13,7 +13,8 @@ import type { StoreKeys, StoreSnapshot } from '../persist/types.js';
 import type { AttemptInput, Decision, DecisionAction, NormalizedAttempt } from '../types/index.js';
 import { startDeadline, type Deadline } from '../util/deadline.js';
 import { normalizeAttempt } from '../validate/attempt.js';
-import { conclude, newDecision } from './conclude.js';
+import { conclude, newDecision, protectionAfterDecision, protectionEvidence } from './conclude.js';
+import { setProtection } from './protect.js';
 import type { GuardContext } from './context.js';
 
 export type Assess = (input: AttemptInput) => Promise<Decision>;
@@ -67,11 +68,16 @@ export function createAssess(context: GuardContext): Assess {
         since,
         carrier,
         numberEvents: rotation?.numberEvents ?? history.snapshot?.numberEvents ?? [],
+        ...protectionEvidence(history.snapshot, store.capabilities.protection === true),
       },
       clock(),
     );
     decision.persisted = await context.save(write, total);
     await context.audit(context.decisionEntry(decision, phoneHash), total);
+    // The carrier (or an ingested event or notice) says the number changed hands after the binding:
+    // the account stays protected after the carrier cache expires.
+    const selfProtect = store.capabilities.protection ? protectionAfterDecision(resolved, attempt, decision, history.snapshot?.protection !== null) : undefined;
+    if (selfProtect) await setProtection(context, attempt.accountId, { reason: selfProtect, by: 'carrier' }, total).catch(() => undefined);
     await context.notify(decision);
     return decision;
   }

@@ -4,10 +4,10 @@
  * (backtest/replay.ts) both come through here, so a replay decides exactly as the guard would.
  */
 import { evaluate, type CoreResult } from '../core/evaluate.js';
-import type { LoginInput } from '../core/signals/index.js';
+import type { LoginInput, Subject } from '../core/signals/index.js';
 import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
-import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
+import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, ProtectionReason, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
 import type { Decision, DecisionAction, StepUpDecision, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
 import { localizeAdvice, localizeReasons } from '../locale/index.js';
 import { isoTime } from '../util/iso-time.js';
@@ -43,6 +43,8 @@ export interface GatheredEvidence {
   since: number;
   carrier: CarrierEvidence;
   numberEvents: NumberEvent[];
+  /** The account's protection (absent: not protected, or the store cannot hold one). */
+  protection?: Subject['protection'];
 }
 
 export interface Conclusion {
@@ -66,6 +68,7 @@ export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt,
       carrier: evidence.carrier,
       since: evidence.since,
       numberEvents: evidence.numberEvents,
+      ...(evidence.protection ? { protection: evidence.protection } : {}),
     }),
     login: { action: attempt.action, verified: attempt.verified, device: evidence.device, geo: evidence.place },
     policy: settings.policy,
@@ -165,6 +168,33 @@ export function newDecision(
     (decision as StepUpDecision).stepUp = { anyOf: stepUp, expiresAt: isoTime(now + settings.stepUpTtlMs) };
   }
   return decision;
+}
+
+/**
+ * What the core hears about protection, from a store read. A store that holds protections but could
+ * not be read (or answered without saying) is unreadable: the core then fails closed. A store that
+ * cannot hold protections (written before them) has none to report.
+ */
+export function protectionEvidence(snapshot: StoreSnapshot | null, storeHoldsProtection: boolean): Pick<GatheredEvidence, 'protection'> {
+  if (!storeHoldsProtection) return {};
+  if (!snapshot || snapshot.protection === undefined) return { protection: { state: 'unreadable' } };
+  return snapshot.protection ? { protection: { state: 'protected', ...snapshot.protection } } : {};
+}
+
+/**
+ * The protections the guard sets by itself (enforce mode only; a dry run protects nobody):
+ * after a login with the SMS code that the carrier, an ingested event or a notice says reached a new
+ * holder (`carrier_event`), and after a failed step-up where a reissue was possible, when the preset
+ * says so (`failed_step_up`). The live guard and the replay engine both ask here.
+ */
+export function protectionAfterDecision(settings: Pick<ResolvedOptions, 'mode'>, attempt: NormalizedAttempt, decision: Decision, alreadyProtected: boolean): ProtectionReason | undefined {
+  if (settings.mode !== 'enforce' || alreadyProtected) return undefined;
+  return decision.numberChangedHands === 'yes' && attempt.verified.includes('sms_otp') ? 'carrier_event' : undefined;
+}
+
+export function protectionAfterOutcome(settings: Pick<ResolvedOptions, 'mode' | 'policy'>, pending: PendingDecision, passed: boolean, satisfied: boolean): ProtectionReason | undefined {
+  if (settings.mode !== 'enforce' || satisfied || passed || !pending.reissuePossible || !settings.policy.protectOnFailedStepUp) return undefined;
+  return 'failed_step_up';
 }
 
 /**

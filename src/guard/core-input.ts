@@ -30,6 +30,8 @@ export interface SubjectEvidence {
   carrier: { status: SignalStatus | 'cached'; answers: NumberIntelAnswer[] };
   since: number;
   numberEvents: NumberEvent[];
+  /** The account's protection (absent: not protected, or the store cannot hold one). */
+  protection?: Subject['protection'];
 }
 
 export function coreSubject(binding: BindingFacts, evidence: SubjectEvidence): Subject {
@@ -46,5 +48,6 @@ export function coreSubject(binding: BindingFacts, evidence: SubjectEvidence): S
       : { status: 'unavailable', profile: null, ...(evidence.historyError ? { error: evidence.historyError } : {}) },
     intel: { status: evidence.carrier.status, since: evidence.since, answers: evidence.carrier.answers },
     numberEvents: evidence.numberEvents,
+    ...(evidence.protection ? { protection: evidence.protection } : {}),
   };
 }

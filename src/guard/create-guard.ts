@@ -2,7 +2,9 @@
  * The guard: wires one context (options, store, hasher, carrier runner, geolocation) into the
  * operations a host calls. Each operation lives in its own file: `assess` (assess.ts),
  * `recordOutcome` (outcome.ts), `checkRecipient` and `sweep` (recipient.ts, sweep.ts over
- * number-check.ts), `ingestNumberEvents` (ingest.ts).
+ * number-check.ts), `ingestNumberEvents` (ingest.ts), and for both victims of a recycled number:
+ * `protect` / `unprotect` (protect.ts), `freeze` (freeze.ts), `releaseNumber` (release.ts),
+ * `ingestUnbindNotice` (unbind.ts), `sweepDormancy` (dormancy.ts).
  */
 import type { Policy } from '../core/policy.js';
 import type { NumberEventSource } from '../evidence/number-intel/ingest/index.js';
@@ -19,6 +21,12 @@ import { createEvidenceFor } from './evidence.js';
 import type { EvidenceExport, EvidenceRange } from '../audit/evidence.js';
 import { createRecipientCheck, type RecipientCheckInput, type RecipientDecision } from './recipient.js';
 import { createSweep, type SweepOptions, type SweepRun } from './sweep.js';
+import { createSweepDormancy, type DormancyBatch, type DormancySweepOptions } from './dormancy.js';
+import { createFreeze, type FreezeInput, type FreezeResult } from './freeze.js';
+import type { CheckProof } from './proof.js';
+import { createProtect, createProtectionOf, createUnprotect, type ProtectInput, type ProtectResult, type ProtectionState, type UnprotectResult } from './protect.js';
+import { createReleaseNumber, type ReleaseInput, type ReleaseResult } from './release.js';
+import { createIngestUnbindNotice, type UnbindNotice, type UnbindNoticeResult } from './unbind.js';
 
 export interface Guard {
   /**
@@ -43,6 +51,24 @@ export interface Guard {
   ingestNumberEvents(source: NumberEventSource, options?: IngestOptions): Promise<IngestResult>;
   /** One account's audit records for a dispute, sealed and verifiable alone (docs/evidence.md). Needs a sink that reads back. */
   evidenceFor(accountId: string, range?: EvidenceRange): Promise<EvidenceExport>;
+  /**
+   * Protect an account: from now on the SMS code alone never enters it (a non-SMS check must, and
+   * without one the login is denied). Idempotent; the first protection is kept. Throws
+   * `ProtectionUnsupportedError` when the store cannot hold protections, `ProtectionFailedError` when it failed.
+   */
+  protect(accountId: string, input: ProtectInput): Promise<ProtectResult>;
+  /** The account's protection (for the owner's page: "SMS sign-in is off since ..."), or null. */
+  protectionOf(accountId: string): Promise<ProtectionState | null>;
+  /** Lift a protection; needs a passed non-SMS check at the preset's high strength. Audited. */
+  unprotect(accountId: string, proof: CheckProof): Promise<UnprotectResult>;
+  /** "I lost my old number": the owner freezes the account with a non-SMS check. Rate-limited per account, audited. */
+  freeze(input: FreezeInput): Promise<FreezeResult>;
+  /** Free the new holder of a number from stale bindings of it, where the evidence says it changed hands. Never on SMS alone. */
+  releaseNumber(input: ReleaseInput): Promise<ReleaseResult>;
+  /** Store an unbind / renewal notice ("N has a new subscriber since D") as a carrier-grade reissue event; replays are no-ops. */
+  ingestUnbindNotice(notice: UnbindNotice): Promise<UnbindNoticeResult>;
+  /** The dormancy rules over the host's bindings, in batches: accounts due for a notice, and due for protection. */
+  sweepDormancy(bindings: AsyncIterable<BindingInput> | Iterable<BindingInput>, options?: DormancySweepOptions): AsyncIterable<DormancyBatch>;
 }
 
 /** What `ready()` passes through validation and device parsing (a documentation number and address). */
@@ -112,5 +138,12 @@ export function createGuard(options: GuardOptions = {}): Guard {
     sweep: createSweep(numberCheck),
     ingestNumberEvents: ingest,
     evidenceFor: createEvidenceFor(options.audit, clock),
+    protect: createProtect(context),
+    unprotect: createUnprotect(context),
+    protectionOf: createProtectionOf(context),
+    freeze: createFreeze(context),
+    releaseNumber: createReleaseNumber(context, numberCheck),
+    ingestUnbindNotice: createIngestUnbindNotice(context),
+    sweepDormancy: createSweepDormancy(context),
   };
 }

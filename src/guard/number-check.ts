@@ -8,7 +8,8 @@ import { startDeadline, withinDeadline, type Deadline } from '../util/deadline.j
 import type { ErrorStage, IntelCacheTtl } from '../types/index.js';
 import type { Hasher } from '../persist/keys.js';
 import { readUnderRetiredKeys } from '../persist/retired-keys.js';
-import type { ProfileLimits, Store, StoreKeys, StoreSnapshot } from '../persist/types.js';
+import type { ProfileLimits, Protection, Store, StoreKeys, StoreSnapshot } from '../persist/types.js';
+import { lastOwnerProof } from '../core/signals/index.js';
 import type { NumberChangedHands, NumberIntelAnswer, Reason, SignalStatus } from '../types/index.js';
 import { toEpochMs, zodIssues } from '../validate/attempt.js';
 import { parsePhone } from '../validate/phone.js';
@@ -97,6 +98,14 @@ export interface NumberVerdict {
   history: 'ok' | 'none' | 'unavailable';
   /** What the carriers were asked about: the later of the binding and the last strong proof. */
   since: number;
+  /** A reissue after the owner's last proof of possession was possible under the aging rules. */
+  reissuePossible: boolean;
+  /** The owner's last proof of holding the number (history, the host's hint, or the binding). */
+  lastOwnerProofAt: number;
+  /** Failed step-ups on the account after that proof, newest first (times). */
+  failedStepUpsSinceProof: number[];
+  /** The account's protection, `undefined` when the store cannot hold one or could not be read. */
+  protection?: Protection | null;
 }
 
 /**
@@ -160,6 +169,7 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
     checks: [],
   };
   const verdict = evaluateNumber(input);
+  const proofAt = lastOwnerProof(input.subject).at;
 
   if (fresh) {
     const writeDeadline = 'evidence' in mode ? mode.total : startDeadline(Math.min(deps.budgetMs, mode.perCallMs));
@@ -180,5 +190,9 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
     intel,
     history: input.subject.history.status,
     since,
+    reissuePossible: verdict.reissuePossible,
+    lastOwnerProofAt: proofAt,
+    failedStepUpsSinceProof: (profile?.failedStepUps ?? []).filter((failed) => failed.at > proofAt).map((failed) => failed.at),
+    ...(snapshot && snapshot.protection !== undefined ? { protection: snapshot.protection } : {}),
   };
 }

@@ -73,6 +73,16 @@ export interface GuardOptions {
   /** Circuit breaker per carrier provider (docs/providers.md). */
   intelBreaker?: Partial<IntelBreakerOptions>;
   limits?: Partial<ProfileLimits>;
+  /**
+   * Dormancy rules in days without proof of possession (merged over the preset's; `null` turns one
+   * off): from `smsAloneAfterDays` the SMS code alone no longer enters, from `protectAfterDays` the
+   * account is due for protection (`guard.sweepDormancy`).
+   */
+  dormancy?: Partial<Policy['dormancy']>;
+  /** Protect an account when a likely new holder of its number fails a step-up (default: on for cloud-drive and fintech). */
+  protectOnFailedStepUp?: boolean;
+  /** `guard.freeze` attempts per account and window before it answers `rate_limited` (default 5 per hour). */
+  freezeLimit?: { attempts: number; windowMs: number };
   /** Advanced: override likelihood ratios (natural-log values; see docs/scoring.md). */
   weights?: Partial<Weights>;
   /** Append-only, hash-chained audit trail of every decision and step-up outcome (`fileAuditSink(path)`). */
@@ -97,6 +107,7 @@ export interface ResolvedOptions {
   intelCacheTtl: IntelCacheTtl;
   intelBreaker: IntelBreakerOptions;
   limits: ProfileLimits;
+  freezeLimit: { attempts: number; windowMs: number };
 }
 
 const thresholdsSchema = lazySchema((z) =>
@@ -132,6 +143,11 @@ const optionsSchema = lazySchema((z) =>
     })
     .optional(),
   weights: z.record(z.string(), z.number().refine(Number.isFinite, 'must be finite')).optional(),
+  dormancy: z
+    .object({ smsAloneAfterDays: z.number().min(1).max(36_500).nullable().optional(), protectAfterDays: z.number().min(1).max(36_500).nullable().optional() })
+    .optional(),
+  protectOnFailedStepUp: z.boolean().optional(),
+  freezeLimit: z.object({ attempts: z.number().int().min(1).max(1000), windowMs: z.number().int().min(1_000).max(30 * DAY) }).optional(),
 }),
 );
 
@@ -161,7 +177,13 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     alwaysStepUp: options.alwaysStepUp ? [...new Set(options.alwaysStepUp)] : preset.alwaysStepUp,
     minAgingDays: { ...preset.minAgingDays, ...options.minAgingDays },
     weights: { ...preset.weights, ...options.weights },
+    dormancy: { ...preset.dormancy, ...options.dormancy },
+    protectOnFailedStepUp: options.protectOnFailedStepUp ?? preset.protectOnFailedStepUp,
   };
+  const { smsAloneAfterDays, protectAfterDays } = policy.dormancy;
+  if (smsAloneAfterDays !== null && protectAfterDays !== null && protectAfterDays < smsAloneAfterDays) {
+    throw new GuardConfigError('dormancy.protectAfterDays', 'must not be less than smsAloneAfterDays (protection comes after SMS alone stops entering)');
+  }
   if (options.weights) assertReissueDominates(policy.weights);
 
   const providers = options.numberIntel === undefined ? [] : Array.isArray(options.numberIntel) ? options.numberIntel : [options.numberIntel];
@@ -201,6 +223,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     intelCacheTtl: { changedMs: 30 * DAY, unchangedMs: DAY, inconclusiveMs: 3_600_000, ...options.intelCacheTtl },
     intelBreaker: { failureThreshold: 5, cooldownMs: 30_000, ...options.intelBreaker },
     limits: { ...DEFAULT_PROFILE_LIMITS, ...options.limits },
+    freezeLimit: options.freezeLimit ?? { attempts: 5, windowMs: 3_600_000 },
   };
 }
 

@@ -12,8 +12,9 @@ import { startDeadline, withinDeadline } from '../util/deadline.js';
 import { isoTime } from '../util/iso-time.js';
 import { lazySchema } from '../util/lazy-deps.js';
 import { toEpochMs, zodIssues } from '../validate/attempt.js';
-import { outcomeWrite } from './conclude.js';
+import { outcomeWrite, protectionAfterOutcome } from './conclude.js';
 import type { GuardContext } from './context.js';
+import { setProtection } from './protect.js';
 
 /** Clock skew tolerated for an outcome's `at`, as for an attempt's: a far-future time would age out the whole profile. */
 const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
@@ -79,7 +80,20 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
         deadline,
       );
       // Failing the owner's check on a number that may have been reissued: most likely its new holder.
-      if (!satisfied && pending.reissuePossible) result.advice = localizeAdvice(NUMBER_CHANGED_HANDS_ADVICE, resolved.locale);
+      if (!satisfied && pending.reissuePossible) {
+        result.advice = localizeAdvice(NUMBER_CHANGED_HANDS_ADVICE, resolved.locale);
+        // The preset's rule: the account is protected at once, so the next attempt with the SMS code
+        // alone meets the same wall however the score comes out.
+        const selfProtect = store.capabilities.protection ? protectionAfterOutcome(resolved, pending, parsed.data.passed, satisfied) : undefined;
+        if (selfProtect) {
+          try {
+            await setProtection(context, pending.accountId, { reason: selfProtect, by: 'guard' }, deadline);
+            result.protected = true;
+          } catch {
+            // Reported by setProtection; the failed step-up itself was recorded.
+          }
+        }
+      }
       return result;
     } catch (error) {
       if (error instanceof OutcomeRejectedError) {

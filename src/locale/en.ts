@@ -35,6 +35,10 @@ export const en: Catalogue = {
     recent_owner_proof: (p) => `the owner held the number ${p.days} days ago (${proofWord[p.proofFrom]}), within the ${p.agingDays}-day aging period: no reissue can have happened since`,
     'continuity_unproven.carrier': (p) =>
       `${p.source} says the number changed subscriber after it was bound: the SMS code alone is not enough${p.raised ? '; risk raised to the step-up line' : ''}`,
+    account_protected: (p) => `the account is protected since ${p.since} (${p.reason}): the SMS code alone does not enter it; a non-SMS check must`,
+    'account_protected.unreadable': () => 'whether the account is protected could not be read: failing closed, the SMS code alone does not enter it',
+    dormant_account: (p) =>
+      `nobody proved holding the number for ${p.days} days; ${p.preset} lets the SMS code alone in for at most ${p.limitDays}: a non-SMS check must confirm the owner`,
     'continuity_unproven.dormant': (p) =>
       `no vouched device, strong check or carrier answer shows the owner, and a reissue was possible (${p.days} days since the last proof, aging period ${p.agingDays} days): ` +
       `the SMS code alone is not enough${p.raised ? '; risk raised to the step-up line' : ''}`,
@@ -108,8 +112,14 @@ export const en: Catalogue = {
     no_history: 'no history yet',
     history_unavailable: 'history unavailable',
     fail_mode_applied: 'safety rule applied',
+    account_protected: 'account protected: the SMS code alone does not enter',
+    dormant_account: 'account dormant beyond the preset\'s rule: the SMS code alone does not enter',
   },
   advice: {
+    protected_hide_data: "Show none of this account's data to someone holding only the number's SMS code.",
+    protected_ask_non_sms_check:
+      'Ask for the non-SMS check offered; if the person cannot pass it, offer a fresh account with this number (guard.releaseNumber frees it from the stale binding).',
+    protected_keep_sms_off: 'Keep SMS logins and SMS notices to this number off for the account; reach the owner by email or in-app.',
     hide_account_data: "Do not show this account's data to the person holding the number.",
     offer_fresh_account: 'Tell them the number belonged to someone else and offer a fresh account with it, instead of "already registered".',
     stop_sms_reach_owner: 'Stop SMS logins and SMS notices (debts, links, alerts) to this number for the account; reach the owner by email or in-app.',
@@ -216,6 +226,15 @@ export const en: Catalogue = {
     columns: ['scenario', 'action', 'risk', 'changed hands', 'top reasons', 'step-up', 'advice'],
     then: '  then',
     stepUpPassed: '  step-up passed',
+    frozen: 'frozen',
+    notFrozen: 'not frozen',
+    freezeProof: (check, reason) => `owner's ${check}: ${reason}`,
+    thenSmsCode: '  then the SMS code',
+    releaseNumber: '  release the number',
+    released: 'released',
+    refused: 'refused',
+    releasedAdvice: 'old account protected; register the new holder',
+    failedStepUp: 'failed step-up',
     stepUpFailed: '  step-up failed',
     advice: (newHolder, owner) => `new holder: ${newHolder}; owner: ${owner}`,
     // The English demo prints the codes themselves, as it always has.

@@ -77,6 +77,16 @@ export interface DemoLabels {
   then: string;
   stepUpPassed: string;
   stepUpFailed: string;
+  /** The freeze and release stories' own rows. */
+  frozen: string;
+  notFrozen: string;
+  freezeProof: (check: string, reason: string) => string;
+  thenSmsCode: string;
+  releaseNumber: string;
+  released: string;
+  refused: string;
+  releasedAdvice: string;
+  failedStepUp: string;
   advice: (newHolder: string, owner: string) => string;
   actions: Readonly<Record<DecisionAction, string>>;
   changedHands: Readonly<Record<NumberChangedHands, string>>;

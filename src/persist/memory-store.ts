@@ -6,6 +6,7 @@ import type {
   NumberEvent,
   PendingDecision,
   ProfileLimits,
+  Protection,
   Store,
   StoreKeys,
   StoreSnapshot,
@@ -52,6 +53,12 @@ class BoundedTtlMap<T> {
     this.cache.set(key, { value, expiresAt: this.now() + ttlMs });
   }
 
+  /** Replace the value, keeping its expiry. */
+  update(key: string, value: T): void {
+    const entry = this.cache.get(key);
+    if (entry) entry.value = value;
+  }
+
   take(key: string): T | undefined {
     const value = this.get(key);
     this.cache.delete(key);
@@ -77,6 +84,7 @@ const MAX_EVENTS_PER_NUMBER = 32;
 export interface MemoryStoreSync {
   read(keys: StoreKeys): StoreSnapshot;
   write(write: StoreWrite, limits: ProfileLimits): void;
+  protect(account: string, protection: Protection): { created: boolean; protection: Protection };
 }
 
 export type MemoryStore = Store & { readonly size: number; clear(): void; readonly sync: MemoryStoreSync };
@@ -91,6 +99,10 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
   const intel = new BoundedTtlMap<CachedIntel>(options.maxNumbers ?? 100_000, now);
   const events = new BoundedTtlMap<NumberEvent[]>(options.maxNumbers ?? 100_000, now);
   const pending = new BoundedTtlMap<PendingDecision>(options.maxPending ?? 100_000, now);
+  // Never evicted: dropping a protection would quietly turn SMS-alone logins back on. Protections
+  // are rare (owners who lost a number, released numbers), so an unbounded map stays small.
+  const protections = new Map<string, Protection>();
+  const counters = new BoundedTtlMap<number>(options.maxAccounts ?? 100_000, now);
 
   const sync: MemoryStoreSync = {
     read(keys) {
@@ -99,6 +111,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
         profile: profiles.get(keys.account) ?? null,
         intel: intel.get(keys.phone) ?? null,
         numberEvents: events.get(keys.phone)?.slice() ?? [],
+        protection: protections.get(keys.account) ?? null,
       };
     },
     write(write, limits) {
@@ -109,12 +122,18 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       if (write.pending) pending.set(write.pending.decisionId, write.pending, write.pending.ttlMs);
       if (write.intel) intel.set(write.keys.phone, write.intel, write.intel.ttlMs);
     },
+    protect(account, protection) {
+      const current = protections.get(account);
+      if (current) return { created: false, protection: { ...current } };
+      protections.set(account, { ...protection });
+      return { created: true, protection: { ...protection } };
+    },
   };
 
   return {
     name: 'memory',
     sync,
-    capabilities: { shared: false, persistent: false, ttl: true, atomicMerge: true },
+    capabilities: { shared: false, persistent: false, ttl: true, atomicMerge: true, protection: true },
     get size() {
       return profiles.size;
     },
@@ -123,6 +142,8 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       intel.clear();
       events.clear();
       pending.clear();
+      protections.clear();
+      counters.clear();
     },
     async read(keys: StoreKeys): Promise<StoreSnapshot> {
       return sync.read(keys);
@@ -132,6 +153,19 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
     },
     async takePending(decisionId: string): Promise<PendingDecision | null> {
       return pending.take(decisionId) ?? null;
+    },
+    async protect(account: string, protection: Protection): Promise<{ created: boolean; protection: Protection }> {
+      return sync.protect(account, protection);
+    },
+    async unprotect(account: string): Promise<boolean> {
+      return protections.delete(account);
+    },
+    async hit(key: string, windowMs: number): Promise<number> {
+      // A fixed window: the first hit opens it, later hits within it count up.
+      const count = (counters.get(key) ?? 0) + 1;
+      if (count === 1) counters.set(key, 1, windowMs);
+      else counters.update(key, count);
+      return count;
     },
     async addNumberEvents(phone: string, added: NumberEvent[]): Promise<void> {
       const current = events.get(phone) ?? [];

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CorruptStoreDataError } from '../errors/corrupt-store-data-error.js';
-import type { AccountProfile, CachedIntel, NumberEvent, PendingDecision } from './types.js';
+import { PROTECTION_ACTORS, PROTECTION_REASONS } from '../types/profile.js';
+import type { AccountProfile, CachedIntel, NumberEvent, PendingDecision, Protection } from './types.js';
 
 /**
  * What a shared store hands back is external input too: another version of this library, a
@@ -83,6 +84,12 @@ export const pendingSchema = z.object({
   reissuePossible: z.boolean(),
 });
 
+export const protectionSchema = z.object({
+  since: time,
+  reason: z.enum(PROTECTION_REASONS as [string, ...string[]]),
+  by: z.enum(PROTECTION_ACTORS as [string, ...string[]]),
+});
+
 function decode<T>(schema: z.ZodType<T>, what: string, raw: unknown): T {
   let value = raw;
   if (typeof raw === 'string') {
@@ -104,3 +111,4 @@ export const decodeProfile = (raw: unknown): AccountProfile => decode(profileSch
 export const decodeIntel = (raw: unknown): CachedIntel => decode(cachedIntelSchema, 'carrier cache', raw) as CachedIntel;
 export const decodeEvents = (raw: unknown): NumberEvent[] => decode(numberEventsSchema, 'number events', raw) as NumberEvent[];
 export const decodePending = (raw: unknown): PendingDecision => decode(pendingSchema, 'pending decision', raw) as PendingDecision;
+export const decodeProtection = (raw: unknown): Protection => decode(protectionSchema, 'protection', raw) as Protection;

@@ -8,7 +8,7 @@
  * The merge is commutative for everything it keeps, so a backend can apply it atomically on its
  * side (Lua in Redis, one upsert in PostgreSQL) and two app servers never lose each other's update.
  */
-import type { AccountProfile, CachedIntel, NumberEvent, ProfileLimits, ProfilePatch } from '../types/profile.js';
+import type { AccountProfile, CachedIntel, NumberEvent, ProfileLimits, ProfilePatch, Protection } from '../types/profile.js';
 
 export type {
   AccountProfile,
@@ -20,6 +20,9 @@ export type {
   NumberEvent,
   ProfileLimits,
   ProfilePatch,
+  Protection,
+  ProtectionActor,
+  ProtectionReason,
 } from '../types/profile.js';
 
 export interface PendingDecision {
@@ -49,6 +52,11 @@ export interface StoreSnapshot {
   profile: AccountProfile | null;
   intel: CachedIntel | null;
   numberEvents: NumberEvent[];
+  /**
+   * The account's protection, read in the same call: `null` when it is not protected. Present
+   * exactly when the store declares `capabilities.protection`; a store without it cannot hold one.
+   */
+  protection?: Protection | null;
 }
 
 export interface StoreWrite {
@@ -67,6 +75,12 @@ export interface StoreCapabilities {
   ttl: boolean;
   /** Applies a patch atomically per account (no lost updates under concurrency). */
   atomicMerge: boolean;
+  /**
+   * Holds protected accounts and counters (`protect`, `unprotect`, `hit`; `read` returns
+   * `protection`). Stores written before protection existed leave it out: they keep working,
+   * `guard.protect` and `guard.freeze` then refuse with `ProtectionUnsupportedError`.
+   */
+  protection?: boolean;
 }
 
 export interface Store {
@@ -84,5 +98,18 @@ export interface Store {
   takePending(decisionId: string): Promise<PendingDecision | null>;
   /** Add ingested events for a number (deduplicated by type and time). */
   addNumberEvents(phone: string, events: NumberEvent[]): Promise<void>;
+  /**
+   * Protect an account. Atomic and idempotent: the first protection is kept and returned with
+   * `created: false` to every later caller. Required when `capabilities.protection` is set.
+   */
+  protect?(account: string, protection: Protection, signal?: AbortSignal): Promise<{ created: boolean; protection: Protection }>;
+  /** Lift an account's protection; false when it was not protected. */
+  unprotect?(account: string, signal?: AbortSignal): Promise<boolean>;
+  /**
+   * Count one hit on `key` in a fixed window of `windowMs` and return the hits in the current window,
+   * this one included (1 for the first). Shared stores count across app servers. Rate limits and
+   * replay protection (a notice id seen before counts 2) use it.
+   */
+  hit?(key: string, windowMs: number, signal?: AbortSignal): Promise<number>;
   close?(): Promise<void>;
 }

@@ -7,7 +7,7 @@
 import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../persist/merge-profile.js';
 import { createGuard } from '../guard/create-guard.js';
 import { createHasher } from '../persist/keys.js';
-import type { AccountProfile, CachedIntel, NumberEvent, PendingDecision, ProfileLimits, ProfilePatch, Store, StoreCapabilities } from '../persist/types.js';
+import type { AccountProfile, CachedIntel, NumberEvent, PendingDecision, ProfileLimits, ProfilePatch, Protection, Store, StoreCapabilities } from '../persist/types.js';
 import { prng } from '../util/prng.js';
 import { StoreConformanceError } from '../errors/store-conformance-error.js';
 
@@ -100,7 +100,7 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
   add('read-after-write: a written profile reads back exactly as mergeProfile computes it; unknown keys read as empty', async () => {
     const store = await make();
     const keys = { account: 'acct-raw', phone: 'phone-raw' };
-    assertEqual(await store.read(keys), { profile: null, intel: null, numberEvents: [] }, 'an empty store reads as empty');
+    assertEqual(await store.read(keys), { profile: null, intel: null, numberEvents: [], ...(capabilities.protection ? { protection: null } : {}) }, 'an empty store reads as empty');
     const patch: ProfilePatch = {
       at: T0,
       phoneHash: 'phone-raw',
@@ -342,6 +342,100 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
     },
     30_000,
     persistenceSkip,
+  );
+
+  const protectionRequired = { flag: 'protection', why: 'the store cannot hold protected accounts' } as const;
+  add(
+    'protection: protect keeps the first protection (idempotent), read returns it with the profile, unprotect lifts it, other accounts stay unprotected',
+    async () => {
+      const store = await make();
+      const keys = { account: 'acct-protected', phone: 'phone-protected' };
+      const first: Protection = { since: T0, reason: 'owner_request', by: 'owner' };
+      assertEqual(await store.protect!(keys.account, first), { created: true, protection: first }, 'the first protect');
+      assertEqual(await store.protect!(keys.account, { since: T0 + DAY, reason: 'failed_step_up', by: 'guard' }), { created: false, protection: first }, 'a second protect keeps the first');
+      assertEqual((await store.read(keys)).protection, first, 'read returns the protection');
+      assertEqual((await store.read({ account: 'acct-other', phone: 'phone-protected' })).protection, null, 'another account on the same number');
+      assertEqual(await store.unprotect!(keys.account), true, 'unprotect lifts it');
+      assertEqual(await store.unprotect!(keys.account), false, 'a second unprotect finds nothing');
+      assertEqual((await store.read(keys)).protection, null, 'read after unprotect');
+    },
+    30_000,
+    protectionRequired,
+  );
+
+  add(
+    'counters: hit counts within a fixed window per key, and a new window starts after it',
+    async () => {
+      const store = await make();
+      const counts: number[] = [];
+      for (let i = 0; i < 3; i++) counts.push(await store.hit!('freeze:k1', 60_000));
+      assertEqual(counts, [1, 2, 3], 'hits in one window');
+      assertEqual(await store.hit!('freeze:k2', 60_000), 1, 'another key counts on its own');
+      const concurrent = await Promise.all(Array.from({ length: 20 }, () => store.hit!('notice:k3', 60_000)));
+      assertEqual([...concurrent].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1), '20 concurrent hits each get their own count');
+      assertEqual(await store.hit!('short:k4', 1_000), 1, 'a short window opens');
+      await sleep(1_300);
+      assertEqual(await store.hit!('short:k4', 1_000), 1, 'after the window a new one starts');
+    },
+    30_000,
+    protectionRequired,
+  );
+
+  add(
+    'concurrent protect and assess: of 20 concurrent protects exactly one creates it; once protect has answered, no SMS-alone assessment of the account is allowed',
+    async () => {
+      const store = await make();
+      const at = Date.parse('2026-01-10T09:00:00Z');
+      const guard = createGuard({ store, geo: false, hashKey: HASH_KEY, clock: () => at, budgetMs: 30_000, checks: ['password'] });
+      const attempt = (i: number) =>
+        guard.assess({
+          accountId: 'acct-protect-race',
+          phone: '+8613800138000',
+          phoneBoundAt: '2025-12-01T00:00:00Z',
+          lastSeenAt: '2026-01-09T00:00:00Z',
+          ip: '198.51.100.7',
+          deviceId: `device-${i % 5}`,
+          userAgent: IPHONE_UA,
+          verified: ['sms_otp'],
+          at: '2026-01-10T09:00:00Z',
+        });
+      const [protects] = await Promise.all([
+        Promise.all(Array.from({ length: 20 }, (_, i) => guard.protect('acct-protect-race', { reason: i % 2 ? 'owner_request' : 'unbind_notice', by: i % 2 ? 'owner' : 'carrier' }))),
+        Promise.all(Array.from({ length: 20 }, (_, i) => attempt(i))),
+      ]);
+      assertEqual(protects.filter((result) => result.created).length, 1, 'protects that created the protection');
+      assertEqual(new Set(protects.map((result) => `${result.since}|${result.reason}|${result.by}`)).size, 1, 'every caller sees the same (first) protection');
+      const after = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(i)));
+      assertEqual(after.filter((decision) => decision.action === 'allow').length, 0, 'SMS-alone attempts allowed after protect answered');
+      assertEqual(after.every((decision) => decision.reasons.some((reason) => reason.code === 'account_protected')), true, 'each names account_protected');
+      assertEqual(after.every((decision) => decision.stepUp?.anyOf.some((set) => set.includes('password')) === true), true, 'each asks for the non-SMS check the host runs');
+    },
+    120_000,
+    protectionRequired,
+  );
+
+  add(
+    'protection survives a restart: a second instance on the same backend sees the protection, and its guard does not let the SMS code alone in',
+    async () => {
+      const store = await make();
+      await store.protect!('acct-protect-restart', { since: T0, reason: 'owner_request', by: 'owner' });
+      const other = await options.reopen!(store);
+      assertEqual((await other.read({ account: 'acct-protect-restart', phone: 'p' })).protection, { since: T0, reason: 'owner_request', by: 'owner' }, 'the protection seen by the second instance');
+      const guard = createGuard({ store: other, geo: false, hashKey: HASH_KEY, clock: () => T0 + DAY, budgetMs: 30_000, checks: [] });
+      const decision = await guard.assess({
+        accountId: 'acct-protect-restart',
+        phone: '+8613800138000',
+        phoneBoundAt: T0 - 30 * DAY,
+        lastSeenAt: T0,
+        ip: '198.51.100.7',
+        deviceId: 'device-1',
+        userAgent: IPHONE_UA,
+        verified: ['sms_otp'],
+      });
+      assertEqual(decision.action, 'deny', 'a protected account on a host without non-SMS checks');
+    },
+    30_000,
+    !capabilities.protection ? 'the store declares protection = false (it cannot hold protected accounts)' : persistenceSkip,
   );
 
   return cases;

@@ -337,6 +337,8 @@ export interface OutcomeResult {
   satisfied: boolean;
   /** Present when the step-up failed on a number that may have changed hands. */
   advice?: VictimAdvice;
+  /** True when this failed step-up protected the account (the preset's `protectOnFailedStepUp`). */
+  protected?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -385,6 +387,9 @@ export interface ReasonParams {
   recent_owner_proof: { days: number; proofFrom: ProofSource; agingDays: number };
   'continuity_unproven.carrier': { source: string; raised: boolean };
   'continuity_unproven.dormant': { days: number; agingDays: number; raised: boolean };
+  account_protected: { since: string; reason: string };
+  'account_protected.unreadable': Record<string, never>;
+  dormant_account: { days: number; preset: string; limitDays: number };
   known_device: Record<string, never>;
   vouched_device: Record<string, never>;
   known_device_class: { device: string };
@@ -440,5 +445,8 @@ export const ADVICE_STEP_IDS = [
   'owner_confirm_bound_number',
   'register_offer_fresh_account',
   'register_hide_and_review',
+  'protected_hide_data',
+  'protected_ask_non_sms_check',
+  'protected_keep_sms_off',
 ] as const;
 export type AdviceStepId = (typeof ADVICE_STEP_IDS)[number];

@@ -110,3 +110,32 @@ export interface NumberEvent {
   at: number;
   source: string;
 }
+
+/** Why an account is protected: SMS alone no longer enters it (see `guard.protect`). */
+export type ProtectionReason =
+  /** The owner asked (`guard.freeze`, or the host's own support flow). */
+  | 'owner_request'
+  /** A likely new holder of the number failed (or declined) a step-up. */
+  | 'failed_step_up'
+  /** A carrier answer or an ingested carrier event says the number changed hands after the binding. */
+  | 'carrier_event'
+  /** An unbind / renewal notice for the number (`guard.ingestUnbindNotice`). */
+  | 'unbind_notice'
+  /** The number was released to its new holder (`guard.releaseNumber`). */
+  | 'number_released'
+  /** No proof of possession for longer than the preset's dormancy rule allows. */
+  | 'dormancy';
+
+export const PROTECTION_REASONS: readonly ProtectionReason[] = ['owner_request', 'failed_step_up', 'carrier_event', 'unbind_notice', 'number_released', 'dormancy'];
+
+/** Who set the protection. */
+export type ProtectionActor = 'owner' | 'support' | 'guard' | 'carrier' | 'host';
+export const PROTECTION_ACTORS: readonly ProtectionActor[] = ['owner', 'support', 'guard', 'carrier', 'host'];
+
+/** A protected account: the first protection is kept (its time is when the owner was first shielded). */
+export interface Protection {
+  /** Guard-clock time the account was protected. */
+  since: number;
+  reason: ProtectionReason;
+  by: ProtectionActor;
+}

@@ -35,14 +35,16 @@ describe('audit trail', () => {
     const path = join(dir, 'decisions.jsonl');
     const ids = await writeLog(path);
     const records = lines(path).map((line) => JSON.parse(line) as AuditRecord);
-    expect(records.map((r) => r.kind)).toEqual(['decision', 'outcome', 'decision', 'outcome', 'decision', 'outcome']);
-    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    // acct-1's failed step-up on a number that may have changed hands protects the account (cloud-drive): audited too.
+    expect(records.map((r) => r.kind)).toEqual(['decision', 'outcome', 'decision', 'outcome', 'protect', 'decision', 'outcome']);
+    expect(records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(records[4]).toMatchObject({ kind: 'protect', accountId: 'acct-1', phoneHash: '', protection: { reason: 'failed_step_up', by: 'guard' } });
     expect(records[0]).toMatchObject({ decisionId: ids[0], accountId: 'acct-0', action: 'step_up', preset: 'cloud-drive', mode: 'enforce' });
     expect(records[0]!.reasons!.length).toBeGreaterThan(0);
     expect(records[1]).toMatchObject({ kind: 'outcome', decisionId: ids[0], outcome: { checks: ['password'], passed: true, satisfied: true } });
     const text = readFileSync(path, 'utf8');
     for (const raw of [PHONE, PHONE.slice(1), '13800138000', IP]) expect(text).not.toContain(raw);
-    expect(await verifyAuditLog(path)).toEqual({ ok: true, records: 6 });
+    expect(await verifyAuditLog(path)).toEqual({ ok: true, records: 7 });
   });
 
   it('continues the chain across restarts (a new sink on the same file)', async () => {
@@ -113,7 +115,7 @@ describe('audit trail', () => {
         return { code: failed.status, out: failed.stdout };
       }
     };
-    expect(cli(path)).toEqual({ code: 0, out: 'ok: 4 records, chain intact\n' });
+    expect(cli(path)).toEqual({ code: 0, out: 'ok: 5 records, chain intact\n' });
     writeFileSync(path, readFileSync(path, 'utf8').replace('"acct-1"', '"acct-9"'));
     const broken = cli(path);
     expect(broken.code).toBe(1);

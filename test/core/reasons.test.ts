@@ -57,6 +57,8 @@ const CASES: Record<ReasonCode, () => LoginInput> = {
   no_history: () => coreInput({ profile: null }),
   history_unavailable: () => coreInput({ history: { status: 'unavailable', profile: null, error: 'connection refused' } }),
   fail_mode_applied: () => coreInput({ preset: 'fintech', attempt: { action: 'change_phone' } }),
+  account_protected: () => withSubject(coreInput(), { protection: { state: 'protected', since: AT - DAY, reason: 'owner_request', by: 'owner' } }),
+  dormant_account: () => coreInput({ device: ANDROID, profile: ownerProfile({ ownerProofAt: AT - 200 * DAY }) }),
 };
 
 const codes = (input: LoginInput) => evaluate(input).reasons.map((reason) => reason.code);

@@ -44,7 +44,7 @@ describe('postgresStore options and schemaSql', () => {
     const pool = { query: async () => ({ rows: [] }) } as unknown as pg.Pool;
     expect(() => postgresStore({ pool, schema: 'Robert"; DROP TABLE x; --' })).toThrow(GuardConfigError);
     expect(() => postgresStore({ pool, tables: { profiles: 'a b' } })).toThrow(/tables\.profiles/);
-    expect(() => postgresStore({ pool, tables: { profiles: 'same', pending: 'same' } })).toThrow(/four different/);
+    expect(() => postgresStore({ pool, tables: { profiles: 'same', pending: 'same' } })).toThrow(/a different name for every table/);
     expect(() => postgresStore({ pool: {} as pg.Pool })).toThrow(/pg Pool/);
   });
 
@@ -82,7 +82,7 @@ for (const target of postgresTargets()) {
       await Promise.all(stores.map((store) => store.migrate()));
       await stores[0]!.migrate();
       const { rows } = await pool.query(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY 1`, [name]);
-      expect(rows.map((row: { table_name: string }) => row.table_name)).toEqual(['intel', 'number_events', 'pending', 'profiles']);
+      expect(rows.map((row: { table_name: string }) => row.table_name)).toEqual(['counters', 'intel', 'number_events', 'pending', 'profiles', 'protections']);
     });
 
     it('custom table names: the store reads and writes only its own tables', async () => {
@@ -132,7 +132,7 @@ for (const target of postgresTargets()) {
       await pool.query(`INSERT INTO ${s}.pending SELECT 'dec_old_' || i, '{}', ${past} FROM generate_series(1, 150) i`);
       await pool.query(`INSERT INTO ${s}.intel SELECT 'phone-' || i, '{}', ${past} FROM generate_series(1, 150) i`);
       await pool.query(`INSERT INTO ${s}.number_events SELECT 'phone-' || i, '[]', ${past} FROM generate_series(1, 150) i`);
-      expect(await store.read({ account: 'old-1', phone: 'phone-1' })).toEqual({ profile: null, intel: null, numberEvents: [] });
+      expect(await store.read({ account: 'old-1', phone: 'phone-1' })).toEqual({ profile: null, intel: null, numberEvents: [], protection: null });
       expect(await store.takePending('dec_old_1')).toBeNull();
 
       const count = async (table: string) => (await pool.query(`SELECT count(*)::int AS n FROM ${s}.${table}`)).rows[0].n as number;

@@ -17,3 +17,5 @@ export { expressAcceptClientHints, expressGuard, sendAnswer } from './express.js
 export type { AnyExpressRequest, AnyExpressResponse, ExpressGuardOptions, ExpressLikeRequest, ExpressLikeResponse, ExpressNext } from './express.js';
 export { fastifyAcceptClientHints, fastifyGuard, sendReply } from './fastify.js';
 export type { AnyFastifyRequest, AnyFastifyReply, FastifyGuardOptions, FastifyLikeReply, FastifyLikeRequest } from './fastify.js';
+export { hmacSha256Signature, hmacSha256Verifier, unbindNoticeHandler, unbindNoticeResponse } from './unbind-notice.js';
+export type { HmacVerifierOptions, NodeRequestLike, NodeResponseLike, NoticeHeaders, NoticeVerifier, UnbindNoticeBody, UnbindNoticeHttpOptions } from './unbind-notice.js';

@@ -41,10 +41,14 @@ export function formatDemo(results: StoryResult[], locale: Locale = 'en'): strin
   const labels = words.demo;
   const rows: string[][] = [[...labels.columns]];
   for (const result of results) {
-    result.decisions.forEach(({ step, decision, outcome }, index) => {
-      const title = index === 0 ? (labels.stories[result.story.id] ?? result.story.title) : (labels.stories[`${result.story.id}.${index}`] ?? step.label ?? labels.then);
+    result.decisions.forEach(({ step, decision, outcome, freeze, release }, index) => {
+      const storyTitle = labels.stories[result.story.id] ?? result.story.title;
+      const stepTitle = labels.stories[`${result.story.id}.${index}`] ?? step.label ?? labels.then;
+      if (freeze) {
+        rows.push([index === 0 ? storyTitle : stepTitle, freeze.frozen ? labels.frozen : labels.notFrozen, '', '', labels.freezeProof(step.freeze!.check, freeze.reason), '', '-']);
+      }
       rows.push([
-        title,
+        index === 0 && !freeze ? storyTitle : freeze ? labels.thenSmsCode : stepTitle,
         labels.actions[decision.action],
         pct(decision.risk),
         labels.changedHands[decision.numberChangedHands],
@@ -54,6 +58,19 @@ export function formatDemo(results: StoryResult[], locale: Locale = 'en'): strin
       ]);
       if (outcome) {
         rows.push([outcome.satisfied ? labels.stepUpPassed : labels.stepUpFailed, labels.actions[outcome.action], '', '', '', '', outcome.advice ? adviceText(outcome.advice, words) : '-']);
+      }
+      if (release) {
+        const freed = release.released[0];
+        const refused = release.refused[0];
+        rows.push([
+          labels.releaseNumber,
+          freed ? labels.released : labels.refused,
+          '',
+          '',
+          freed ? `${freed.evidence.rule}: ${freed.evidence.sources.join(', ') || labels.failedStepUp}` : (refused?.reason ?? ''),
+          '',
+          freed ? labels.releasedAdvice : '-',
+        ]);
       }
     });
   }
@@ -75,7 +92,7 @@ export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'replay the seed stories on the embedded defaults and print the decisions',
   usage:
-    'recycled-number-guard demo [--json] [--locale en|zh-CN]\n\nReplays the seed stories (new holder, register on a taken number, owner who moved, routine owner, new phone, travel).\n' +
+    'recycled-number-guard demo [--json] [--locale en|zh-CN]\n\nReplays the seed stories (new holder, register on a taken number, owner who moved, an owner who froze his account, a number released to its new holder, routine owner, new phone, travel).\n' +
     '--locale zh-CN prints the table and the decisions\' messages in Simplified Chinese.',
   async run(args) {
     const locale = localeArgument(args);

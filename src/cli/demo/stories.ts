@@ -3,6 +3,8 @@ import type { GuardOptions } from '../../guard/options.js';
 import { cidrGeoLookup } from '../../evidence/geo/cidr-geo.js';
 import type { Locale } from '../../locale/index.js';
 import { memoryStore } from '../../persist/memory-store.js';
+import type { FreezeResult } from '../../guard/freeze.js';
+import type { ReleaseResult } from '../../guard/release.js';
 import type { AttemptInput, Decision, NumberIntelProvider, OutcomeResult, PresetName } from '../../types/index.js';
 
 /**
@@ -48,6 +50,10 @@ export interface StoryStep {
   attempt: AttemptInput;
   /** The step-up result to report for this attempt's decision, if it asks for one. */
   outcome?: { check: 'password' | 'id_match' | 'face'; passed: boolean };
+  /** Before the attempt, a day earlier: the owner freezes the account with this non-SMS check ("I lost my old number"). */
+  freeze?: { check: 'password' | 'id_match' | 'face'; passed: boolean };
+  /** After the attempt (and its outcome): the person at the door asks for the number to be released from the account's binding. */
+  release?: boolean;
 }
 
 export interface Story {
@@ -63,7 +69,7 @@ export interface Story {
 
 export interface StoryResult {
   story: Story;
-  decisions: { step: StoryStep; decision: Decision; outcome?: OutcomeResult }[];
+  decisions: { step: StoryStep; decision: Decision; outcome?: OutcomeResult; freeze?: FreezeResult; release?: ReleaseResult }[];
 }
 
 const OWNER_PHONE_CN = '+8613800138000';
@@ -159,6 +165,43 @@ export const STORIES: Story[] = [
     ],
   },
   {
+    id: 'freeze',
+    title: 'Owner lost his number, froze with his password',
+    preset: 'cloud-drive',
+    history: routine('drive-9009', OWNER_PHONE_CN, '2021-02-01T00:00:00Z', '198.51.100.30', DEMO_UA.iphone, 'dev-owner-9009', '2025-12-01T09:00:00Z'),
+    featured: [
+      {
+        // The owner's phone and SIM were lost; he froze the account on the web with his password the
+        // day before. Whoever holds the SIM now tries the SMS code on another phone.
+        freeze: { check: 'password', passed: true },
+        attempt: { accountId: 'drive-9009', phone: OWNER_PHONE_CN, phoneBoundAt: '2021-02-01T00:00:00Z', ip: '198.51.100.33', userAgent: DEMO_UA.galaxy, deviceId: 'dev-sim-holder', at: '2026-01-10T09:00:00Z' },
+        outcome: { check: 'password', passed: false },
+      },
+    ],
+  },
+  {
+    id: 'release',
+    title: 'New holder gets the number released (carrier)',
+    preset: 'cloud-drive',
+    options: { numberIntel: carrierRecords({ [OWNER_PHONE_CN]: '2025-12-20T00:00:00Z' }) },
+    history: [],
+    featured: [
+      {
+        // "Register" says taken; the carrier says the number was reissued after the binding: released.
+        attempt: { accountId: 'drive-1010', phone: OWNER_PHONE_CN, phoneBoundAt: '2022-11-02T08:00:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder-1010', action: 'register', at: '2026-01-10T09:30:00Z', lastSeenAt: '2025-03-01T00:00:00Z' },
+        release: true,
+      },
+      {
+        label: '  then the new holder registers',
+        attempt: { accountId: 'drive-1011', phone: OWNER_PHONE_CN, phoneBoundAt: '2026-01-10T09:31:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder-1010', action: 'register', at: '2026-01-10T09:32:00Z' },
+      },
+      {
+        label: '  and again on the old account',
+        attempt: { accountId: 'drive-1010', phone: OWNER_PHONE_CN, phoneBoundAt: '2022-11-02T08:00:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder-1010', at: '2026-01-10T09:40:00Z' },
+      },
+    ],
+  },
+  {
     id: 'routine',
     title: 'Owner, routine login',
     preset: 'cloud-drive',
@@ -201,6 +244,11 @@ export async function runStory(story: Story, locale: Locale = 'en'): Promise<Sto
     ...story.options,
   });
   const play = async (step: StoryStep) => {
+    let freeze: FreezeResult | undefined;
+    if (step.freeze) {
+      now = Date.parse(String(step.attempt.at)) - 86_400_000;
+      freeze = await guard.freeze({ accountId: step.attempt.accountId, proof: step.freeze });
+    }
     now = Date.parse(String(step.attempt.at));
     const decision = await guard.assess(step.attempt);
     let outcome: OutcomeResult | undefined;
@@ -208,7 +256,13 @@ export async function runStory(story: Story, locale: Locale = 'en'): Promise<Sto
       now += 60_000;
       outcome = await guard.recordOutcome(decision.id, { ...step.outcome, accountId: step.attempt.accountId });
     }
-    return { step, decision, ...(outcome ? { outcome } : {}) };
+    let release: ReleaseResult | undefined;
+    if (step.release) {
+      now += 60_000;
+      const { accountId, phone, phoneBoundAt } = step.attempt;
+      release = await guard.releaseNumber({ phone, proofOfPossession: 'sms_otp', bindings: [{ accountId, phoneBoundAt }] });
+    }
+    return { step, decision, ...(outcome ? { outcome } : {}), ...(freeze ? { freeze } : {}), ...(release ? { release } : {}) };
   };
   for (const step of story.history) await play(step);
   const decisions = [];

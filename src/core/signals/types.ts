@@ -1,4 +1,4 @@
-import type { AccountProfile, NumberEvent } from '../../types/profile.js';
+import type { AccountProfile, NumberEvent, ProtectionActor, ProtectionReason } from '../../types/profile.js';
 import type { AttemptAction, DeviceFacts, GeoResult, NumberIntelAnswer, ReasonCode, SignalStatus, StepUpCheck, VerifiedFactor } from '../../types/index.js';
 import type { ReasonText } from '../../types/index.js';
 import type { Policy } from '../policy.js';
@@ -27,6 +27,11 @@ export interface Subject {
   history: { status: 'ok' | 'none' | 'unavailable'; profile: AccountProfile | null; error?: string };
   intel: { status: SignalStatus | 'cached'; since: number; answers: NumberIntelAnswer[] };
   numberEvents: NumberEvent[];
+  /**
+   * The account's protection, as the store holds it: absent when not protected (or the store cannot
+   * hold protections), `unreadable` when the store could not be read (the guard fails closed).
+   */
+  protection?: { state: 'protected'; since: number; reason: ProtectionReason; by: ProtectionActor } | { state: 'unreadable' };
 }
 
 /** A login: what the person at the door did and brought. Recipient checks and sweeps have none. */

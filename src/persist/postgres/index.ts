@@ -3,8 +3,8 @@ import type { Pool } from 'pg';
 import { CorruptStoreDataError } from '../../errors/corrupt-store-data-error.js';
 import { GuardConfigError } from '../../errors/guard-config-error.js';
 import { RecycledNumberGuardError } from '../../errors/recycled-number-guard-error.js';
-import { decodeEvents, decodeIntel, decodePending, decodeProfile } from '../stored-json.js';
-import type { CachedIntel, NumberEvent, PendingDecision, ProfileLimits, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../types.js';
+import { decodeEvents, decodeIntel, decodePending, decodeProfile, decodeProtection } from '../stored-json.js';
+import type { CachedIntel, NumberEvent, PendingDecision, ProfileLimits, Protection, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../types.js';
 import { resolveNames, schemaSql, type PostgresSchemaOptions, type PostgresTableNames } from './schema.js';
 import { PostgresStoreError, type PostgresOperation } from '../../errors/postgres-store-error.js';
 
@@ -82,7 +82,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const readSql = `SELECT
     (SELECT profile::text FROM ${q.profiles} WHERE account = $1 AND expires_at > now()) AS profile,
     (SELECT body::text FROM ${q.intel} WHERE phone = $2 AND expires_at > now()) AS intel,
-    (SELECT events::text FROM ${q.numberEvents} WHERE phone = $2 AND expires_at > now()) AS events`;
+    (SELECT events::text FROM ${q.numberEvents} WHERE phone = $2 AND expires_at > now()) AS events,
+    (SELECT body::text FROM ${q.protections} WHERE account = $1) AS protection`;
 
   // Expired rows, a bounded batch per table. SKIP LOCKED: never wait for (or deadlock with) another
   // writer; the rows this statement itself upserts are left alone (a row must not be changed twice
@@ -93,6 +94,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
       ['pending', 'decision_id', "coalesce($5::text, '')"],
       ['intel', 'phone', '$8::text'],
       ['numberEvents', 'phone', "''"],
+      ['counters', 'key', "''"],
     ] as [keyof PostgresTableNames, string, string][]
   )
     .map(
@@ -124,6 +126,21 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const writeSqlPlain = writeSql(false);
   const writeSqlCleanup = writeSql(true);
 
+  // ON CONFLICT DO NOTHING keeps the first protection; the select finds it when this insert lost.
+  const protectSql = `WITH ins AS (
+      INSERT INTO ${q.protections} (account, body) VALUES ($1, $2::jsonb) ON CONFLICT (account) DO NOTHING RETURNING body::text AS body
+    )
+    SELECT body, true AS created FROM ins
+    UNION ALL SELECT body::text, false FROM ${q.protections} WHERE account = $1 AND NOT EXISTS (SELECT 1 FROM ins)`;
+  const protectionSql = `SELECT body::text AS body FROM ${q.protections} WHERE account = $1`;
+  const unprotectSql = `DELETE FROM ${q.protections} WHERE account = $1`;
+  // A fixed window per key: an expired row starts a new window.
+  const hitSql = `INSERT INTO ${q.counters} AS t (key, count, expires_at) VALUES ($1, 1, now() + ($2::bigint * interval '1 millisecond'))
+    ON CONFLICT (key) DO UPDATE SET
+      count = CASE WHEN t.expires_at > now() THEN t.count + 1 ELSE 1 END,
+      expires_at = CASE WHEN t.expires_at > now() THEN t.expires_at ELSE EXCLUDED.expires_at END
+    RETURNING count`;
+
   const takeSql = `DELETE FROM ${q.pending} WHERE decision_id = $1 RETURNING body::text AS body, expires_at > now() AS live`;
   const eventsSql = `INSERT INTO ${q.numberEvents} AS t (phone, events, expires_at)
     VALUES ($1, ${s}.merge_events(NULL, $2::jsonb, $3), now() + ($4::bigint * interval '1 millisecond'))
@@ -132,7 +149,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
 
   return {
     name: 'postgres',
-    capabilities: { shared: true, persistent: true, ttl: true, atomicMerge: true },
+    capabilities: { shared: true, persistent: true, ttl: true, atomicMerge: true, protection: true },
 
     migrate() {
       return guarded('migrate', async () => {
@@ -147,7 +164,7 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         // Past the budget the guard has already answered: send nothing.
         signal?.throwIfAborted();
         const { rows } = await pool.query(readSql, [keys.account, keys.phone]);
-        const row = rows[0] as { profile: string | null; intel: string | null; events: string | null } | undefined;
+        const row = rows[0] as { profile: string | null; intel: string | null; events: string | null; protection: string | null } | undefined;
         let intel: CachedIntel | null = null;
         if (row?.intel != null) {
           try {
@@ -162,6 +179,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
           profile: row?.profile != null ? decodeProfile(row.profile) : null,
           intel,
           numberEvents: row?.events != null ? decodeEvents(row.events) : [],
+          // A corrupt protection fails the read: the guard then fails closed, never open.
+          protection: row?.protection != null ? decodeProtection(row.protection) : null,
         };
       });
     },
@@ -195,6 +214,38 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
         const { rows } = await pool.query(takeSql, [decisionId]);
         const row = rows[0] as { body: string; live: boolean } | undefined;
         return row?.live ? decodePending(row.body) : null;
+      });
+    },
+
+    protect(account: string, protection: Protection, signal?: AbortSignal): Promise<{ created: boolean; protection: Protection }> {
+      return guarded('protect', async () => {
+        signal?.throwIfAborted();
+        const { rows } = await pool.query(protectSql, [account, JSON.stringify(protection)]);
+        let row = rows[0] as { body: string; created: boolean } | undefined;
+        if (!row) {
+          // A concurrent protect committed after this statement's snapshot was taken: read it now.
+          const again = await pool.query(protectionSql, [account]);
+          const body = (again.rows[0] as { body: string } | undefined)?.body;
+          if (body === undefined) throw new Error('protection neither inserted nor found');
+          row = { body, created: false };
+        }
+        return { created: row.created, protection: decodeProtection(row.body) };
+      });
+    },
+
+    unprotect(account: string, signal?: AbortSignal): Promise<boolean> {
+      return guarded('unprotect', async () => {
+        signal?.throwIfAborted();
+        const { rowCount } = await pool.query(unprotectSql, [account]);
+        return (rowCount ?? 0) > 0;
+      });
+    },
+
+    hit(key: string, windowMs: number, signal?: AbortSignal): Promise<number> {
+      return guarded('hit', async () => {
+        signal?.throwIfAborted();
+        const { rows } = await pool.query(hitSql, [key, Math.max(1, ms(windowMs))]);
+        return Number((rows[0] as { count: string | number }).count);
       });
     },
 

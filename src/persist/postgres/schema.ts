@@ -6,6 +6,10 @@ export interface PostgresTableNames {
   pending: string;
   intel: string;
   numberEvents: string;
+  /** Protected accounts (added in 0.2; `migrate()` creates it on an existing schema). */
+  protections: string;
+  /** Rate-limit and replay counters (added with `protections`). */
+  counters: string;
 }
 
 export interface PostgresSchemaOptions {
@@ -15,7 +19,14 @@ export interface PostgresSchemaOptions {
 }
 
 export const DEFAULT_SCHEMA = 'recycled_number_guard';
-export const DEFAULT_TABLES: PostgresTableNames = { profiles: 'profiles', pending: 'pending', intel: 'intel', numberEvents: 'number_events' };
+export const DEFAULT_TABLES: PostgresTableNames = {
+  profiles: 'profiles',
+  pending: 'pending',
+  intel: 'intel',
+  numberEvents: 'number_events',
+  protections: 'protections',
+  counters: 'counters',
+};
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -36,19 +47,21 @@ export function resolveNames(options: PostgresSchemaOptions = {}): ResolvedNames
   for (const [role, name] of Object.entries(tables)) {
     if (typeof name !== 'string' || !IDENTIFIER.test(name)) throw new GuardConfigError(`postgresStore.tables.${role}`, 'lower-case letters, digits and _ only, at most 63');
   }
-  if (new Set(Object.values(tables)).size !== 4) throw new GuardConfigError('postgresStore.tables', 'four different table names');
+  if (new Set(Object.values(tables)).size !== Object.keys(DEFAULT_TABLES).length) throw new GuardConfigError('postgresStore.tables', 'a different name for every table');
   const s = `"${schema}"`;
   const q = {
     profiles: `${s}."${tables.profiles}"`,
     pending: `${s}."${tables.pending}"`,
     intel: `${s}."${tables.intel}"`,
     numberEvents: `${s}."${tables.numberEvents}"`,
+    protections: `${s}."${tables.protections}"`,
+    counters: `${s}."${tables.counters}"`,
   };
   return { schema, tables, q, s };
 }
 
 /**
- * The schema: four tables with `expires_at` columns and the plpgsql merge. `postgresStore(...).migrate()`
+ * The schema: five tables with `expires_at` columns, the protected accounts, and the plpgsql merge. `postgresStore(...).migrate()`
  * runs it; a host with its own migration tool can copy `schemaSql({ schema, tables })` instead.
  * Every statement is idempotent. The database must use the UTF8 encoding.
  *
@@ -87,6 +100,19 @@ CREATE TABLE IF NOT EXISTS ${q.numberEvents} (
   expires_at timestamptz NOT NULL
 );
 CREATE INDEX IF NOT EXISTS "${tables.numberEvents}_expires_at" ON ${q.numberEvents} (expires_at);
+
+-- Protected accounts never expire: dropping one would quietly turn SMS-alone logins back on.
+CREATE TABLE IF NOT EXISTS ${q.protections} (
+  account text PRIMARY KEY,
+  body    jsonb NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS ${q.counters} (
+  key        text PRIMARY KEY,
+  count      bigint NOT NULL,
+  expires_at timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS "${tables.counters}_expires_at" ON ${q.counters} (expires_at);
 
 -- A JSON number that JavaScript reads back as a finite double, else NULL. Never raises.
 CREATE OR REPLACE FUNCTION ${s}.num(v jsonb) RETURNS numeric

@@ -4,9 +4,9 @@ import type { Cluster, Redis } from 'ioredis';
 import { CorruptStoreDataError } from '../../errors/corrupt-store-data-error.js';
 import { GuardConfigError } from '../../errors/guard-config-error.js';
 import { RecycledNumberGuardError } from '../../errors/recycled-number-guard-error.js';
-import { decodeEvents, decodeIntel, decodePending, decodeProfile } from '../stored-json.js';
-import type { CachedIntel, NumberEvent, PendingDecision, ProfileLimits, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../types.js';
-import { ADD_EVENTS_LUA, MERGE_PROFILE_LUA, TAKE_LUA } from './merge.lua.js';
+import { decodeEvents, decodeIntel, decodePending, decodeProfile, decodeProtection } from '../stored-json.js';
+import type { CachedIntel, NumberEvent, PendingDecision, ProfileLimits, Protection, Store, StoreKeys, StoreSnapshot, StoreWrite } from '../types.js';
+import { ADD_EVENTS_LUA, HIT_LUA, MERGE_PROFILE_LUA, PROTECT_LUA, TAKE_LUA } from './merge.lua.js';
 import { RedisStoreError, type RedisOperation } from '../../errors/redis-store-error.js';
 
 export interface RedisStoreOptions {
@@ -36,6 +36,10 @@ export interface RedisKeyLayout {
   events(phoneHash: string): string;
   /** A pending step-up. Hash tag `{d:<decision id>}`. */
   pending(decisionId: string): string;
+  /** The account's protection, in the profile's slot (read in the same request). */
+  protection(account: string): string;
+  /** A rate-limit or replay counter. Hash tag `{c:<key>}`. */
+  counter(key: string): string;
 }
 
 const DAY = 86_400_000;
@@ -54,6 +58,8 @@ export function redisKeyLayout(prefix = 'rng'): RedisKeyLayout {
     intel: (phoneHash) => `${prefix}:{n:${safe(phoneHash)}}:intel`,
     events: (phoneHash) => `${prefix}:{n:${safe(phoneHash)}}:events`,
     pending: (decisionId) => `${prefix}:{d:${safe(decisionId)}}:pending`,
+    protection: (account) => `${prefix}:{a:${safe(account)}}:protection`,
+    counter: (key) => `${prefix}:{c:${safe(key)}}:hit`,
   };
 }
 
@@ -65,6 +71,8 @@ const script = (source: string): Script => ({ source, sha: createHash('sha1').up
 const MERGE = script(MERGE_PROFILE_LUA);
 const ADD_EVENTS = script(ADD_EVENTS_LUA);
 const TAKE = script(TAKE_LUA);
+const PROTECT = script(PROTECT_LUA);
+const HIT = script(HIT_LUA);
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith('NOSCRIPT');
 const isUnknownCommand = (error: unknown) => error instanceof Error && /unknown command/i.test(error.message);
@@ -83,7 +91,7 @@ function resultAt(results: PipelineResult, index: number): unknown {
 
 /**
  * Round trips per assess (the guard calls `read` once and `write` once):
- *  - standalone: read = 1 (a pipeline of GET profile + MGET intel, events); write = 1 (a pipeline of
+ *  - standalone: read = 1 (a pipeline of MGET profile, protection + MGET intel, events); write = 1 (a pipeline of
  *    EVALSHA merge + SET pending PX + SET intel PX). After a Redis restart or SCRIPT FLUSH the first
  *    write takes a second one (EVAL with the source, which reloads the script).
  *  - Cluster: the account's, the number's and the decision's keys are in different slots, so the
@@ -133,7 +141,7 @@ export function redisStore(options: RedisStoreOptions): Store {
     }
   }
 
-  function decodeSnapshot(profileRaw: unknown, intelRaw: unknown, eventsRaw: unknown): StoreSnapshot {
+  function decodeSnapshot(profileRaw: unknown, intelRaw: unknown, eventsRaw: unknown, protectionRaw: unknown): StoreSnapshot {
     let intel: CachedIntel | null = null;
     if (typeof intelRaw === 'string') {
       try {
@@ -148,6 +156,8 @@ export function redisStore(options: RedisStoreOptions): Store {
       profile: typeof profileRaw === 'string' ? decodeProfile(profileRaw) : null,
       intel,
       numberEvents: typeof eventsRaw === 'string' ? decodeEvents(eventsRaw) : [],
+      // A corrupt protection fails the read: the guard then fails closed, never open.
+      protection: typeof protectionRaw === 'string' ? decodeProtection(protectionRaw) : null,
     };
   }
 
@@ -157,13 +167,16 @@ export function redisStore(options: RedisStoreOptions): Store {
       signal?.throwIfAborted();
       const profileKey = keys.profile(storeKeys.account);
       const numberKeys = [keys.intel(storeKeys.phone), keys.events(storeKeys.phone)] as const;
+      const protectionKey = keys.protection(storeKeys.account);
       if (isCluster) {
-        const [profileRaw, numberRaw] = await Promise.all([client.get(profileKey), client.mget(...numberKeys)]);
-        return decodeSnapshot(profileRaw, numberRaw[0], numberRaw[1]);
+        // The profile and the protection share the account's slot: one MGET.
+        const [accountRaw, numberRaw] = await Promise.all([client.mget(profileKey, protectionKey), client.mget(...numberKeys)]);
+        return decodeSnapshot(accountRaw[0], numberRaw[0], numberRaw[1], accountRaw[1]);
       }
-      const results = (await client.pipeline().get(profileKey).mget(...numberKeys).exec()) as PipelineResult;
+      const results = (await client.pipeline().mget(profileKey, protectionKey).mget(...numberKeys).exec()) as PipelineResult;
+      const accountRaw = resultAt(results, 0) as (string | null)[];
       const numberRaw = resultAt(results, 1) as (string | null)[];
-      return decodeSnapshot(resultAt(results, 0), numberRaw[0], numberRaw[1]);
+      return decodeSnapshot(accountRaw[0], numberRaw[0], numberRaw[1], accountRaw[1]);
     });
   }
 
@@ -249,13 +262,39 @@ export function redisStore(options: RedisStoreOptions): Store {
     });
   }
 
+  function protect(account: string, protection: Protection, signal?: AbortSignal): Promise<{ created: boolean; protection: Protection }> {
+    return guarded('protect', async () => {
+      signal?.throwIfAborted();
+      // One script: of concurrent protects, the first is kept and every caller learns which it was.
+      const [created, raw] = (await evalScript(PROTECT, keys.protection(account), [JSON.stringify(protection)])) as [number, string];
+      return { created: created === 1, protection: decodeProtection(raw) };
+    });
+  }
+
+  function unprotect(account: string, signal?: AbortSignal): Promise<boolean> {
+    return guarded('unprotect', async () => {
+      signal?.throwIfAborted();
+      return (await client.del(keys.protection(account))) > 0;
+    });
+  }
+
+  function hit(key: string, windowMs: number, signal?: AbortSignal): Promise<number> {
+    return guarded('hit', async () => {
+      signal?.throwIfAborted();
+      return Number(await evalScript(HIT, keys.counter(key), [Math.max(1, px(windowMs))]));
+    });
+  }
+
   return {
     name: 'redis',
-    capabilities: { shared: true, persistent: true, ttl: true, atomicMerge: true },
+    capabilities: { shared: true, persistent: true, ttl: true, atomicMerge: true, protection: true },
     read,
     write,
     takePending,
     addNumberEvents,
+    protect,
+    unprotect,
+    hit,
   };
 }
 

@@ -298,3 +298,21 @@ local value = redis.call('GET', KEYS[1])
 if value then redis.call('DEL', KEYS[1]) end
 return value
 `;
+
+/**
+ * KEYS[1] protection key, ARGV[1] protection JSON (stored as given, never re-encoded).
+ * Returns {1, ARGV[1]} when it was set, {0, stored} when the account was protected already.
+ */
+export const PROTECT_LUA = `
+local current = redis.call('GET', KEYS[1])
+if current then return {0, current} end
+redis.call('SET', KEYS[1], ARGV[1])
+return {1, ARGV[1]}
+`;
+
+/** KEYS[1] counter key, ARGV[1] window ms. A fixed window: the first hit sets its expiry. */
+export const HIT_LUA = `
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return count
+`;
