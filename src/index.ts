@@ -56,8 +56,6 @@ export type { InputIssue } from './errors/invalid-input-error.js';
 export { GuardConfigError } from './errors/guard-config-error.js';
 export { OutcomeRejectedError } from './errors/outcome-rejected-error.js';
 export { NumberEventsRejectedError } from './errors/number-events-rejected-error.js';
-export { CorruptStoreDataError } from './errors/corrupt-store-data-error.js';
-export { GeoNotReadyError } from './errors/geo-not-ready-error.js';
 export { EvidenceUnavailableError } from './errors/evidence-unavailable-error.js';
 export { ProtectionUnsupportedError } from './errors/protection-unsupported-error.js';
 export { ProtectionFailedError } from './errors/protection-failed-error.js';

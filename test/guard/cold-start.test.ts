@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createGuard, GeoNotReadyError, memoryStore, type AttemptInput, type Decision, type GeoLookup, type Store } from 'recycled-number-guard';
+import { createGuard, memoryStore, type AttemptInput, type Decision, type GeoLookup, type Store } from 'recycled-number-guard';
+import { GeoNotReadyError } from 'recycled-number-guard/evidence';
 import { recordStall } from '../../src/util/stall.js';
 
 const AT = '2026-01-10T09:30:00Z';
