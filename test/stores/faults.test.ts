@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CorruptStoreDataError } from 'recycled-number-guard/store';
 import {
   createGuard,
-  type CorruptStoreDataError,
   memoryStore,
   OutcomeRejectedError,
   type AttemptInput,
