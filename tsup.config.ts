@@ -32,8 +32,9 @@ export default defineConfig([
   },
   {
     // The CLI: ESM only, with a shebang; not part of the library's import surface. The backtest's
-    // worker threads load backtest-worker.js from next to it.
-    entry: { cli: 'src/cli/main.ts', 'backtest-worker': 'src/backtest/worker.ts' },
+    // worker threads load backtest-worker.js from next to it, and the simulator's evidence
+    // (geolocation table, carrier) as sim-evidence.js.
+    entry: { cli: 'src/cli/main.ts', 'backtest-worker': 'src/backtest/worker.ts', 'sim-evidence': 'src/simulate/replay-evidence.ts' },
     format: ['esm'],
     dts: false,
     clean: false,
