@@ -557,23 +557,7 @@ async function runSharded(context: Context, workers: number, machines: { index: 
     if (pool) {
       const results = await pool.end();
       progress?.done(done, progressLines());
-      // --strict: the earliest malformed record of all shards, as the single-threaded run stops there.
-      const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, reader.unit)] : []));
-      if (stop) stops.push(stop);
-      if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
-      const state = new SummaryBuilder(options.preset);
-      for (const result of results) if (result.summary) state.merge(result.summary);
-      return {
-        setup,
-        unit: reader.unit,
-        lines,
-        blankLines,
-        malformed: rejections.count + results.reduce((sum, result) => sum + result.malformed, 0),
-        samples: firstSamples(rejections.samples, ...results.map((result) => result.samples)),
-        outOfOrder: results.reduce((sum, result) => sum + result.outOfOrder, 0),
-        summary: state.state(),
-        ordered: Boolean(options.ordered),
-      };
+      return countsOfWorkers(context, results, stop, { setup, lines, blankLines });
     }
     progress?.done(done, progressLines());
     return {
@@ -694,25 +678,32 @@ async function runStriped(context: Context, workers: number, machines: { index: 
     }
     const results = await pool.end();
     progress?.done(pool.processed, pool.processed);
-    const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, unit)] : []));
-    if (stop) stops.push(stop);
-    if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
-    const state = new SummaryBuilder(options.preset);
-    for (const result of results) if (result.summary) state.merge(result.summary);
-    return {
-      setup,
-      unit,
-      lines: nodes.length,
-      blankLines,
-      malformed: rejections.count + results.reduce((sum, result) => sum + result.malformed, 0),
-      samples: firstSamples(rejections.samples, ...results.map((result) => result.samples)),
-      outOfOrder: results.reduce((sum, result) => sum + result.outOfOrder, 0),
-      summary: state.state(),
-      ordered: Boolean(options.ordered),
-    };
+    return countsOfWorkers(context, results, stop, { setup, lines: nodes.length, blankLines });
   } finally {
     await pool.destroy();
   }
+}
+
+/**
+ * A worker-thread run's counts: the workers' results and this thread's rejections together. Under
+ * --strict, throws the earliest malformed record of all of them, where the single-threaded run stops.
+ */
+function countsOfWorkers(context: Context, results: WorkerResult[], stop: MalformedLineError | undefined, read: Pick<RunCounts, 'setup' | 'lines' | 'blankLines'>): RunCounts {
+  const { options, rejections, reader } = context;
+  const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, reader.unit)] : []));
+  if (stop) stops.push(stop);
+  if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
+  const state = new SummaryBuilder(options.preset);
+  for (const result of results) if (result.summary) state.merge(result.summary);
+  return {
+    ...read,
+    unit: reader.unit,
+    malformed: rejections.count + results.reduce((sum, result) => sum + result.malformed, 0),
+    samples: firstSamples(rejections.samples, ...results.map((result) => result.samples)),
+    outOfOrder: results.reduce((sum, result) => sum + result.outOfOrder, 0),
+    summary: state.state(),
+    ordered: Boolean(options.ordered),
+  };
 }
 
 type Pool = import('tinypool').Tinypool;
