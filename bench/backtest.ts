@@ -97,7 +97,9 @@ async function backtest(dir: string, input: string, workers: number, pinned = fa
 async function simulateInto(path: string, count: number): Promise<void> {
   // About 22.9 events per simulated US account; a margin so the cut, not the simulation, ends the file.
   const accounts = Math.ceil(count / 20) + 100;
-  const child = spawn(process.execPath, [cliPath, 'simulate', '--profile', 'us', '--accounts', String(accounts), '--seed', '1'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [cliPath, 'simulate', '--profile', 'us', '--accounts', String(accounts), '--seed', '1'], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const out = createWriteStream(path);
   let lines = 0;
   for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) {
@@ -113,7 +115,26 @@ async function simulateInto(path: string, count: number): Promise<void> {
 const close = (stream: WriteStream) => new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
 
 /** The warehouse layout of test/backtest/formats.test.ts: flat columns, nested values as JSON, dates typed in Parquet. */
-const COLUMNS = ['accountId', 'phone', 'phoneBoundAt', 'ip', 'userAgent', 'clientHints', 'deviceId', 'action', 'verified', 'at', 'lastSeenAt', 'label.isTakeover', 'label.scenario', 'label.actor', 'label.passesStepUp', 'label.frequency', 'number', 'warmup'] as const;
+const COLUMNS = [
+  'accountId',
+  'phone',
+  'phoneBoundAt',
+  'ip',
+  'userAgent',
+  'clientHints',
+  'deviceId',
+  'action',
+  'verified',
+  'at',
+  'lastSeenAt',
+  'label.isTakeover',
+  'label.scenario',
+  'label.actor',
+  'label.passesStepUp',
+  'label.frequency',
+  'number',
+  'warmup',
+] as const;
 const cellsOf = (event: SimEvent): unknown[] => [
   event.accountId,
   event.phone,
@@ -134,7 +155,26 @@ const cellsOf = (event: SimEvent): unknown[] => [
   event.number,
   event.warmup,
 ];
-const TYPES = ['STRING', 'STRING', 'TIMESTAMP', 'STRING', 'STRING', 'JSON', 'STRING', 'STRING', 'JSON', 'TIMESTAMP', 'TIMESTAMP', 'BOOLEAN', 'STRING', 'STRING', 'BOOLEAN', 'STRING', 'JSON', 'BOOLEAN'] as const;
+const TYPES = [
+  'STRING',
+  'STRING',
+  'TIMESTAMP',
+  'STRING',
+  'STRING',
+  'JSON',
+  'STRING',
+  'STRING',
+  'JSON',
+  'TIMESTAMP',
+  'TIMESTAMP',
+  'BOOLEAN',
+  'STRING',
+  'STRING',
+  'BOOLEAN',
+  'STRING',
+  'JSON',
+  'BOOLEAN',
+] as const;
 
 /** RFC 4180: quote every text field, double the quotes inside; string lists as a|b. */
 function csvField(value: unknown): string {
@@ -246,15 +286,30 @@ async function main(): Promise<void> {
 
     // 1. replay / assess, one core.
     say(`replay vs assess on ${ratioEvents.toLocaleString('en-US')} events, one core`);
-    const ratioArgs = [...process.execArgv, fileURLToPath(import.meta.url), '--ratio-child', jsonl, '--ratio-events', String(ratioEvents), '--repeat', String(repeat)];
-    const ratio = spawnSync(hasTaskset ? 'taskset' : process.execPath, hasTaskset ? ['-c', '0', process.execPath, ...ratioArgs] : ratioArgs, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const ratioArgs = [
+      ...process.execArgv,
+      fileURLToPath(import.meta.url),
+      '--ratio-child',
+      jsonl,
+      '--ratio-events',
+      String(ratioEvents),
+      '--repeat',
+      String(repeat),
+    ];
+    const ratio = spawnSync(hasTaskset ? 'taskset' : process.execPath, hasTaskset ? ['-c', '0', process.execPath, ...ratioArgs] : ratioArgs, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     if (ratio.status !== 0) throw new Error(`ratio child failed (${ratio.status})`);
     const { replay, assess } = JSON.parse(ratio.stdout) as { replay: number; assess: number };
 
     // 2. workers: alternate, best of `repeat` each. "1 core" is one worker pinned to one core: unpinned,
     // V8's garbage collector and compiler threads of that one worker run on the other core.
     const counts = [...new Set([1, 2, cores])];
-    const configs = [...(hasTaskset ? [{ key: 'pinned', workers: 1, pinned: true }] : []), ...counts.map((workers) => ({ key: String(workers), workers, pinned: false }))];
+    const configs = [
+      ...(hasTaskset ? [{ key: 'pinned', workers: 1, pinned: true }] : []),
+      ...counts.map((workers) => ({ key: String(workers), workers, pinned: false })),
+    ];
     const best = new Map<string, Run>();
     for (let round = 0; round < repeat; round++) {
       for (const config of configs) {
@@ -277,7 +332,12 @@ async function main(): Promise<void> {
     const out: string[] = [];
     out.push(`Stream: ${events.toLocaleString('en-US')} simulated US events (seed 1), ${(statSync(jsonl).size / 1e6).toFixed(0)} MB of JSONL.`, '');
     out.push('| one core (`taskset -c 0`), same pre-parsed stream, simulated carrier | events/s |', '|---|---|');
-    out.push(`| replay engine (\`createReplayer\`) | ${fmt(replay)} |`, `| \`guard.assess\` | ${fmt(assess)} |`, `| **replay / assess** | **${(replay / assess).toFixed(2)}** |`, '');
+    out.push(
+      `| replay engine (\`createReplayer\`) | ${fmt(replay)} |`,
+      `| \`guard.assess\` | ${fmt(assess)} |`,
+      `| **replay / assess** | **${(replay / assess).toFixed(2)}** |`,
+      '',
+    );
     out.push(
       `| \`backtest --workers N\`, ${(events / 1e6).toLocaleString('en-US')}M events, JSONL, best of ${repeat} | events/s | speed-up | efficiency | wall s | CPU s (all threads) | cores used | other processes' load (cores) |`,
       '|---|---|---|---|---|---|---|---|',
@@ -287,15 +347,31 @@ async function main(): Promise<void> {
       const run = best.get(config.key)!;
       const workers = config.workers;
       const speedUp = run.eventsPerSecond / one.eventsPerSecond;
-      const label = config.pinned ? '1, pinned to one core (`taskset -c 0`)' : workers === cores ? `${workers}${workers === 2 ? ' (= every core here)' : ' (every core)'}` : String(workers);
-      out.push(`| ${label} | ${fmt(run.eventsPerSecond)} | ${speedUp.toFixed(2)}x | ${((speedUp / workers) * 100).toFixed(0)}% | ${run.wallS.toFixed(1)} | ${cpuText(run)} | ${run.cpuS === undefined ? '–' : (run.cpuS / run.wallS).toFixed(2)} | ${run.otherCores.toFixed(2)} |`);
+      const label = config.pinned
+        ? '1, pinned to one core (`taskset -c 0`)'
+        : workers === cores
+          ? `${workers}${workers === 2 ? ' (= every core here)' : ' (every core)'}`
+          : String(workers);
+      out.push(
+        `| ${label} | ${fmt(run.eventsPerSecond)} | ${speedUp.toFixed(2)}x | ${((speedUp / workers) * 100).toFixed(0)}% | ${run.wallS.toFixed(1)} | ${cpuText(run)} | ${run.cpuS === undefined ? '–' : (run.cpuS / run.wallS).toFixed(2)} | ${run.otherCores.toFixed(2)} |`,
+      );
     }
     if (pinned) {
       const two = best.get('2')!;
-      out.push('', `2 workers against one worker pinned to one core: ${(two.eventsPerSecond / pinned.eventsPerSecond).toFixed(2)}x (${((two.eventsPerSecond / pinned.eventsPerSecond / 2) * 100).toFixed(0)}% efficiency).`);
+      out.push(
+        '',
+        `2 workers against one worker pinned to one core: ${(two.eventsPerSecond / pinned.eventsPerSecond).toFixed(2)}x (${((two.eventsPerSecond / pinned.eventsPerSecond / 2) * 100).toFixed(0)}% efficiency).`,
+      );
     }
-    out.push('', `| ${(events / 1e6).toLocaleString('en-US')}M events, \`--workers ${cores}\` | input MB | wall s | events/s | CPU s | other processes' load (cores) |`, '|---|---|---|---|---|---|');
-    for (const [name, run] of formats) out.push(`| ${name} | ${(statSync(run.input).size / 1e6).toFixed(0)} | ${run.wallS.toFixed(1)} | ${fmt(run.eventsPerSecond)} | ${cpuText(run)} | ${run.otherCores.toFixed(2)} |`);
+    out.push(
+      '',
+      `| ${(events / 1e6).toLocaleString('en-US')}M events, \`--workers ${cores}\` | input MB | wall s | events/s | CPU s | other processes' load (cores) |`,
+      '|---|---|---|---|---|---|',
+    );
+    for (const [name, run] of formats)
+      out.push(
+        `| ${name} | ${(statSync(run.input).size / 1e6).toFixed(0)} | ${run.wallS.toFixed(1)} | ${fmt(run.eventsPerSecond)} | ${cpuText(run)} | ${run.otherCores.toFixed(2)} |`,
+      );
     process.stdout.write(`${out.join('\n')}\n`);
   } finally {
     if (process.argv.includes('--keep')) say(`kept ${dir}`);

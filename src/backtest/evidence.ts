@@ -8,18 +8,10 @@
  * every thread that decides loads it.
  */
 import { GuardConfigError } from '../errors/guard-config-error.js';
-import type { InProcessIntel } from '../evidence/number-intel/runner.js';
-import type { GeoLookup, NumberIntelProvider } from '../types/index.js';
-import type { ReplayEvent } from './replay.js';
+import type { GeoLookup } from '../types/index.js';
+import type { ReplayEvent, ReplayNumberIntel } from './replay.js';
 
-/**
- * A carrier for replays: the `NumberIntelProvider` a host's own carrier integration implements,
- * which also answers synchronously (a replay has no time budget to spend on a promise per event).
- */
-export interface ReplayNumberIntel extends NumberIntelProvider, InProcessIntel {
-  /** Called with each valid event, and its phone as the guard asks about it (E.164), just before it is decided. */
-  observe?(event: ReplayEvent, phone: string): void;
-}
+export type { ReplayNumberIntel };
 
 /** What a module's `replayEvidence(options)` returns. */
 export interface ReplayEvidence {

@@ -26,9 +26,18 @@ import { memoryStore, type MemoryStore } from '../persist/memory-store.js';
 import type { StoreKeys, StoreSnapshot } from '../persist/types.js';
 import type { InputIssue } from '../errors/invalid-input-error.js';
 import { normalizeAttempt, toEpochMs } from '../validate/attempt.js';
-import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, PresetName, StepUpCheck } from '../types/index.js';
+import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, NumberIntelProvider, PresetName, StepUpCheck } from '../types/index.js';
+import type { InProcessIntel } from '../evidence/number-intel/runner.js';
 import { ReplayInputError } from '../errors/replay-input-error.js';
-import type { ReplayNumberIntel } from './evidence.js';
+
+/**
+ * A carrier for replays: the `NumberIntelProvider` a host's own carrier integration implements,
+ * which also answers synchronously (a replay has no time budget to spend on a promise per event).
+ */
+export interface ReplayNumberIntel extends NumberIntelProvider, InProcessIntel {
+  /** Called with each valid event, and its phone as the guard asks about it (E.164), just before it is decided. */
+  observe?(event: ReplayEvent, phone: string): void;
+}
 
 /** What a line may say about who logged in: read by the summary, and `passesStepUp` by the replay. */
 export interface ReplayLabel {

@@ -16,10 +16,11 @@ import { MessageChannel } from 'node:worker_threads';
 import type { Weights } from '../core/weights.js';
 import { GuardConfigError } from '../errors/guard-config-error.js';
 import type { PresetName } from '../types/index.js';
-import { loadEvidence, type EvidenceModule, type EvidenceSource } from './evidence.js';
+import type { EvidenceSource } from './evidence.js';
 import { createDecoder, inputFormat, openInput, parquetGroups, type Decoded, type DecoderSpec, type FieldMap, type InputFormat, type InputReader, type RawRecord } from './input.js';
 import { Progress } from './progress.js';
-import { createReplayer, type ReplayEvent, type Replayer } from './replay.js';
+import type { ReplayEvent } from './replay.js';
+import { replayerFor, type ReplaySetup } from './setup.js';
 import { renderReport } from './report.js';
 import { DEFAULT_SHARD_KEY, Grouping, NumberKeys, placeOf, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, shardHash, type ScanResult } from './shard.js';
 import { MalformedLineError, Rejections, ShardReplay, type MalformedSample } from './shard-replay.js';
@@ -33,6 +34,7 @@ type StripeScan = Extract<FromWorker, { type: 'scannedStripe' }>;
 const NO_WORKER = 255;
 
 export { MalformedLineError };
+export { replayerFor, type ReplaySetup };
 
 export interface BacktestOptions {
   /** Path of the input, or "-" for stdin. */
@@ -79,20 +81,6 @@ export interface BacktestResult {
   files: string[];
 }
 
-/** What builds a replayer, as plain data: worker threads build their own from it. */
-export interface ReplaySetup {
-  preset: PresetName;
-  geo: 'evidence' | 'default' | 'none';
-  intel: 'evidence' | 'none';
-  /** The caller's evidence module, when geo or intel come from it, and its names for summary.json. */
-  evidence?: EvidenceModule & { names: EvidenceSource['names'] };
-  weights?: Partial<Weights>;
-  stripDevice?: boolean;
-  stripToken?: boolean;
-  replayOutcomes: boolean;
-  hashKey: string;
-}
-
 /** The geolocation and carrier follow the first event: the caller's evidence where it applies (simulator output gets the simulator's). */
 function setupFor(first: ReplayEvent, options: BacktestOptions, shardKey: string): ReplaySetup {
   const source = options.evidence;
@@ -111,21 +99,6 @@ function setupFor(first: ReplayEvent, options: BacktestOptions, shardKey: string
     replayOutcomes: options.replayOutcomes ?? true,
     hashKey: `${shardKey}\0replay`,
   };
-}
-
-/** The replayer a setup describes; loads the caller's evidence module in this thread. */
-export async function replayerFor(setup: ReplaySetup): Promise<Replayer> {
-  const evidence = setup.evidence ? await loadEvidence(setup.evidence) : {};
-  return createReplayer({
-    preset: setup.preset,
-    geo: setup.geo === 'none' ? false : setup.geo === 'evidence' ? evidence.geo : undefined,
-    ...(setup.intel === 'evidence' && evidence.numberIntel ? { numberIntel: evidence.numberIntel } : {}),
-    ...(setup.weights ? { weights: setup.weights } : {}),
-    ...(setup.stripDevice ? { stripDevice: true } : {}),
-    ...(setup.stripToken ? { stripToken: true } : {}),
-    replayOutcomes: setup.replayOutcomes,
-    hashKey: setup.hashKey,
-  });
 }
 
 class LineWriter {

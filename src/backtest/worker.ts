@@ -11,7 +11,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { createDecoder, type Decoded, type DecoderSpec } from './input.js';
-import { replayerFor, type ReplaySetup } from './run.js';
+import { replayerFor, type ReplaySetup } from './setup.js';
 import { KeyDictionary, NumberKeys, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, type ScanResult } from './shard.js';
 import { openStripes, type StripeReader, type StripeSource } from './stripes.js';
 import { MalformedLineError, Rejections, ShardReplay, type ShardResult } from './shard-replay.js';

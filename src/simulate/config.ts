@@ -8,7 +8,7 @@
  * FROZEN: the evaluation in docs/evaluation.md was run on GENERATOR_VERSION below. Changing any
  * default changes every published figure, so bump the version and re-run the evaluation.
  */
-import type { LegitScenario, Scenario, TakeoverScenario } from '../backtest/scenarios.js';
+import type { LegitScenario, TakeoverScenario } from '../backtest/scenarios.js';
 
 export const GENERATOR_VERSION = 'sim-1.1.0';
 

@@ -33,6 +33,9 @@ export function simulationEvidence(options: SimulationEvidenceOptions = {}): Evi
     url: moduleUrl(),
     options: { ...options },
     names: { geo: simulationGeo().name, numberIntel: `simulated carrier (${options.signal ?? 'per-number signal'})` },
-    appliesTo: (first) => ({ geo: first.number !== undefined || (first.label !== undefined && isSimulationIp(first.ip)), numberIntel: first.number !== undefined }),
+    appliesTo: (first) => ({
+      geo: first.number !== undefined || (first.label !== undefined && isSimulationIp(first.ip)),
+      numberIntel: first.number !== undefined,
+    }),
   };
 }

@@ -78,7 +78,8 @@ function runContainer(container: Container, overrides: Record<string, string>, e
   const env: Record<string, string> = {};
   for (const variable of container.env) {
     if (variable.value !== undefined) env[variable.name] = variable.value;
-    else if (variable.valueFrom?.resourceFieldRef) env[variable.name] = container.resources!.limits![variable.valueFrom.resourceFieldRef.resource.replace(/^limits\./, '')]!;
+    else if (variable.valueFrom?.resourceFieldRef)
+      env[variable.name] = container.resources!.limits![variable.valueFrom.resourceFieldRef.resource.replace(/^limits\./, '')]!;
   }
   for (const name of Object.keys(overrides)) expect(env, `the manifest sets ${name}`).toHaveProperty(name);
   const result = spawnSync(container.command[0]!, [...container.command.slice(1), ...container.args], {
@@ -121,7 +122,9 @@ describe('the Kubernetes Indexed Job of docs/evaluation.md', () => {
     // Every shard decided some of the accounts, and accounts sharing a number were decided by one shard.
     const shardOf = new Map<string, number>();
     for (let index = 0; index < completions; index++) {
-      const records = decisions(join(out, `shard-${index}`)).trim().split('\n');
+      const records = decisions(join(out, `shard-${index}`))
+        .trim()
+        .split('\n');
       expect(records.length).toBeGreaterThan(10);
       for (const record of records) shardOf.set((JSON.parse(record) as { accountId: string }).accountId, index);
     }

@@ -10,7 +10,9 @@ describe('src/backtest', () => {
     const files = readdirSync(backtest).filter((name) => /\.(ts|mjs)$/.test(name));
     expect(files.length).toBeGreaterThan(5);
     const offending = files.flatMap((name) =>
-      [...readFileSync(join(backtest, name), 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].filter((match) => match[1]!.includes('simulate/')).map((match) => `${name}: ${match[1]}`),
+      [...readFileSync(join(backtest, name), 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)]
+        .filter((match) => match[1]!.includes('simulate/'))
+        .map((match) => `${name}: ${match[1]}`),
     );
     expect(offending).toEqual([]);
   });
