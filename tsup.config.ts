@@ -33,10 +33,11 @@ const shared: Options = {
 export default defineConfig([
   {
     // ESM: the library, the CLI and the backtest's worker in one build, so they share chunks and the
-    // package ships the code once (the worker threads load backtest-worker.js from next to cli.js).
+    // package ships the code once (the worker threads load backtest-worker.js, and the simulator's evidence sim-evidence.js, from
+    // next to cli.js).
     // src/cli/main.ts starts with a shebang, which esbuild keeps on dist/cli.js.
     ...shared,
-    entry: { ...library, cli: 'src/cli/main.ts', 'backtest-worker': 'src/backtest/worker.ts' },
+    entry: { ...library, cli: 'src/cli/main.ts', 'backtest-worker': 'src/backtest/worker.ts', 'sim-evidence': 'src/simulate/replay-evidence.ts' },
     format: ['esm'],
     dts: { entry: library },
     clean: true,

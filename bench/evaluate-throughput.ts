@@ -1,7 +1,8 @@
 /**
- * Backtest throughput, for docs/evaluation.md (`npm run bench:backtest`). Pinned to one core (re-run
+ * Backtest throughput by part, on one core (`npm run bench:backtest:parts`; the scaling bench is bench/backtest.ts). Pinned to one core (re-run
  * under `taskset -c 0` on Linux), on a simulated file it writes itself unless one is given:
  *
+ *   npm run bench:backtest:parts
  *   npx tsx bench/evaluate-throughput.ts [events.jsonl] [--accounts 20000] [--repeat 2]
  *
  * Measures, on the same file: the full backtest (parse, replay with the simulated carrier, outcome
@@ -20,10 +21,11 @@ import { createReplayer } from '../src/backtest/replay.js';
 import { runBacktest } from '../src/backtest/run.js';
 import { createGuard } from '../src/guard/create-guard.js';
 import { memoryStore } from '../src/persist/memory-store.js';
-import { simCarrier } from '../src/simulate/carrier.js';
+import { simCarrier, simReplayIntel } from '../src/simulate/carrier.js';
 import { attemptOf, type SimEvent } from '../src/simulate/events.js';
 import { simulateJsonl } from '../src/simulate/generator.js';
 import { simulationGeo } from '../src/simulate/locations.js';
+import { simulationEvidence } from '../src/simulate/replay-evidence.js';
 
 // One core: re-run pinned to CPU 0 when taskset exists, so "per core" means one core.
 if (!process.env.BENCH_PINNED && process.platform === 'linux' && spawnSync('taskset', ['--version']).status === 0) {
@@ -66,18 +68,18 @@ async function best(label: string, run: () => Promise<number>): Promise<void> {
 
 await best('backtest CLI path: carrier truth, outcomes, summary, decisions.jsonl + report', async () => {
   const out = '/tmp/rng-throughput-out';
-  const { summary } = await runBacktest({ input: input!, preset: 'cloud-drive', outDir: out, progress: false, log: () => {} });
+  const { summary } = await runBacktest({ input: input!, preset: 'cloud-drive', evidence: simulationEvidence(), outDir: out, progress: false, log: () => {} });
   rmSync(out, { recursive: true, force: true });
   return summary.eventsPerSecond;
 });
 await best('backtest, no carrier evidence (--no-intel)', async () => {
   const out = '/tmp/rng-throughput-out';
-  const { summary } = await runBacktest({ input: input!, preset: 'cloud-drive', outDir: out, intel: 'none', progress: false, log: () => {} });
+  const { summary } = await runBacktest({ input: input!, preset: 'cloud-drive', evidence: simulationEvidence(), outDir: out, intel: 'none', progress: false, log: () => {} });
   rmSync(out, { recursive: true, force: true });
   return summary.eventsPerSecond;
 });
 await best('backtest, no carrier, no outputs written', async () => {
-  const { summary } = await runBacktest({ input: input!, preset: 'cloud-drive', intel: 'none', progress: false, log: () => {} });
+  const { summary } = await runBacktest({ input: input!, preset: 'cloud-drive', evidence: simulationEvidence(), intel: 'none', progress: false, log: () => {} });
   return summary.eventsPerSecond;
 });
 await best('parse only (JSON.parse per line)', async () => {
@@ -112,7 +114,7 @@ await best('floor: JSON.parse + JSON.stringify of a decision-sized record per li
 const events = lines.map((line) => JSON.parse(line) as SimEvent);
 for (const intel of ['none', 'truth'] as const) {
   await best(`replay engine alone on pre-parsed events, ${intel === 'truth' ? 'with' : 'no'} carrier evidence`, async () => {
-    const replayer = createReplayer({ preset: 'cloud-drive', geo: simulationGeo(), intel });
+    const replayer = createReplayer({ preset: 'cloud-drive', geo: simulationGeo(), ...(intel === 'truth' ? { numberIntel: simReplayIntel() } : {}) });
     const started = performance.now();
     for (const event of events) {
       const decided = replayer.assess(event);

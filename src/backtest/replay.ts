@@ -1,7 +1,8 @@
 /**
  * Replays logged attempts in time order, deciding each as the guard would have decided it then:
  * the clock is the event time, history lives in a memory store that expires on that clock,
- * carrier answers come from the event's own ground truth (simulator output), and a step-up is
+ * carrier answers come from a provider the caller hands in (evidence.ts: the simulator's answers
+ * from each event's ground truth, or a host's own), and a step-up is
  * completed the way the actor would have completed it (`label.passesStepUp`), so the replay
  * learns exactly what the guard would have learned in production.
  *
@@ -23,19 +24,38 @@ import { resolveOptions } from '../guard/options.js';
 import { createHasher } from '../persist/keys.js';
 import { memoryStore, type MemoryStore } from '../persist/memory-store.js';
 import type { StoreKeys, StoreSnapshot } from '../persist/types.js';
-import { simCarrier, type SimCarrier } from '../simulate/carrier.js';
-import type { EvidenceSignal } from '../simulate/config.js';
-import { attemptOf, type EventLabel, type NumberTruth } from '../simulate/events.js';
 import type { InputIssue } from '../errors/invalid-input-error.js';
 import { normalizeAttempt, toEpochMs } from '../validate/attempt.js';
-import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, PresetName, StepUpCheck } from '../types/index.js';
+import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, NumberIntelProvider, PresetName, StepUpCheck } from '../types/index.js';
+import type { InProcessIntel } from '../evidence/number-intel/runner.js';
 import { ReplayInputError } from '../errors/replay-input-error.js';
+
+/**
+ * A carrier for replays: the `NumberIntelProvider` a host's own carrier integration implements,
+ * which also answers synchronously (a replay has no time budget to spend on a promise per event).
+ */
+export interface ReplayNumberIntel extends NumberIntelProvider, InProcessIntel {
+  /** Called with each valid event, and its phone as the guard asks about it (E.164), just before it is decided. */
+  observe?(event: ReplayEvent, phone: string): void;
+}
+
+/** What a line may say about who logged in: read by the summary, and `passesStepUp` by the replay. */
+export interface ReplayLabel {
+  isTakeover: boolean;
+  scenario?: string;
+  actor?: string;
+  /** Would this actor pass the step-up the guard asks for? Replayed as the step-up's outcome. */
+  passesStepUp?: boolean;
+  strategy?: string;
+  frequency?: string;
+}
 
 /** One input line after parsing: the attempt, plus ground truth when the file has it. */
 export interface ReplayEvent extends AttemptInput {
   at: string | number;
-  label?: EventLabel;
-  number?: NumberTruth;
+  label?: ReplayLabel;
+  /** Ground truth about the number, for a carrier that answers from the input (`ReplayNumberIntel.observe`). */
+  number?: unknown;
   warmup?: boolean;
 }
 
@@ -43,12 +63,8 @@ export interface ReplayOptions {
   preset: PresetName;
   /** `undefined`: the guard's default geolocation; `false`: off. */
   geo: GeoLookup | false | undefined;
-  /** `truth`: the simulated carrier answers from `event.number`; `none`: no carrier evidence. */
-  intel: 'truth' | 'none';
-  /** Answer every number as if its carrier offered this (ablations). */
-  signal?: EvidenceSignal;
-  /** P17 sweeps: evidence shares per number instead of the event's own signal. */
-  shares?: { exact: number; coarse: number; missing: number };
+  /** The carrier, built on the replay's clock; none: no carrier evidence. */
+  numberIntel?: ((clock: () => number) => ReplayNumberIntel) | undefined;
   weights?: Partial<Weights>;
   /** Threshold sweeps: the login step-up / deny lines instead of the preset's. */
   thresholds?: Partial<Thresholds>;
@@ -99,7 +115,7 @@ export function eventTime(event: { at?: unknown }): number {
 export function createReplayer(options: ReplayOptions): Replayer {
   let now = 0;
   const clock = () => now;
-  const carrier: SimCarrier | undefined = options.intel === 'truth' ? simCarrier({ clock, ...(options.signal ? { signal: options.signal } : {}), ...(options.shares ? { shares: options.shares } : {}) }) : undefined;
+  const carrier = options.numberIntel?.(clock);
   const providers = carrier ? [carrier] : [];
   // The guard's own option checks and defaults (an invalid weight fails here as it would there).
   const settings = resolveOptions({
@@ -167,7 +183,7 @@ export function createReplayer(options: ReplayOptions): Replayer {
         delete input.deviceId;
       }
       const attempt = normalizeAttempt(input, now, settings.defaultCountry);
-      carrier?.use(normalizedPhone(event.phone), event.number);
+      carrier?.observe?.(event, normalizedPhone(event.phone));
       const keys: StoreKeys = { account: attempt.accountId, phone: hasher.phone(attempt.phoneE164) };
       const device = parseDevice(attempt.userAgent, attempt.clientHints, attempt.deviceId, hasher.token);
       const snapshot = store.sync.read(keys);
@@ -189,6 +205,20 @@ export function createReplayer(options: ReplayOptions): Replayer {
       return finish(event, at, attempt, keys, device, snapshot, place);
     },
   };
+}
+
+/** The attempt part of an event: what a host would send (ground truth stripped). */
+export function attemptOf(event: AttemptInput): AttemptInput {
+  const attempt: AttemptInput = { accountId: event.accountId, phone: event.phone, phoneBoundAt: event.phoneBoundAt, ip: event.ip };
+  if (event.userAgent !== undefined) attempt.userAgent = event.userAgent;
+  if (event.clientHints !== undefined) attempt.clientHints = event.clientHints;
+  if (event.deviceId !== undefined) attempt.deviceId = event.deviceId;
+  if (event.action !== undefined) attempt.action = event.action;
+  if (event.verified !== undefined) attempt.verified = event.verified;
+  if (event.at !== undefined) attempt.at = event.at;
+  if (event.lastSeenAt !== undefined) attempt.lastSeenAt = event.lastSeenAt;
+  if (event.defaultCountry !== undefined) attempt.defaultCountry = event.defaultCountry;
+  return attempt;
 }
 
 /** The provider is asked with the E.164 form; simulator numbers already are. */

@@ -2,7 +2,7 @@
  * report.html: one self-contained file (inline CSS and SVG, no scripts, no external assets), so it
  * can be attached to a ticket or opened offline.
  */
-import { SCENARIO_TITLES, type Scenario } from '../simulate/config.js';
+import { SCENARIO_TITLES, type Scenario } from './scenarios.js';
 import type { BacktestSummary, GroupStats } from './summary.js';
 
 const esc = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -14,12 +14,13 @@ import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel } from 'node:worker_threads';
 import type { Weights } from '../core/weights.js';
-import { GENERATOR_VERSION, type EvidenceSignal } from '../simulate/config.js';
-import { isSimulationIp, simulationGeo } from '../simulate/locations.js';
+import { GuardConfigError } from '../errors/guard-config-error.js';
 import type { PresetName } from '../types/index.js';
+import type { EvidenceSource } from './evidence.js';
 import { createDecoder, inputFormat, openInput, parquetGroups, type Decoded, type DecoderSpec, type FieldMap, type InputFormat, type InputReader, type RawRecord } from './input.js';
 import { Progress } from './progress.js';
-import { createReplayer, type ReplayEvent, type Replayer } from './replay.js';
+import type { ReplayEvent } from './replay.js';
+import { replayerFor, type ReplaySetup } from './setup.js';
 import { renderReport } from './report.js';
 import { DEFAULT_SHARD_KEY, Grouping, NumberKeys, placeOf, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, shardHash, type ScanResult } from './shard.js';
 import { MalformedLineError, Rejections, ShardReplay, type MalformedSample } from './shard-replay.js';
@@ -33,6 +34,7 @@ type StripeScan = Extract<FromWorker, { type: 'scannedStripe' }>;
 const NO_WORKER = 255;
 
 export { MalformedLineError };
+export { replayerFor, type ReplaySetup };
 
 export interface BacktestOptions {
   /** Path of the input, or "-" for stdin. */
@@ -46,12 +48,15 @@ export interface BacktestOptions {
   outDir?: string;
   /** Abort at the first malformed line instead of skipping it. */
   strict?: boolean;
-  /** `auto`: the simulated carrier when lines carry `number` truth; `none`: no carrier evidence. */
+  /**
+   * Geolocation and carrier evidence from the caller (evidence.ts), e.g. the simulator's for its
+   * output. Without it: the guard's default geolocation and no carrier evidence.
+   */
+  evidence?: EvidenceSource;
+  /** `auto`: the evidence's carrier when it applies to the input (`appliesTo`); `none`: no carrier evidence. */
   intel?: 'auto' | 'none';
-  /** Answer every number as if its carrier offered this (ablations). */
-  signal?: EvidenceSignal;
-  /** `auto`: the simulator's table when the input is simulator output, else the guard's default. */
-  geo?: 'auto' | 'sim' | 'none' | 'default';
+  /** `auto`: the evidence's geolocation when it applies to the input, else the guard's default; `evidence`: always the evidence's. */
+  geo?: 'auto' | 'evidence' | 'none' | 'default';
   /** Progress bar on stderr: `auto` = when stderr is a TTY. */
   progress?: boolean | 'auto';
   replayOutcomes?: boolean;
@@ -76,50 +81,24 @@ export interface BacktestResult {
   files: string[];
 }
 
-/** What builds a replayer, as plain data: worker threads build their own from it. */
-export interface ReplaySetup {
-  preset: PresetName;
-  geo: 'sim' | 'default' | 'none';
-  intel: 'truth' | 'none';
-  signal?: EvidenceSignal;
-  weights?: Partial<Weights>;
-  stripDevice?: boolean;
-  stripToken?: boolean;
-  replayOutcomes: boolean;
-  hashKey: string;
-}
-
-/** The geolocation and carrier follow the first event: simulator output gets the simulator's. */
+/** The geolocation and carrier follow the first event: the caller's evidence where it applies (simulator output gets the simulator's). */
 function setupFor(first: ReplayEvent, options: BacktestOptions, shardKey: string): ReplaySetup {
-  const simulated = first.number !== undefined || (first.label !== undefined && isSimulationIp(first.ip));
+  const source = options.evidence;
+  const applies = source?.appliesTo(first) ?? { geo: false, numberIntel: false };
   const geoChoice = options.geo ?? 'auto';
-  const geo = geoChoice === 'none' ? 'none' : geoChoice === 'sim' || (geoChoice === 'auto' && simulated) ? 'sim' : 'default';
-  const intel = (options.intel ?? 'auto') === 'none' || first.number === undefined ? 'none' : 'truth';
+  const geo = geoChoice === 'none' ? 'none' : source && (geoChoice === 'evidence' || (geoChoice === 'auto' && applies.geo)) ? 'evidence' : 'default';
+  const intel = (options.intel ?? 'auto') === 'none' || !applies.numberIntel ? 'none' : 'evidence';
   return {
     preset: options.preset,
     geo,
     intel,
-    ...(options.signal ? { signal: options.signal } : {}),
+    ...(source && (geo === 'evidence' || intel === 'evidence') ? { evidence: { url: source.url, options: source.options ?? {}, names: source.names } } : {}),
     ...(options.weights ? { weights: options.weights } : {}),
     ...(options.stripDevice ? { stripDevice: true } : {}),
     ...(options.stripToken ? { stripToken: true } : {}),
     replayOutcomes: options.replayOutcomes ?? true,
     hashKey: `${shardKey}\0replay`,
   };
-}
-
-export function replayerFor(setup: ReplaySetup): Replayer {
-  return createReplayer({
-    preset: setup.preset,
-    geo: setup.geo === 'none' ? false : setup.geo === 'sim' ? simulationGeo() : undefined,
-    intel: setup.intel,
-    ...(setup.signal ? { signal: setup.signal } : {}),
-    ...(setup.weights ? { weights: setup.weights } : {}),
-    ...(setup.stripDevice ? { stripDevice: true } : {}),
-    ...(setup.stripToken ? { stripToken: true } : {}),
-    replayOutcomes: setup.replayOutcomes,
-    hashKey: setup.hashKey,
-  });
 }
 
 class LineWriter {
@@ -207,6 +186,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
   const machines = options.shard ?? { index: 0, count: 1 };
   const sharded = workers > 1 || machines.count > 1;
   const shardKey = options.shardKey ?? DEFAULT_SHARD_KEY;
+  if (options.geo === 'evidence' && !options.evidence) throw new GuardConfigError('geo', "'evidence' needs the evidence option (a geolocation to use)");
 
   // Sharding reads the input twice (groups first): stdin is kept in a temporary file for that.
   let spool: string | undefined;
@@ -303,8 +283,8 @@ export interface ShardFile {
 }
 
 export function settingsOf(options: Pick<BacktestOptions, 'preset' | 'replayOutcomes' | 'strict' | 'weights' | 'stripDevice' | 'stripToken'>, setup: ReplaySetup | undefined): Record<string, unknown> {
-  const geo = !setup || setup.geo === 'none' ? 'none' : setup.geo === 'sim' ? simulationGeo().name : 'guard default (geoip-lite)';
-  const intel = !setup || setup.intel === 'none' ? 'none' : `simulated carrier (${setup.signal ?? 'per-number signal'})`;
+  const geo = !setup || setup.geo === 'none' ? 'none' : setup.geo === 'evidence' && setup.evidence ? setup.evidence.names.geo : 'guard default (geoip-lite)';
+  const intel = setup?.intel === 'evidence' && setup.evidence ? setup.evidence.names.numberIntel : 'none';
   return {
     preset: options.preset,
     geo,
@@ -340,7 +320,7 @@ export function summaryOf(input: {
   const builder = new SummaryBuilder(input.options.preset);
   for (const state of input.states) builder.merge(state);
   return builder.build({
-    generatedBy: `recycled-number-guard backtest (${GENERATOR_VERSION} aware)`,
+    generatedBy: 'recycled-number-guard backtest',
     input: input.options.input,
     settings: { ...input.settings, ...(input.samples.length > 0 ? { malformedLines: input.samples.map((sample) => sample.message) } : {}) },
     lines: input.lines,
@@ -391,7 +371,7 @@ async function runSingle(context: Context): Promise<RunCounts> {
       }
       if (!shard) {
         setup = setupFor(decoded.event, options, context.shardKey);
-        shard = new ShardReplay(replayerFor(setup), options.preset, reader.unit, rejections, writer !== undefined);
+        shard = new ShardReplay(await replayerFor(setup), options.preset, reader.unit, rejections, writer !== undefined);
       }
       const decided = shard.decide(record.number, decoded.event, decoded.at);
       const line = decided instanceof Promise ? await decided : decided;
@@ -495,7 +475,7 @@ async function runSharded(context: Context, workers: number, machines: { index: 
 
     let local: ShardReplay | undefined;
     if (setup && pool) pool.begin(setup);
-    else if (setup) local = new ShardReplay(replayerFor(setup), options.preset, reader.unit, rejections, context.writer !== undefined);
+    else if (setup) local = new ShardReplay(await replayerFor(setup), options.preset, reader.unit, rejections, context.writer !== undefined);
 
     let lines = 0;
     let blankLines = 0;
@@ -550,23 +530,7 @@ async function runSharded(context: Context, workers: number, machines: { index: 
     if (pool) {
       const results = await pool.end();
       progress?.done(done, progressLines());
-      // --strict: the earliest malformed record of all shards, as the single-threaded run stops there.
-      const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, reader.unit)] : []));
-      if (stop) stops.push(stop);
-      if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
-      const state = new SummaryBuilder(options.preset);
-      for (const result of results) if (result.summary) state.merge(result.summary);
-      return {
-        setup,
-        unit: reader.unit,
-        lines,
-        blankLines,
-        malformed: rejections.count + results.reduce((sum, result) => sum + result.malformed, 0),
-        samples: firstSamples(rejections.samples, ...results.map((result) => result.samples)),
-        outOfOrder: results.reduce((sum, result) => sum + result.outOfOrder, 0),
-        summary: state.state(),
-        ordered: Boolean(options.ordered),
-      };
+      return countsOfWorkers(context, results, stop, { setup, lines, blankLines });
     }
     progress?.done(done, progressLines());
     return {
@@ -687,25 +651,32 @@ async function runStriped(context: Context, workers: number, machines: { index: 
     }
     const results = await pool.end();
     progress?.done(pool.processed, pool.processed);
-    const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, unit)] : []));
-    if (stop) stops.push(stop);
-    if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
-    const state = new SummaryBuilder(options.preset);
-    for (const result of results) if (result.summary) state.merge(result.summary);
-    return {
-      setup,
-      unit,
-      lines: nodes.length,
-      blankLines,
-      malformed: rejections.count + results.reduce((sum, result) => sum + result.malformed, 0),
-      samples: firstSamples(rejections.samples, ...results.map((result) => result.samples)),
-      outOfOrder: results.reduce((sum, result) => sum + result.outOfOrder, 0),
-      summary: state.state(),
-      ordered: Boolean(options.ordered),
-    };
+    return countsOfWorkers(context, results, stop, { setup, lines: nodes.length, blankLines });
   } finally {
     await pool.destroy();
   }
+}
+
+/**
+ * A worker-thread run's counts: the workers' results and this thread's rejections together. Under
+ * --strict, throws the earliest malformed record of all of them, where the single-threaded run stops.
+ */
+function countsOfWorkers(context: Context, results: WorkerResult[], stop: MalformedLineError | undefined, read: Pick<RunCounts, 'setup' | 'lines' | 'blankLines'>): RunCounts {
+  const { options, rejections, reader } = context;
+  const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, reader.unit)] : []));
+  if (stop) stops.push(stop);
+  if (stops.length > 0) throw stops.reduce((a, b) => (b.line < a.line ? b : a));
+  const state = new SummaryBuilder(options.preset);
+  for (const result of results) if (result.summary) state.merge(result.summary);
+  return {
+    ...read,
+    unit: reader.unit,
+    malformed: rejections.count + results.reduce((sum, result) => sum + result.malformed, 0),
+    samples: firstSamples(rejections.samples, ...results.map((result) => result.samples)),
+    outOfOrder: results.reduce((sum, result) => sum + result.outOfOrder, 0),
+    summary: state.state(),
+    ordered: Boolean(options.ordered),
+  };
 }
 
 type Pool = import('tinypool').Tinypool;

@@ -11,7 +11,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { MessagePort } from 'node:worker_threads';
 import { createDecoder, type Decoded, type DecoderSpec } from './input.js';
-import { replayerFor, type ReplaySetup } from './run.js';
+import { replayerFor, type ReplaySetup } from './setup.js';
 import { KeyDictionary, NumberKeys, SCAN_BLANK, SCAN_UNREADABLE, scanBatch, type ScanResult } from './shard.js';
 import { openStripes, type StripeReader, type StripeSource } from './stripes.js';
 import { MalformedLineError, Rejections, ShardReplay, type ShardResult } from './shard-replay.js';
@@ -158,7 +158,7 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
 
     /** Every stripe in turn, deciding this worker's records; replies with progress and (--ordered) records. */
     async function runStripes(message: Extract<ToWorker, { type: 'runStripes' }>): Promise<void> {
-      start({ type: 'start', setup: message.setup, spec: message.spec });
+      await start({ type: 'start', setup: message.setup, spec: message.spec });
       const assign = new Uint8Array(message.assign);
       const late = new Map<number, number>();
       message.lateLines.forEach((line, i) => late.set(line, message.lateClocks[i]!));
@@ -210,9 +210,9 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
       port.postMessage({ type: 'stripesDone', ...(stopped ? { stopped: true } : {}) } satisfies FromWorker);
     }
 
-    function start(message: Extract<ToWorker, { type: 'start' }>): void {
+    async function start(message: Extract<ToWorker, { type: 'start' }>): Promise<void> {
       decode = createDecoder(message.spec);
-      shard = new ShardReplay(replayerFor(message.setup), message.setup.preset, task.unit, rejections, task.records !== 'none');
+      shard = new ShardReplay(await replayerFor(message.setup), message.setup.preset, task.unit, rejections, task.records !== 'none');
       if (task.records === 'file') fdOut = openSync(task.partPath!, 'w');
     }
 
@@ -249,7 +249,7 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
           if (message.type === 'scan') scan(message);
           else if (message.type === 'scanStripe') await scanStripe(message);
           else if (message.type === 'runStripes') await runStripes(message);
-          else if (message.type === 'start') start(message);
+          else if (message.type === 'start') await start(message);
           else await batch(message);
         }
       } catch (error) {

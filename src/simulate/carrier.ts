@@ -12,11 +12,11 @@
  *   report (the 15th of the next month), and "no data" for US dates before 27 Jan 2021.
  * - `missing`: unavailable (the operator offers nothing for this number).
  *
- * The backtest hands it the current event before each assess (`use`); answers use only facts dated
- * at or before the guard's clock, so nothing leaks from the future.
+ * The backtest hands it the current event before each assess (`use`, or `observe` in a replay);
+ * answers use only facts dated at or before the guard's clock, so nothing leaks from the future.
  */
-import type { InProcessIntel } from '../evidence/number-intel/runner.js';
-import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../types/index.js';
+import type { ReplayNumberIntel } from '../backtest/evidence.js';
+import type { NumberIntelAnswer, NumberIntelRequest } from '../types/index.js';
 import { DAY_MS, type EvidenceSignal } from './config.js';
 import type { NumberTruth } from './events.js';
 import { hash32 } from './random.js';
@@ -32,9 +32,11 @@ export interface SimCarrierOptions {
   simLookbackDays?: number;
 }
 
-export interface SimCarrier extends NumberIntelProvider, InProcessIntel {
+export interface SimCarrier extends ReplayNumberIntel {
   /** The number truth of the event about to be assessed. */
   use(phone: string, truth: NumberTruth | undefined): void;
+  /** In a replay: the event about to be decided, whose `number` is the truth. */
+  observe(event: { number?: unknown }, phone: string): void;
 }
 
 const RND_DATA_START = Date.UTC(2021, 0, 27);
@@ -65,6 +67,9 @@ export function simCarrier(options: SimCarrierOptions): SimCarrier {
     name: 'sim-carrier',
     use(phone, truth) {
       current = { phone, truth };
+    },
+    observe(event, phone) {
+      current = { phone, truth: event.number as NumberTruth | undefined };
     },
     async check(request: NumberIntelRequest): Promise<NumberIntelAnswer> {
       return this.answer(request);
@@ -109,4 +114,9 @@ export function simCarrier(options: SimCarrierOptions): SimCarrier {
       return answer;
     },
   };
+}
+
+/** The carrier for `createReplayer({ numberIntel })`: built on the replay's clock. */
+export function simReplayIntel(options: Omit<SimCarrierOptions, 'clock'> = {}): (clock: () => number) => SimCarrier {
+  return (clock) => simCarrier({ ...options, clock });
 }

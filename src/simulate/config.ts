@@ -8,13 +8,13 @@
  * FROZEN: the evaluation in docs/evaluation.md was run on GENERATOR_VERSION below. Changing any
  * default changes every published figure, so bump the version and re-run the evaluation.
  */
+import type { LegitScenario, TakeoverScenario } from '../backtest/scenarios.js';
 
 export const GENERATOR_VERSION = 'sim-1.1.0';
 
 export type ProfileName = 'us' | 'cn';
-export type LegitScenario = 'L0' | 'L1' | 'L2' | 'L3' | 'L4' | 'L5' | 'L6' | 'L7' | 'L8' | 'L9';
-export type TakeoverScenario = 'A1' | 'A2' | 'A3' | 'A4' | 'A5';
-export type Scenario = LegitScenario | TakeoverScenario;
+// The scenarios are the backtest's label vocabulary: its report titles them.
+export { SCENARIO_TITLES, type LegitScenario, type Scenario, type TakeoverScenario } from '../backtest/scenarios.js';
 export type EvidenceSignal = 'exact' | 'coarse' | 'missing';
 
 export const LEGIT_SCENARIOS: readonly LegitScenario[] = ['L0', 'L1', 'L2', 'L3', 'L4', 'L5', 'L6', 'L7', 'L8', 'L9'];
@@ -43,23 +43,6 @@ export const STRATEGY_TITLES: Record<AttackerStrategy, string> = {
   all: 'all of the above at once',
 };
 
-export const SCENARIO_TITLES: Record<Scenario, string> = {
-  L0: 'routine login',
-  L1: 'new phone, same number',
-  L2: 'browser / OS update only',
-  L3: 'trip (plausible travel speed)',
-  L4: 'VPN on/off',
-  L5: 'return after long dormancy',
-  L6: 'dormant return + new phone + moved city',
-  L7: 'owner port-out / SIM replacement',
-  L8: 'number recycled before the owner bound it',
-  L9: 'owner re-bound a new number',
-  A1: 'accidental new holder',
-  A2: 'recycled-number hunter',
-  A3: 'targeted ex-owner attack',
-  A4: 'SIM swap on an active account (control)',
-  A5: 'adaptive hunter',
-};
 
 export interface FrequencyClass {
   name: 'daily' | 'several_days' | 'weekly' | 'several_weeks' | 'monthly_or_less';

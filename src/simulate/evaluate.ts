@@ -12,6 +12,7 @@ import type { Decision, DecisionAction, PresetName, StepUpCheck } from '../types
 import { freemanModel, newDeviceOrIp, reissueRuleOnly, smsOnly, type Baseline } from './baselines.js';
 import type { EvidenceSignal } from './config.js';
 import type { SimEvent } from './events.js';
+import { simReplayIntel } from './carrier.js';
 import { simulationGeo } from './locations.js';
 
 export interface GuardVariant {
@@ -297,9 +298,7 @@ export async function evaluateStream(options: EvaluateOptions): Promise<RunResul
     const replay: ReplayOptions = {
       preset: variant.preset,
       geo: variant.geo === false ? false : simulationGeo(),
-      intel: variant.intel,
-      ...(variant.signal ? { signal: variant.signal } : {}),
-      ...(variant.shares ? { shares: variant.shares } : {}),
+      ...(variant.intel === 'truth' ? { numberIntel: simReplayIntel({ ...(variant.signal ? { signal: variant.signal } : {}), ...(variant.shares ? { shares: variant.shares } : {}) }) } : {}),
       ...(variant.weights ? { weights: variant.weights } : {}),
       ...(variant.thresholds ? { thresholds: variant.thresholds } : {}),
       ...(variant.checks ? { checks: variant.checks } : {}),

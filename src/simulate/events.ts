@@ -44,15 +44,4 @@ export interface SimEvent extends AttemptInput {
 }
 
 /** The attempt part of an event: what a host would send (ground truth stripped). */
-export function attemptOf(event: AttemptInput): AttemptInput {
-  const attempt: AttemptInput = { accountId: event.accountId, phone: event.phone, phoneBoundAt: event.phoneBoundAt, ip: event.ip };
-  if (event.userAgent !== undefined) attempt.userAgent = event.userAgent;
-  if (event.clientHints !== undefined) attempt.clientHints = event.clientHints;
-  if (event.deviceId !== undefined) attempt.deviceId = event.deviceId;
-  if (event.action !== undefined) attempt.action = event.action;
-  if (event.verified !== undefined) attempt.verified = event.verified;
-  if (event.at !== undefined) attempt.at = event.at;
-  if (event.lastSeenAt !== undefined) attempt.lastSeenAt = event.lastSeenAt;
-  if (event.defaultCountry !== undefined) attempt.defaultCountry = event.defaultCountry;
-  return attempt;
-}
+export { attemptOf } from '../backtest/replay.js';

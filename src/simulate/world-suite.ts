@@ -9,6 +9,7 @@ import type { Thresholds } from '../core/policy.js';
 import type { PresetName } from '../types/index.js';
 import type { AttackerStrategy } from './config.js';
 import { simulateEvents, simulationConfig } from './generator.js';
+import { simReplayIntel } from './carrier.js';
 import { simulationGeo } from './locations.js';
 import { UnavoidableFriction, VariantCounter, type VariantTally, type WorldDraw } from './worlds.js';
 
@@ -73,8 +74,7 @@ function replayOptions(variant: WorldVariant, accounts: number): ReplayOptions {
   return {
     preset: variant.preset,
     geo: simulationGeo(),
-    intel: variant.coverage === 'none' ? 'none' : 'truth',
-    ...(variant.coverage === 'none' ? {} : { shares: { exact: variant.coverage, coarse: 0, missing: 1 - variant.coverage } }),
+    ...(variant.coverage === 'none' ? {} : { numberIntel: simReplayIntel({ shares: { exact: variant.coverage, coarse: 0, missing: 1 - variant.coverage } }) }),
     ...(variant.thresholds ? { thresholds: variant.thresholds } : {}),
     maxAccounts: Math.max(1000, accounts * 2),
   };

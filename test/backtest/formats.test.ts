@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { simulationEvidence } from '../../src/simulate/replay-evidence.js';
 import { InputFormatError, parseFieldMap } from '../../src/backtest/input.js';
 import { MalformedLineError, runBacktest } from '../../src/backtest/run.js';
 import type { SimEvent } from '../../src/simulate/events.js';
@@ -110,7 +111,7 @@ beforeAll(async () => {
   writeFileSync(paths.parquet, new Uint8Array(buffer));
 });
 
-const base = { preset: 'cloud-drive' as const, progress: false, log: () => {} };
+const base = { preset: 'cloud-drive' as const, evidence: simulationEvidence(), progress: false, log: () => {} };
 /** decisions.jsonl without the line/row number, which counts the header in a CSV. */
 const records = (out: string) =>
   decisions(out)

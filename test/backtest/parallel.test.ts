@@ -1,10 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { simulationEvidence } from '../../src/simulate/replay-evidence.js';
 import { createReplayer, eventTime, type ReplayEvent } from '../../src/backtest/replay.js';
 import { runBacktest } from '../../src/backtest/run.js';
 import { decisionRecord } from '../../src/backtest/shard-replay.js';
 import { DEFAULT_SHARD_KEY, Grouping, NumberKeys, parseShard, placeOf, shardHash } from '../../src/backtest/shard.js';
+import { simReplayIntel } from '../../src/simulate/carrier.js';
 import { simulationGeo } from '../../src/simulate/locations.js';
 import { cli, decisions, summaryWithoutTiming, tempDir } from './helpers.js';
 
@@ -49,7 +51,7 @@ beforeAll(() => {
 
 describe('backtest on every core and on many machines', () => {
   it('the stream needs number-level state: splitting by account alone would change decisions', () => {
-    const replay = () => createReplayer({ preset: 'cloud-drive', geo: simulationGeo(), intel: 'truth', hashKey: 'test' });
+    const replay = () => createReplayer({ preset: 'cloud-drive', geo: simulationGeo(), numberIntel: simReplayIntel(), hashKey: 'test' });
     const whole = replay();
     const byAccount = [replay(), replay()];
     let clock = 0;
@@ -102,7 +104,7 @@ describe('backtest on every core and on many machines', () => {
   });
 
   it('a shard can run on several workers itself, and --strict stops at the first malformed line whichever shard meets it', { timeout: 120_000 }, async () => {
-    const base = { input, preset: 'cloud-drive' as const, progress: false, log: () => {} };
+    const base = { input, preset: 'cloud-drive' as const, evidence: simulationEvidence(), progress: false, log: () => {} };
     const whole = await runBacktest({ ...base, outDir: join(dir, 'lib-1'), workers: 1 });
     await runBacktest({ ...base, outDir: join(dir, 'lib-s0'), workers: 2, ordered: true, shard: { index: 0, count: 2 } });
     await runBacktest({ ...base, outDir: join(dir, 'lib-s1'), workers: 1, shard: { index: 1, count: 2 } });
@@ -135,7 +137,7 @@ describe('backtest on every core and on many machines', () => {
     // a's second login is logged after b's login ten days later: the guard's clock is then day 10, a's
     // cached "same subscriber" answer (kept a day) has expired, and the carrier knows of the day-5 reissue.
     writeFileSync(file, [login(a, '+12025550101', start), login(b, '+12025550102', start + 3_600_000), login(b, '+12025550102', start + 10 * day), login(a, '+12025550101', start + day / 2)].join('\n'));
-    const base = { input: file, preset: 'cloud-drive' as const, progress: false, log: () => {} };
+    const base = { input: file, preset: 'cloud-drive' as const, evidence: simulationEvidence(), progress: false, log: () => {} };
     await runBacktest({ ...base, outDir: join(dir, 'clock-1'), workers: 1 });
     await runBacktest({ ...base, outDir: join(dir, 'clock-2'), workers: 2, ordered: true });
     const late = JSON.parse(decisions(join(dir, 'clock-1')).trim().split('\n')[3]!) as { line: number; numberChangedHands: string };
@@ -151,7 +153,7 @@ describe('backtest on every core and on many machines', () => {
     await expect(mergeBacktests({ dirs: [shard0, shard0], outDir: target })).rejects.toThrow(/both shard 0\/2/);
     await expect(mergeBacktests({ dirs: [shard0, join(dir, 'w1')], outDir: target })).rejects.toThrow(/no shard\.json/);
     const otherKey = join(dir, 'other-key');
-    await runBacktest({ input, preset: 'cloud-drive', outDir: otherKey, progress: false, log: () => {}, shard: { index: 1, count: 2 }, shardKey: 'another key' });
+    await runBacktest({ input, preset: 'cloud-drive', outDir: otherKey, evidence: simulationEvidence(), progress: false, log: () => {}, shard: { index: 1, count: 2 }, shardKey: 'another key' });
     await expect(mergeBacktests({ dirs: [shard0, otherKey], outDir: target })).rejects.toThrow(/shard keys/);
     await expect(mergeBacktests({ dirs: [join(dir, 'w2'), join(dir, 'w2')], outDir: target })).rejects.toThrow(/no shard\.json/);
   });

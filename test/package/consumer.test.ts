@@ -127,6 +127,49 @@ describe('the installed package at run time', { timeout: CHILD_TIMEOUT_MS }, () 
     expect(JSON.parse(out)).toEqual({ action: 'step_up', loaded: [] });
   });
 
+  it('no public entry point reaches tinypool, csv-parse or hyparquet: only the CLI\'s backtest loads them, when it runs', () => {
+    const backtestOnly = /[\\/]node_modules[\\/](tinypool|csv-parse|hyparquet)[\\/]/;
+    // ESM: a resolve hook (its own thread) refuses the three, so importing any of them fails loudly.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      `export async function resolve(specifier, context, next) { const resolved = await next(specifier, context); if (${backtestOnly}.test(resolved.url)) throw new Error('loaded ' + resolved.url); return resolved; }`,
+    )}`;
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      `import { register } from 'node:module';
+       register(${JSON.stringify(hook)});
+       for (const id of ${JSON.stringify(subpaths.map(specifier))}) await import(id);
+       let refused = false;
+       try { await import('tinypool'); } catch (error) { refused = /loaded/.test(String(error)); }
+       console.log(JSON.stringify({ refused }));`,
+    ]);
+    // The hook does refuse them: the entry points imported, and none of the three was reached.
+    expect(JSON.parse(esm)).toEqual({ refused: true });
+    const cjs = node([
+      '--input-type=commonjs',
+      '-e',
+      `for (const id of ${JSON.stringify(subpaths.map(specifier))}) require(id);
+       console.log(JSON.stringify(Object.keys(require.cache).filter((key) => ${backtestOnly}.test(key))));`,
+    ]);
+    expect(JSON.parse(cjs)).toEqual([]);
+  });
+
+  it('the backtest\'s worker threads run from the installed package: --workers 2 decides as --workers 1', () => {
+    // The worker and the simulator's evidence ship next to the CLI, which loads them from there.
+    expect(files).toEqual(expect.arrayContaining(['package/dist/cli.js', 'package/dist/backtest-worker.js', 'package/dist/sim-evidence.js']));
+    const bin = join(consumer, 'node_modules/.bin/recycled-number-guard');
+    writeFileSync(join(consumer, 'events.jsonl'), run(bin, ['simulate', '--profile', 'us', '--accounts', '60', '--seed', '3'], { maxBuffer: 64 << 20 }));
+    const outputs = [1, 2].map((workers) => {
+      const out = join(consumer, `backtest-${workers}`);
+      run(bin, ['backtest', 'events.jsonl', '--workers', String(workers), '--ordered', '--out', out]);
+      const { durationMs: _durationMs, eventsPerSecond: _eventsPerSecond, ...summary } = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+      return { summary, decisions: readFileSync(join(out, 'decisions.jsonl'), 'utf8') };
+    });
+    expect(outputs[0]!.summary).toMatchObject({ settings: { geo: 'simulation-table', intel: expect.stringContaining('simulated carrier') } });
+    expect(outputs[0]!.decisions.split('\n').length).toBeGreaterThan(500);
+    expect(outputs[1]).toEqual(outputs[0]);
+  });
+
   it('the CLI runs from node_modules/.bin', () => {
     const out = run(join(consumer, 'node_modules/.bin/recycled-number-guard'), ['demo']);
     expect(out).toMatch(/^scenario\s+action\s+risk/);

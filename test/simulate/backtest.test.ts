@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { simulationEvidence } from '../../src/simulate/replay-evidence.js';
 import { MalformedLineError, runBacktest } from '../../src/backtest/run.js';
 import type { BacktestSummary } from '../../src/backtest/summary.js';
 import { simulateFile, tempDir } from './helpers.js';
@@ -16,7 +17,7 @@ beforeAll(async () => {
 describe('backtest on simulator output', () => {
   it('writes decisions.jsonl, summary.json and report.html with consistent counts', async () => {
     const out = tempDir('bt');
-    const { summary, files } = await runBacktest({ input: events, preset: 'cloud-drive', outDir: out, progress: false, log: () => {} });
+    const { summary, files } = await runBacktest({ input: events, preset: 'cloud-drive', outDir: out, evidence: simulationEvidence(), progress: false, log: () => {} });
     expect(files.map((file) => file.slice(out.length + 1)).sort()).toEqual(['decisions.jsonl', 'report.html', 'summary.json']);
 
     const decisions = readFileSync(join(out, 'decisions.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { line: number; label: { isTakeover: boolean }; wouldBe: string; risk: number; warmup?: boolean });
@@ -48,7 +49,7 @@ describe('backtest on simulator output', () => {
 
   it('report.html is self-contained: inline SVG charts, no external URL in any src or href', async () => {
     const out = tempDir('bt-html');
-    await runBacktest({ input: events, preset: 'fintech', outDir: out, progress: false, log: () => {} });
+    await runBacktest({ input: events, preset: 'fintech', outDir: out, evidence: simulationEvidence(), progress: false, log: () => {} });
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(5);
@@ -66,7 +67,7 @@ describe('backtest on simulator output', () => {
       return JSON.stringify(attempt);
     });
     writeFileSync(input, `${stripped.join('\n')}\n`);
-    const { summary } = await runBacktest({ input, preset: 'social', outDir: join(dir, 'out'), geo: 'sim', progress: false, log: () => {} });
+    const { summary } = await runBacktest({ input, preset: 'social', outDir: join(dir, 'out'), geo: 'evidence', evidence: simulationEvidence(), progress: false, log: () => {} });
     expect(summary.assessed).toBe(500);
     expect(summary.labelled).toBe(0);
     expect(summary.roc).toBeUndefined();
@@ -98,7 +99,7 @@ describe('backtest: malformed lines', () => {
   it('skips them with a clear message and the line number, and counts them', async () => {
     const { input, dir } = build();
     const messages: string[] = [];
-    const { summary } = await runBacktest({ input, preset: 'cloud-drive', outDir: join(dir, 'out'), progress: false, log: (message) => messages.push(message) });
+    const { summary } = await runBacktest({ input, preset: 'cloud-drive', outDir: join(dir, 'out'), evidence: simulationEvidence(), progress: false, log: (message) => messages.push(message) });
     expect(summary.malformed).toBe(5);
     expect(summary.blankLines).toBe(1);
     expect(summary.assessed).toBe(60);
@@ -116,8 +117,8 @@ describe('backtest: malformed lines', () => {
 
   it('--strict stops at the first malformed line', async () => {
     const { input, dir } = build();
-    const run = runBacktest({ input, preset: 'cloud-drive', outDir: join(dir, 'out'), strict: true, progress: false, log: () => {} });
+    const run = runBacktest({ input, preset: 'cloud-drive', outDir: join(dir, 'out'), strict: true, evidence: simulationEvidence(), progress: false, log: () => {} });
     await expect(run).rejects.toBeInstanceOf(MalformedLineError);
-    await expect(runBacktest({ input, preset: 'cloud-drive', strict: true, progress: false, log: () => {} })).rejects.toThrow(/^line 41: not valid JSON/);
+    await expect(runBacktest({ input, preset: 'cloud-drive', strict: true, evidence: simulationEvidence(), progress: false, log: () => {} })).rejects.toThrow(/^line 41: not valid JSON/);
   });
 });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { createReplayer, type ReplayOptions } from '../../src/backtest/replay.js';
 import { createGuard } from '../../src/guard/create-guard.js';
 import { memoryStore } from '../../src/persist/memory-store.js';
-import { simCarrier } from '../../src/simulate/carrier.js';
+import { simCarrier, simReplayIntel } from '../../src/simulate/carrier.js';
 import { attemptOf, type SimEvent } from '../../src/simulate/events.js';
 import { simulateEvents } from '../../src/simulate/generator.js';
 import { simulationGeo } from '../../src/simulate/locations.js';
@@ -24,7 +24,8 @@ async function eventsOf(profile: 'us' | 'cn', accounts: number, seed: number): P
 function guardReplay(options: ReplayOptions) {
   let now = 0;
   const clock = () => now;
-  const carrier = options.intel === 'truth' ? simCarrier({ clock, ...(options.signal ? { signal: options.signal } : {}) }) : undefined;
+  // The same carrier as a live guard's provider (the replay builds its own from `numberIntel`).
+  const carrier = options.numberIntel ? simCarrier({ clock }) : undefined;
   const store = memoryStore({ now: clock, maxAccounts: 1_000_000, maxNumbers: 1_000_000 });
   const guard = createGuard({
     preset: options.preset,
@@ -87,7 +88,7 @@ async function expectSameDecisions(events: SimEvent[], options: ReplayOptions): 
 describe('replay engine = createGuard', () => {
   it('decides every simulated US login as the guard does, with the carrier and with outcomes replayed', async () => {
     const events = await eventsOf('us', 200, 11);
-    const seen = await expectSameDecisions(events, { preset: 'cloud-drive', geo: simulationGeo(), intel: 'truth' });
+    const seen = await expectSameDecisions(events, { preset: 'cloud-drive', geo: simulationGeo(), numberIntel: simReplayIntel() });
     // The run exercised more than allows.
     expect(events.length).toBeGreaterThan(2000);
     expect(seen.stepUps).toBeGreaterThan(10);
@@ -95,17 +96,17 @@ describe('replay engine = createGuard', () => {
 
   it('and the CN profile without carrier evidence, under the fintech preset with KYC checks', async () => {
     const events = await eventsOf('cn', 150, 12);
-    const seen = await expectSameDecisions(events, { preset: 'fintech', geo: simulationGeo(), intel: 'none', checks: ['password', 'face', 'id_match'] });
+    const seen = await expectSameDecisions(events, { preset: 'fintech', geo: simulationGeo(), checks: ['password', 'face', 'id_match'] });
     expect(seen.stepUps + seen.denies).toBeGreaterThan(10);
   }, 60_000);
 
   it('and with the device signal stripped, moved thresholds and no geolocation', async () => {
     const events = await eventsOf('us', 120, 13);
-    await expectSameDecisions(events, { preset: 'social', geo: false, intel: 'truth', stripDevice: true, thresholds: { stepUp: 0.01 } });
+    await expectSameDecisions(events, { preset: 'social', geo: false, numberIntel: simReplayIntel(), stripDevice: true, thresholds: { stepUp: 0.01 } });
   }, 60_000);
 
   it('rejects a bad event without learning from it', async () => {
-    const engine = createReplayer({ preset: 'cloud-drive', geo: simulationGeo(), intel: 'none' });
+    const engine = createReplayer({ preset: 'cloud-drive', geo: simulationGeo() });
     const [event] = await eventsOf('us', 1, 14);
     expect(() => engine.assess({ ...event!, phone: 'not a number' })).toThrow(/phone/);
     expect(() => engine.assess({ ...event!, at: 'yesterday' })).toThrow(/every line needs "at".*ISO-8601/);

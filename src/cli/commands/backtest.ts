@@ -5,6 +5,7 @@ import { runBacktest, MalformedLineError, type BacktestResult } from '../../back
 import { parseShard } from '../../backtest/shard.js';
 import type { BacktestSummary } from '../../backtest/summary.js';
 import { PRESET_NAMES } from '../../core/policy.js';
+import { simulationEvidence } from '../../simulate/replay-evidence.js';
 import type { PresetName } from '../../types/index.js';
 import type { CliCommand } from '../command.js';
 import { Args, UsageError } from './args.js';
@@ -131,8 +132,9 @@ export const backtestCommand: CliCommand = {
         ...(shard ? { shard } : {}),
         ...(shardKey ? { shardKey } : {}),
         intel: noIntel ? ('none' as const) : ('auto' as const),
-        ...(signal ? { signal: signal as 'exact' | 'coarse' | 'missing' } : {}),
-        geo,
+        // Simulator output gets the simulator's geolocation table and carrier (which answers from its ground truth).
+        evidence: simulationEvidence(signal ? { signal: signal as 'exact' | 'coarse' | 'missing' } : {}),
+        geo: geo === 'sim' ? ('evidence' as const) : geo,
         replayOutcomes: !noOutcomes,
         progress: progress as boolean | 'auto',
       };
