@@ -25,8 +25,8 @@ import { PRESETS } from '../src/core/policy.js';
 import { ATTACKER_STRATEGIES, GENERATOR_VERSION, SCENARIO_TITLES, STRATEGY_TITLES, type ProfileName, type Scenario } from '../src/simulate/config.js';
 import { CURVE_THRESHOLDS, WORLD_VARIANTS, curveVariants, runWorld, type WorldResult, type WorldVariant } from '../src/simulate/world-suite.js';
 import {
+  ALL_WORLD_RANGES,
   WORLD_DESIGN,
-  WORLD_RANGES,
   defaultWorld,
   drawWorld,
   mergeTally,
@@ -456,7 +456,7 @@ function report(profile: ProfileName, tuned: WorldResult[], draws: WorldResult[]
 }
 
 function rangesTable(): string {
-  const rows = WORLD_RANGES.map((r) => {
+  const rows = ALL_WORLD_RANGES.map((r) => {
     const range = (lh: [number, number]) => `${lh[0]} - ${lh[1]}`;
     return `| ${r.id} | ${r.what} | ${r.cn ? `US ${range(r.us)}; CN ${range(r.cn)}` : range(r.us)}${r.log ? ' (log-uniform)' : ''} | ${r.source} |`;
   });

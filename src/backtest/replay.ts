@@ -2,7 +2,8 @@
  * Replays logged attempts in time order, deciding each as the guard would have decided it then:
  * the clock is the event time, history lives in a memory store that expires on that clock,
  * carrier answers come from the event's own ground truth (simulator output), and a step-up is
- * completed the way the actor would have completed it (`label.passesStepUp`), so the replay
+ * completed the way the actor would have completed it (`label.passesStepUp`, and
+ * `label.passesIdentityCheck` for ID, face and device checks), so the replay
  * learns exactly what the guard would have learned in production.
  *
  * It is the guard's pipeline with the live-login machinery left out: validation, hashing, device
@@ -25,7 +26,7 @@ import { memoryStore, type MemoryStore } from '../persist/memory-store.js';
 import type { StoreKeys, StoreSnapshot } from '../persist/types.js';
 import { simCarrier, type SimCarrier } from '../simulate/carrier.js';
 import type { EvidenceSignal } from '../simulate/config.js';
-import { attemptOf, type EventLabel, type NumberTruth } from '../simulate/events.js';
+import { attemptOf, optionPassed, type EventLabel, type NumberTruth } from '../simulate/events.js';
 import type { InputIssue } from '../errors/invalid-input-error.js';
 import { normalizeAttempt, toEpochMs } from '../validate/attempt.js';
 import type { AttemptInput, Decision, DeviceFacts, GeoLookup, NormalizedAttempt, PresetName, StepUpCheck } from '../types/index.js';
@@ -130,10 +131,11 @@ export function createReplayer(options: ReplayOptions): Replayer {
     const pending = write.pending;
     write.pending = undefined;
     if (write.patch || write.intel) store.sync.write(write, settings.limits);
-    const passes = event.label?.passesStepUp;
-    if (replayOutcomes && pending && passes !== undefined) {
-      // As `recordOutcome(id, { checks: anyOf[0], passed, at })` would, within the window.
-      const learned = outcomeWrite(pending, new Set(pending.anyOf[0] as StepUpCheck[]), passes, at).write;
+    const done = pending ? optionPassed(event.label, pending.anyOf as StepUpCheck[][]) : undefined;
+    if (replayOutcomes && pending && done) {
+      // As `recordOutcome(id, { checks, passed, at })` would, within the window: the option the actor
+      // gets through, or the first one failed.
+      const learned = outcomeWrite(pending, new Set(done.checks), done.passed, at).write;
       if (learned) store.sync.write(learned, settings.limits);
     }
     return decision;

@@ -3,7 +3,7 @@
  * ground truth the evaluation needs (never read by the guard). The same shape is what `backtest`
  * reads; for a host's own logs only the attempt fields are required and `label` is optional.
  */
-import type { AttemptInput } from '../types/index.js';
+import type { AttemptInput, StepUpCheck } from '../types/index.js';
 import type { AttackerStrategy, EvidenceSignal, Scenario } from './config.js';
 
 export type Actor = 'owner' | 'new_holder' | 'attacker';
@@ -12,8 +12,14 @@ export interface EventLabel {
   isTakeover: boolean;
   scenario: Scenario;
   actor: Actor;
-  /** Would this actor pass the step-up the guard asks for? Replayed by the backtest. */
+  /**
+   * Would this actor pass a knowledge check the guard asks for (password, previous password, email,
+   * known address)? Replayed by the backtest. Also the answer for every check when
+   * `passesIdentityCheck` is absent (logs that record one outcome per step-up).
+   */
   passesStepUp?: boolean;
+  /** Would this actor pass a check of the previous holder's identity (ID match, face, trusted device)? */
+  passesIdentityCheck?: boolean;
   /** Takeovers: how the attacker went about it (config.ts `AttackerStrategy`). */
   strategy?: AttackerStrategy;
   /** The owner's login-frequency class (P3), for per-class friction. */
@@ -55,4 +61,19 @@ export function attemptOf(event: AttemptInput): AttemptInput {
   if (event.lastSeenAt !== undefined) attempt.lastSeenAt = event.lastSeenAt;
   if (event.defaultCountry !== undefined) attempt.defaultCountry = event.defaultCountry;
   return attempt;
+}
+
+/** Checks the simulator answers with `passesIdentityCheck`; the others with `passesStepUp`. */
+const IDENTITY_CHECKS: ReadonlySet<StepUpCheck> = new Set<StepUpCheck>(['id_match', 'face', 'trusted_device']);
+
+/**
+ * Which of the offered step-up options this actor completes, if any: the first (least friction)
+ * set whose every check they pass. An attacker picks the set his leaked password or forged document
+ * gets through; an owner the first they can do. `undefined` when the label says nothing.
+ */
+export function optionPassed(label: EventLabel | undefined, anyOf: readonly (readonly StepUpCheck[])[]): { passed: boolean; checks: readonly StepUpCheck[] } | undefined {
+  if (!label || label.passesStepUp === undefined || anyOf.length === 0) return undefined;
+  const passes = (check: StepUpCheck) => (IDENTITY_CHECKS.has(check) && label.passesIdentityCheck !== undefined ? label.passesIdentityCheck : label.passesStepUp!);
+  const done = anyOf.find((set) => set.every(passes));
+  return done ? { passed: true, checks: done } : { passed: false, checks: anyOf[0]! };
 }
