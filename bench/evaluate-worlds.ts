@@ -12,11 +12,12 @@
  * Options: --profile us,cn  --draws 20  --first-draw 2001  --accounts 3000  --tuned-seeds 1,2,3
  *          --curve-draws 4  --jobs 2  --out test-output/eval/worlds  --tmp /tmp
  *          --from DIR (re-render the report from the per-world JSON of an earlier run)
+ *          --resume (keep the worlds an interrupted run into --out already finished)
  * Each world runs in a child process (--jobs at a time); progress goes to stderr, the Markdown
  * report to stdout and to <out>/worlds.md, each world's counts to <out>/<profile>-<world>.json.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +67,7 @@ async function worker(specPath: string): Promise<void> {
   writeFileSync(join(job.out, `${jobName(job)}.json`), `${JSON.stringify(result)}\n`);
 }
 
-function runJobs(jobs: Job[], parallel: number): Promise<WorldResult[]> {
+function runJobs(jobs: Job[], parallel: number, resume = false): Promise<WorldResult[]> {
   const results = new Map<string, WorldResult>();
   const started = performance.now();
   let next = 0;
@@ -78,6 +79,14 @@ function runJobs(jobs: Job[], parallel: number): Promise<WorldResult[]> {
         return;
       }
       const job = jobs[next++]!;
+      const finished = join(job.out, `${jobName(job)}.json`);
+      if (resume && existsSync(finished)) {
+        // --resume: a world an interrupted run already finished is read back, not run again.
+        results.set(jobName(job), JSON.parse(readFileSync(finished, 'utf8')) as WorldResult);
+        done++;
+        launch();
+        return;
+      }
       const spec = join(job.out, `${jobName(job)}.job.json`);
       writeFileSync(spec, JSON.stringify(job));
       const t0 = performance.now();
@@ -493,7 +502,7 @@ export async function main(): Promise<void> {
   const from = arg('--from');
   const results = from
     ? order.map((job) => JSON.parse(readFileSync(join(from, `${jobName(job)}.json`), 'utf8')) as WorldResult)
-    : await runJobs(order, parallel);
+    : await runJobs(order, parallel, process.argv.includes('--resume'));
   const byName = new Map(order.map((job, i) => [jobName(job), results[i]!]));
   const sections: string[] = [];
   for (const profile of profiles) {
