@@ -202,6 +202,19 @@ describe('step-up choice', () => {
     expect(chooseStepUp(policy, ['password', 'face', 'known_address'], ['email'], 0.97)).toEqual([['password'], ['face']]);
   });
 
+  it('a retry after failed step-ups is stepped up again at the same bar, with the failures counted against it', () => {
+    const first = evaluate({ ...dormantStranger(), checks: ['password', 'id_match'] });
+    const failures = [1, 2, 3].map((hours) => ({ at: AT - hours * 3_600_000, checks: ['id_match' as const] }));
+    const retry = evaluate({
+      ...withSubject(dormantStranger(), { history: { status: 'ok', profile: ownerProfile({ ownerProofAt: AT - 400 * DAY, failedStepUps: failures }) } }),
+      checks: ['password', 'id_match'],
+    });
+    expect(first.stepUp).toEqual([['id_match']]);
+    expect(retry.action).not.toBe('allow');
+    expect(retry.risk).toBeGreaterThan(first.risk);
+    if (retry.action === 'step_up') expect(retry.stepUp).toEqual([['id_match']]);
+  });
+
   it('a host whose password resets by SMS: the password counts for nothing against a possible new holder', () => {
     const resettable = { ...policy, passwordResetBySms: true };
     const withFace = evaluate({ ...dormantStranger(), policy: resettable, checks: ['password', 'face'] });
