@@ -229,6 +229,16 @@ const TARGETS: Target[] = [
   { variant: 'fintech/none', metric: 'first', text: '≥ 99.5%', check: (s) => rateOf(s.worst.r) >= 0.995 },
   { variant: 'fintech/none', metric: 'legitStepUp', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
   { variant: 'cloud-drive/100%', metric: 'ever', text: '≤ 0.5%', check: (s) => rateOf(s.worst.r) <= 0.005 },
+  // The same targets on a cloud drive that also runs an ID check, and fintech on its KYC host.
+  { variant: 'cloud-drive+id/none', metric: 'first', text: '≥ 97%', check: (s) => rateOf(s.worst.r) >= 0.97 },
+  { variant: 'cloud-drive+id/none', metric: 'ever', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
+  { variant: 'cloud-drive+id/none', metric: 'legitStepUp', text: '≤ 1%', check: (s) => rateOf(s.worst.r) <= 0.01 },
+  { variant: 'cloud-drive+id/none', metric: 'ownersDeny', text: '0', check: (s) => s.worst.r.k === 0 },
+  ...ATTACKER_STRATEGIES.map((strategy) => ({ variant: 'cloud-drive+id/none', metric: `strategy:${strategy}`, text: '≥ 90%', check: (s: Summary) => rateOf(s.worst.r) >= 0.9 })),
+  { variant: 'cloud-drive+id/100%', metric: 'ever', text: '≤ 0.5%', check: (s) => rateOf(s.worst.r) <= 0.005 },
+  { variant: 'fintech+kyc/none', metric: 'first', text: '≥ 99.5%', check: (s) => rateOf(s.worst.r) >= 0.995 },
+  { variant: 'fintech+kyc/none', metric: 'legitStepUp', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
+  { variant: 'fintech+kyc/none', metric: 'ownersDeny', text: '0', check: (s) => s.worst.r.k === 0 },
 ];
 
 function headlineTable(variant: WorldVariant, tuned: WorldResult[], draws: WorldResult[]): string[] {
@@ -252,11 +262,21 @@ function headlineTable(variant: WorldVariant, tuned: WorldResult[], draws: World
   const worstRatio = ratios.reduce((a, b) => (b.value > a.value ? b : a), ratios[0]!);
   const tunedRatio = tInterval(tuned.map((world) => frictionRatio(world, variant.id))).mean;
   const ratioT = tInterval(ratios.map((r) => r.value));
-  const ratioTarget = variant.id === 'cloud-drive/none';
+  const ratioTarget = variant.id === 'cloud-drive/none' || variant.id === 'cloud-drive+id/none';
   out.push(
     `| owners ever stepped up ÷ unavoidable share | ${tunedRatio.toFixed(2)} (mean of seeds) | ${median(ratios.map((r) => r.value)).toFixed(2)} | ${ratioT.mean.toFixed(2)} [${ratioT.low.toFixed(2)}, ${ratioT.high.toFixed(2)}] | ${worstRatio.value.toFixed(2)} (${worstRatio.seed}) | ${ratioTarget ? '≤ 1.5' : ''} | ${ratioTarget ? (worstRatio.value <= 1.5 ? 'PASS' : '**FAIL**') : ''} |`,
   );
-  if (variant.id === 'cloud-drive/100%') {
+  // How far the guard's friction goes beyond the logins no unforgeable signal can vouch for.
+  const excess = draws.map((world) => {
+    const t = world.tallies.find((x) => x.id === variant.id)!;
+    return { seed: world.draw.seed, value: t.legit.stepUp / t.legit.n - world.unavoidable.unavoidableLogins / world.unavoidable.logins };
+  });
+  const worstExcess = excess.reduce((a, b) => (b.value > a.value ? b : a), excess[0]!);
+  const excessT = tInterval(excess.map((e) => e.value));
+  out.push(
+    `| legit logins stepped up minus the unavoidable logins' share (percentage points) | | ${pct(median(excess.map((e) => e.value)), 3)} | ${pct(excessT.mean, 3)} [${pct(excessT.low, 3)}, ${pct(excessT.high, 3)}] | ${pct(worstExcess.value, 3)} (${worstExcess.seed}) | | |`,
+  );
+  if (variant.id === 'cloud-drive/100%' || variant.id === 'cloud-drive+id/100%') {
     const friction = draws.map((world) => {
       const t = world.tallies.find((x) => x.id === variant.id)!;
       return { seed: world.draw.seed, k: t.legit.stepUp + t.legit.deny, n: t.legit.n };
