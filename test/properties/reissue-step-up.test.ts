@@ -11,7 +11,7 @@ import { evaluate } from '../../src/core/evaluate.js';
 import { minAgingDaysFor, PRESETS, PRESET_NAMES, type Policy } from '../../src/core/policy.js';
 import type { LoginInput } from '../../src/core/signals/index.js';
 import { CHECK_KIND, chooseStepUp, combinedStrength, reissuePolicy } from '../../src/core/step-up.js';
-import { STEP_UP_CHECKS, type NumberIntelAnswer, type StepUpCheck } from '../../src/types.js';
+import { STEP_UP_CHECKS, type NumberIntelAnswer, type StepUpCheck } from '../../src/types/index.js';
 import { AT, DAY, PHONE_HASH, attempt, loginInput, ownerProfile, withLogin } from '../helpers/core-input.js';
 
 interface Case {
