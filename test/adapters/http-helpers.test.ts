@@ -151,7 +151,7 @@ describe('decisionResponse', () => {
     expect(stepUp.status).toBe(401);
     expect(stepUp.body.stepUp).toEqual({ anyOf: d.stepUp.stepUp!.anyOf, expiresAt: d.stepUp.stepUp!.expiresAt });
     expect(stepUp.body.decisionId).toBe(d.stepUp.id);
-    expect(stepUp.headers['www-authenticate']).toBe(`StepUp decision="${d.stepUp.id}", checks="password face id_match"`);
+    expect(stepUp.headers['www-authenticate']).toBe(`StepUp decision="${d.stepUp.id}", checks="face id_match"`);
 
     expect(d.deny.action).toBe('deny');
     const deny = decisionResponse(d.deny);
