@@ -12,11 +12,12 @@
  * Options: --profile us,cn  --draws 20  --first-draw 2001  --accounts 3000  --tuned-seeds 1,2,3
  *          --curve-draws 4  --jobs 2  --out test-output/eval/worlds  --tmp /tmp
  *          --from DIR (re-render the report from the per-world JSON of an earlier run)
+ *          --resume (keep the worlds an interrupted run into --out already finished)
  * Each world runs in a child process (--jobs at a time); progress goes to stderr, the Markdown
  * report to stdout and to <out>/worlds.md, each world's counts to <out>/<profile>-<world>.json.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,8 +26,8 @@ import { PRESETS } from '../src/core/policy.js';
 import { ATTACKER_STRATEGIES, GENERATOR_VERSION, SCENARIO_TITLES, STRATEGY_TITLES, type ProfileName, type Scenario } from '../src/simulate/config.js';
 import { CURVE_THRESHOLDS, WORLD_VARIANTS, curveVariants, runWorld, type WorldResult, type WorldVariant } from '../src/simulate/world-suite.js';
 import {
+  ALL_WORLD_RANGES,
   WORLD_DESIGN,
-  WORLD_RANGES,
   defaultWorld,
   drawWorld,
   mergeTally,
@@ -66,7 +67,7 @@ async function worker(specPath: string): Promise<void> {
   writeFileSync(join(job.out, `${jobName(job)}.json`), `${JSON.stringify(result)}\n`);
 }
 
-function runJobs(jobs: Job[], parallel: number): Promise<WorldResult[]> {
+function runJobs(jobs: Job[], parallel: number, resume = false): Promise<WorldResult[]> {
   const results = new Map<string, WorldResult>();
   const started = performance.now();
   let next = 0;
@@ -78,6 +79,14 @@ function runJobs(jobs: Job[], parallel: number): Promise<WorldResult[]> {
         return;
       }
       const job = jobs[next++]!;
+      const finished = join(job.out, `${jobName(job)}.json`);
+      if (resume && existsSync(finished)) {
+        // --resume: a world an interrupted run already finished is read back, not run again.
+        results.set(jobName(job), JSON.parse(readFileSync(finished, 'utf8')) as WorldResult);
+        done++;
+        launch();
+        return;
+      }
       const spec = join(job.out, `${jobName(job)}.job.json`);
       writeFileSync(spec, JSON.stringify(job));
       const t0 = performance.now();
@@ -220,6 +229,16 @@ const TARGETS: Target[] = [
   { variant: 'fintech/none', metric: 'first', text: '≥ 99.5%', check: (s) => rateOf(s.worst.r) >= 0.995 },
   { variant: 'fintech/none', metric: 'legitStepUp', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
   { variant: 'cloud-drive/100%', metric: 'ever', text: '≤ 0.5%', check: (s) => rateOf(s.worst.r) <= 0.005 },
+  // The same targets on a cloud drive that also runs an ID check, and fintech on its KYC host.
+  { variant: 'cloud-drive+id/none', metric: 'first', text: '≥ 97%', check: (s) => rateOf(s.worst.r) >= 0.97 },
+  { variant: 'cloud-drive+id/none', metric: 'ever', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
+  { variant: 'cloud-drive+id/none', metric: 'legitStepUp', text: '≤ 1%', check: (s) => rateOf(s.worst.r) <= 0.01 },
+  { variant: 'cloud-drive+id/none', metric: 'ownersDeny', text: '0', check: (s) => s.worst.r.k === 0 },
+  ...ATTACKER_STRATEGIES.map((strategy) => ({ variant: 'cloud-drive+id/none', metric: `strategy:${strategy}`, text: '≥ 90%', check: (s: Summary) => rateOf(s.worst.r) >= 0.9 })),
+  { variant: 'cloud-drive+id/100%', metric: 'ever', text: '≤ 0.5%', check: (s) => rateOf(s.worst.r) <= 0.005 },
+  { variant: 'fintech+kyc/none', metric: 'first', text: '≥ 99.5%', check: (s) => rateOf(s.worst.r) >= 0.995 },
+  { variant: 'fintech+kyc/none', metric: 'legitStepUp', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
+  { variant: 'fintech+kyc/none', metric: 'ownersDeny', text: '0', check: (s) => s.worst.r.k === 0 },
 ];
 
 function headlineTable(variant: WorldVariant, tuned: WorldResult[], draws: WorldResult[]): string[] {
@@ -243,11 +262,21 @@ function headlineTable(variant: WorldVariant, tuned: WorldResult[], draws: World
   const worstRatio = ratios.reduce((a, b) => (b.value > a.value ? b : a), ratios[0]!);
   const tunedRatio = tInterval(tuned.map((world) => frictionRatio(world, variant.id))).mean;
   const ratioT = tInterval(ratios.map((r) => r.value));
-  const ratioTarget = variant.id === 'cloud-drive/none';
+  const ratioTarget = variant.id === 'cloud-drive/none' || variant.id === 'cloud-drive+id/none';
   out.push(
     `| owners ever stepped up ÷ unavoidable share | ${tunedRatio.toFixed(2)} (mean of seeds) | ${median(ratios.map((r) => r.value)).toFixed(2)} | ${ratioT.mean.toFixed(2)} [${ratioT.low.toFixed(2)}, ${ratioT.high.toFixed(2)}] | ${worstRatio.value.toFixed(2)} (${worstRatio.seed}) | ${ratioTarget ? '≤ 1.5' : ''} | ${ratioTarget ? (worstRatio.value <= 1.5 ? 'PASS' : '**FAIL**') : ''} |`,
   );
-  if (variant.id === 'cloud-drive/100%') {
+  // How far the guard's friction goes beyond the logins no unforgeable signal can vouch for.
+  const excess = draws.map((world) => {
+    const t = world.tallies.find((x) => x.id === variant.id)!;
+    return { seed: world.draw.seed, value: t.legit.stepUp / t.legit.n - world.unavoidable.unavoidableLogins / world.unavoidable.logins };
+  });
+  const worstExcess = excess.reduce((a, b) => (b.value > a.value ? b : a), excess[0]!);
+  const excessT = tInterval(excess.map((e) => e.value));
+  out.push(
+    `| legit logins stepped up minus the unavoidable logins' share (percentage points) | | ${pct(median(excess.map((e) => e.value)), 3)} | ${pct(excessT.mean, 3)} [${pct(excessT.low, 3)}, ${pct(excessT.high, 3)}] | ${pct(worstExcess.value, 3)} (${worstExcess.seed}) | | |`,
+  );
+  if (variant.id === 'cloud-drive/100%' || variant.id === 'cloud-drive+id/100%') {
     const friction = draws.map((world) => {
       const t = world.tallies.find((x) => x.id === variant.id)!;
       return { seed: world.draw.seed, k: t.legit.stepUp + t.legit.deny, n: t.legit.n };
@@ -456,7 +485,7 @@ function report(profile: ProfileName, tuned: WorldResult[], draws: WorldResult[]
 }
 
 function rangesTable(): string {
-  const rows = WORLD_RANGES.map((r) => {
+  const rows = ALL_WORLD_RANGES.map((r) => {
     const range = (lh: [number, number]) => `${lh[0]} - ${lh[1]}`;
     return `| ${r.id} | ${r.what} | ${r.cn ? `US ${range(r.us)}; CN ${range(r.cn)}` : range(r.us)}${r.log ? ' (log-uniform)' : ''} | ${r.source} |`;
   });
@@ -493,7 +522,7 @@ export async function main(): Promise<void> {
   const from = arg('--from');
   const results = from
     ? order.map((job) => JSON.parse(readFileSync(join(from, `${jobName(job)}.json`), 'utf8')) as WorldResult)
-    : await runJobs(order, parallel);
+    : await runJobs(order, parallel, process.argv.includes('--resume'));
   const byName = new Map(order.map((job, i) => [jobName(job), results[i]!]));
   const sections: string[] = [];
   for (const profile of profiles) {

@@ -201,6 +201,7 @@ const FIELDS: Record<string, Kind> = {
   'label.scenario': 'text',
   'label.actor': 'text',
   'label.passesStepUp': 'bool',
+  'label.passesIdentityCheck': 'bool',
   'label.frequency': 'text',
   number: 'object',
   'number.disconnectedAt': 'date',

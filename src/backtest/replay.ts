@@ -3,7 +3,8 @@
  * the clock is the event time, history lives in a memory store that expires on that clock,
  * carrier answers come from a provider the caller hands in (evidence.ts: the simulator's answers
  * from each event's ground truth, or a host's own), and a step-up is
- * completed the way the actor would have completed it (`label.passesStepUp`), so the replay
+ * completed the way the actor would have completed it (`label.passesStepUp`, and
+ * `label.passesIdentityCheck` for ID, face and device checks), so the replay
  * learns exactly what the guard would have learned in production.
  *
  * It is the guard's pipeline with the live-login machinery left out: validation, hashing, device
@@ -44,10 +45,34 @@ export interface ReplayLabel {
   isTakeover: boolean;
   scenario?: string;
   actor?: string;
-  /** Would this actor pass the step-up the guard asks for? Replayed as the step-up's outcome. */
+  /**
+   * Would this actor pass a knowledge check the guard asks for (password, previous password, email,
+   * known address)? Replayed as the step-up's outcome; also the answer for every check when
+   * `passesIdentityCheck` is absent (logs that record one outcome per step-up).
+   */
   passesStepUp?: boolean;
+  /** Would this actor pass a check of the account holder's identity (ID match, face, trusted device)? */
+  passesIdentityCheck?: boolean;
   strategy?: string;
   frequency?: string;
+}
+
+/** Checks answered by `passesIdentityCheck`; the others by `passesStepUp`. */
+const IDENTITY_CHECKS: ReadonlySet<StepUpCheck> = new Set<StepUpCheck>(['id_match', 'face', 'trusted_device']);
+
+/**
+ * Which of the offered step-up options this actor completes, if any: the first (least friction)
+ * set whose every check they pass. An attacker picks the set his leaked password or forged document
+ * gets through; an owner the first they can do. `undefined` when the label says nothing.
+ */
+export function optionPassed(
+  label: Pick<ReplayLabel, 'passesStepUp' | 'passesIdentityCheck'> | undefined,
+  anyOf: readonly (readonly StepUpCheck[])[],
+): { passed: boolean; checks: readonly StepUpCheck[] } | undefined {
+  if (!label || label.passesStepUp === undefined || anyOf.length === 0) return undefined;
+  const passes = (check: StepUpCheck) => (IDENTITY_CHECKS.has(check) && label.passesIdentityCheck !== undefined ? label.passesIdentityCheck : label.passesStepUp!);
+  const done = anyOf.find((set) => set.every(passes));
+  return done ? { passed: true, checks: done } : { passed: false, checks: anyOf[0]! };
 }
 
 /** One input line after parsing: the attempt, plus ground truth when the file has it. */
@@ -154,12 +179,13 @@ export function createReplayer(options: ReplayOptions): Replayer {
     const pending = write.pending;
     write.pending = undefined;
     if (write.patch || write.intel) store.sync.write(write, settings.limits);
-    const passes = event.label?.passesStepUp;
-    if (replayOutcomes && pending && passes !== undefined) {
-      // As `recordOutcome(id, { checks: anyOf[0], passed, at })` would, within the window.
-      const { satisfied, write: learned } = outcomeWrite(pending, new Set(pending.anyOf[0] as StepUpCheck[]), passes, at);
+    const done = pending ? optionPassed(event.label, pending.anyOf as StepUpCheck[][]) : undefined;
+    if (replayOutcomes && pending && done) {
+      // As `recordOutcome(id, { checks, passed, at })` would, within the window: the option the actor
+      // gets through, or the first one failed.
+      const { satisfied, write: learned } = outcomeWrite(pending, new Set(done.checks), done.passed, at);
       if (learned) store.sync.write(learned, settings.limits);
-      if (protectionAfterOutcome(settings, pending, passes, satisfied)) store.sync.protect(pending.accountId, { since: now, reason: 'failed_step_up', by: 'guard' });
+      if (protectionAfterOutcome(settings, pending, done.passed, satisfied)) store.sync.protect(pending.accountId, { since: now, reason: 'failed_step_up', by: 'guard' });
     }
     return decision;
   }

@@ -11,7 +11,7 @@ import { adviceOf, reasonFrom } from '../locale/index.js';
 import { thresholdsFor, type Policy, type Thresholds } from './policy.js';
 import type { Score } from './score.js';
 import type { Continuity, LoginInput, NumberFindings } from './signals/index.js';
-import { chooseStepUp, combinedStrength, strongestStepUpStrength } from './step-up.js';
+import { chooseStepUp, combinedStrength, reissuePolicy, reissueStepUpStrength, strongestStepUpStrength } from './step-up.js';
 import { isoTime } from '../util/iso-time.js';
 
 export { chooseStepUp, thresholdsFor };
@@ -116,17 +116,26 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
 
   // The strength a step-up must have at a given risk and verdict on the number.
   const requiredAt = (atRisk: number, verdict: NumberChangedHands) => {
-    if (blindHigh || atRisk >= policy.requiredStrength.highRiskAt || verdict === 'yes') return high;
+    let required: number;
+    if (blindHigh || atRisk >= policy.requiredStrength.highRiskAt || verdict === 'yes') required = high;
     // "Likely" below the high-risk line: a possible new holder whom nothing else singles out.
-    if (verdict === 'likely') return Math.max(gateFloor, strongest());
-    return Math.max(gateFloor, policy.requiredStrength.base);
+    else if (verdict === 'likely') required = strongest();
+    else required = policy.requiredStrength.base;
+    // A possible (or certain) new holder holds the SIM and may hold a leaked password: where the host
+    // can run more, one password is not enough (see reissueStepUpStrength).
+    if (verdict === 'likely' || verdict === 'yes') required = Math.max(required, reissueStepUpStrength(policy, input.checks, strongPassed, verdict === 'yes'));
+    // A protected or long-dormant account asks for the strongest kind the host can run, whatever else.
+    return Math.max(gateFloor, required);
   };
+  // Checks are judged against a possible new holder with a password the SIM holder could have reset.
+  const judgedFor = (verdict: NumberChangedHands) => (verdict === 'likely' || verdict === 'yes' ? reissuePolicy(policy) : policy);
 
   let stepUp: StepUpCheck[][] | undefined;
   if (action === 'step_up' && strongPassed.length > 0 && changed !== 'yes' && riskBeforeChecks < thresholdsFor(policy, attempt.action).deny) {
     // Measured against the step-up the SMS-only attempt would have been asked for.
-    const required = requiredAt(riskBeforeChecks, loginChangedHands(findings, continuity.unprovenWithoutChecks, riskBeforeChecks, policy));
-    const passedStrength = combinedStrength(policy, strongPassed);
+    const verdictWithoutChecks = loginChangedHands(findings, continuity.unprovenWithoutChecks, riskBeforeChecks, policy);
+    const required = requiredAt(riskBeforeChecks, verdictWithoutChecks);
+    const passedStrength = combinedStrength(judgedFor(verdictWithoutChecks), strongPassed);
     if (passedStrength >= required && !continuity.unproven) {
       // The checks passed in this attempt already are the step-up we would ask for: asking for
       // another (or denying when the host has no other) would treat the owner worse than the
@@ -143,7 +152,7 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
   }
   if (action === 'step_up') {
     const required = requiredAt(risk, changed);
-    stepUp = chooseStepUp(policy, input.checks, strongPassed, required);
+    stepUp = chooseStepUp(judgedFor(changed), input.checks, strongPassed, required);
     if (stepUp.length === 0) {
       action = 'deny';
       stepUp = undefined;

@@ -24,8 +24,18 @@ export interface Policy {
   /** Share of non-owners each check stops. docs/scoring.md gives the sources. */
   checkStrength: Record<StepUpCheck, number>;
   /** Minimum strength a step-up must have: `base` normally, `high` when risk >= `highRiskAt` or the
-   * number likely changed hands. A pair of checks counts as 1 - (1 - a) * (1 - b). */
-  requiredStrength: { base: number; high: number; highRiskAt: number };
+   * number likely changed hands. A pair of checks of different kinds counts as 1 - (1 - a) * (1 - b)
+   * (src/core/step-up.ts `CHECK_KIND`). When the person may be the number's new holder (the number
+   * likely changed hands, or the carrier confirms it did), `likelyReissue` / `confirmedReissue` apply
+   * whenever the host can meet them: a leaked password alone is not enough then. A host that cannot
+   * gets the strongest lower bar it can meet, as before. */
+  requiredStrength: { base: number; high: number; highRiskAt: number; likelyReissue: number; confirmedReissue: number };
+  /**
+   * The host lets a forgotten password be reset with an SMS code. Then whoever holds the number can
+   * set the password, so against a possible new holder the password counts for nothing (strength 0):
+   * only a check of another kind can show the owner. Default false (the host says so).
+   */
+  passwordResetBySms: boolean;
   /** Carrier-confirmed reissue after binding: deny instead of a strong step-up. */
   denyOnConfirmedReissue: boolean;
   /** What to do when evidence is missing. `score` = use what is there; `step_up` = at least a step-up. */
@@ -57,7 +67,12 @@ export interface Policy {
   weights: Weights;
 }
 
-export const POLICY_VERSION = '2026.12.1';
+/**
+ * 2026.12.2: a possible new holder needs a check a leaked password cannot pass when the host has
+ * one (`requiredStrength.likelyReissue` / `confirmedReissue`); checks of one kind no longer combine
+ * as independent; `passwordResetBySms`.
+ */
+export const POLICY_VERSION = '2026.12.2';
 
 /** US: FCC minimum aging 45 days (47 CFR 52.15(f)); China: about 90 days or more after cancellation. */
 export const DEFAULT_MIN_AGING_DAYS: Record<string, number> = {
@@ -91,6 +106,7 @@ const base = {
   recentSimChangeDays: 7,
   maxTravelAccuracyKm: 300,
   likelyAt: 0.3,
+  passwordResetBySms: false,
   weights: DEFAULT_WEIGHTS,
 } satisfies Partial<Policy>;
 
@@ -106,7 +122,10 @@ export const PRESETS: Record<PresetName, Policy> = {
     thresholds: { stepUp: 0.004, deny: 0.97 },
     sensitiveThresholds: { stepUp: 0.003, deny: 0.9 },
     alwaysStepUp: [],
-    requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2 },
+    // A possible new holder: a check of another kind than the password (ID match 0.98, face 0.99,
+    // trusted device 0.97, or password + email 0.98) when the host has one; a carrier-confirmed
+    // reissue: two kinds (password + ID match 0.998), which a new holder with a leaked password lacks.
+    requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2, likelyReissue: 0.97, confirmedReissue: 0.995 },
     denyOnConfirmedReissue: false,
     failMode: { history: 'score', intelWhenDormant: 'score' },
     // Twice the longest common aging period (90 days: the US upper bound, China's usual one): by
@@ -122,7 +141,9 @@ export const PRESETS: Record<PresetName, Policy> = {
     thresholds: { stepUp: 0.02, deny: 0.98 },
     sensitiveThresholds: { stepUp: 0.005, deny: 0.95 },
     alwaysStepUp: [],
-    requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2 },
+    // The password alone still settles a possible new holder (one check, the least friction), but
+    // not a carrier-confirmed reissue: then a check of another kind where the host has one.
+    requiredStrength: { base: 0.8, high: 0.9, highRiskAt: 0.2, likelyReissue: 0.9, confirmedReissue: 0.97 },
     denyOnConfirmedReissue: false,
     failMode: { history: 'score', intelWhenDormant: 'score' },
     // Friction-free logins matter most, and nothing private is kept: a year, protection after two.
@@ -138,7 +159,9 @@ export const PRESETS: Record<PresetName, Policy> = {
     thresholds: { stepUp: 0.004, deny: 0.9 },
     sensitiveThresholds: { stepUp: 0.002, deny: 0.8 },
     alwaysStepUp: ['change_phone', 'reset_password'],
-    requiredStrength: { base: 0.9, high: 0.97, highRiskAt: 0.1 },
+    // A regulated lender holds the customer's identity document (KYC): a possible new holder is asked
+    // for it (or face) where the host runs it.
+    requiredStrength: { base: 0.9, high: 0.97, highRiskAt: 0.1, likelyReissue: 0.98, confirmedReissue: 0.995 },
     denyOnConfirmedReissue: true,
     failMode: { history: 'step_up', intelWhenDormant: 'step_up' },
     // The longest common aging period: past it the number may already be someone else's.

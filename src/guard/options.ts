@@ -35,6 +35,12 @@ export interface GuardOptions {
   preset?: PresetName;
   /** Step-up checks this host can run. The guard never asks for another, and denies when none suffices. */
   checks?: StepUpCheck[];
+  /**
+   * The host lets a forgotten password be reset with an SMS code. Then the number's new holder can set
+   * the password, so the guard does not count `password` against a possible new holder: it asks for a
+   * check of another kind, or denies when the host has none. Default false.
+   */
+  passwordResetBySms?: boolean;
   /** Where history lives. Default: an in-process `memoryStore()`. */
   store?: Store;
   /** Carrier evidence, asked in this order until one answers conclusively. Default: none. */
@@ -120,6 +126,7 @@ const optionsSchema = lazySchema((z) =>
   z.object({
   preset: z.enum(['cloud-drive', 'social', 'fintech']).optional(),
   checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).optional(),
+  passwordResetBySms: z.boolean().optional(),
   mode: z.enum(['enforce', 'dry_run']).optional(),
   locale: z.enum(LOCALES as [Locale, ...Locale[]]).optional(),
   thresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
@@ -179,6 +186,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     weights: { ...preset.weights, ...options.weights },
     dormancy: { ...preset.dormancy, ...options.dormancy },
     protectOnFailedStepUp: options.protectOnFailedStepUp ?? preset.protectOnFailedStepUp,
+    passwordResetBySms: options.passwordResetBySms ?? preset.passwordResetBySms,
   };
   const { smsAloneAfterDays, protectAfterDays } = policy.dormancy;
   if (smsAloneAfterDays !== null && protectAfterDays !== null && protectAfterDays < smsAloneAfterDays) {

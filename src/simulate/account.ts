@@ -241,6 +241,9 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
   const { config } = ctx;
   const profile = config.profile;
   const rng = Rng.derive(config.seed, profile, 'account', index);
+  // Identity-check outcomes come from a stream of their own: the rest of the account's story is
+  // the same as before they were drawn.
+  const identityRng = Rng.derive(config.seed, profile, 'identity-check', index);
   const accountId = `${profile}-${String(index).padStart(6, '0')}`;
   const events: SimEvent[] = [];
 
@@ -471,6 +474,7 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
     scenario,
     actor: 'owner',
     passesStepUp: rng.chance(config.stepUpPass.owner),
+    passesIdentityCheck: identityRng.chance(config.identityCheckPass.owner),
     frequency: frequency.name,
   });
 
@@ -720,6 +724,7 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
     if (usual) at = nextSlot(at, usual, owner.home, rng);
     const registerFirst = strategy === 'register-retry' || (strategy === 'all' && rng.chance(0.5));
     const passes = rng.chance(config.stepUpPass[scenario]);
+    const passesIdentity = identityRng.chance(config.identityCheckPass[scenario]);
     const homeIp = addressIn(city, rng.chance(0.6) ? 'isp' : 'mobile', rng);
     for (let i = 0; i < attempts; i++) {
       if (at >= ctx.end) break;
@@ -738,6 +743,7 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
         actor,
         strategy,
         passesStepUp: passes,
+        passesIdentityCheck: passesIdentity,
         frequency: frequency.name,
       });
       if (retries) at += rng.uniform(config.retrySpacingDays[0], config.retrySpacingDays[1]) * DAY_MS;

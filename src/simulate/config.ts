@@ -10,7 +10,7 @@
  */
 import type { LegitScenario, TakeoverScenario } from '../backtest/scenarios.js';
 
-export const GENERATOR_VERSION = 'sim-1.1.0';
+export const GENERATOR_VERSION = 'sim-1.2.0';
 
 export type ProfileName = 'us' | 'cn';
 // The scenarios are the backtest's label vocabulary: its report titles them.
@@ -169,6 +169,12 @@ export interface SimConfig {
   /** Probability that the actor passes the step-up the guard asks for (replayed by the backtest): per
    * login for owners, once per attacker (a leaked password works every time or never). */
   stepUpPass: { owner: number; A1: number; A2: number; A3: number; A4: number; A5: number };
+  /**
+   * Probability that the actor passes a check of the previous holder's identity (ID document match,
+   * face; a prompt on a device the owner enrolled): per login for owners, once per attacker. Drawn
+   * from a stream of its own, so adding it left every other draw of the generator unchanged.
+   */
+  identityCheckPass: { owner: number; A1: number; A2: number; A3: number; A4: number; A5: number };
 }
 
 const DAY = 86_400_000;
@@ -251,6 +257,7 @@ export function defaultConfig(profile: ProfileName, accounts = 50_000, seed = 1)
     accountAgeYears: 6,
     ownerRecoverShare: 0.02,
     stepUpPass: { owner: 0.97, A1: 0.02, A2: 0.1, A3: 0.3, A4: 0.1, A5: 0.1 },
+    identityCheckPass: { owner: 0.93, A1: 0.002, A2: 0.005, A3: 0.02, A4: 0.02, A5: 0.005 },
   };
 }
 
@@ -309,6 +316,7 @@ export const PARAMETERS: ParameterDoc[] = [
   { id: 'S11', what: 'L8: bound a number reissued to them shortly before (mean days activation -> binding)', value: (c) => `${pct(c.recycledAtBindingShare)} (${c.bindDelayAfterActivationDays} d)`, source: '[A]; S1: most numbers on offer are recycled' },
   { id: 'S12', what: 'existing accounts at start / account age', value: (c) => `${pct(c.existingAccountShare)} / up to ${c.accountAgeYears} y`, source: '[A]' },
   { id: 'S13', what: 'step-up pass rate owner / A1 / A2 / A3 / A4 / A5', value: (c) => `${c.stepUpPass.owner} / ${c.stepUpPass.A1} / ${c.stepUpPass.A2} / ${c.stepUpPass.A3} / ${c.stepUpPass.A4} / ${c.stepUpPass.A5}`, source: 'owner: S10 97% eventually sign in [V]; attackers [A] (S1: 38.6% of numbers linked to leaked credentials somewhere)' },
+  { id: 'S16', what: 'identity check (ID match, face, enrolled device) pass rate owner / A1 / A2 / A3 / A4 / A5', value: (c) => `${c.identityCheckPass.owner} / ${c.identityCheckPass.A1} / ${c.identityCheckPass.A2} / ${c.identityCheckPass.A3} / ${c.identityCheckPass.A4} / ${c.identityCheckPass.A5}`, source: 'owner [A] below S13 (document capture and liveness retries fail some owners); attackers [A]: a new holder does not hold the previous holder\'s document or face; targeted attackers may hold a leaked ID scan' },
   { id: 'S14', what: 'horizon / warm-up (not scored)', value: (c) => `${c.horizonDays} d / ${c.warmupDays} d from ${c.startDate.slice(0, 10)}`, source: '§7.2; S6 (history beyond 6 months adds little)' },
 ];
 

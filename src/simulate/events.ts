@@ -3,7 +3,7 @@
  * ground truth the evaluation needs (never read by the guard). The same shape is what `backtest`
  * reads; for a host's own logs only the attempt fields are required and `label` is optional.
  */
-import type { AttemptInput } from '../types/index.js';
+import type { AttemptInput, StepUpCheck } from '../types/index.js';
 import type { AttackerStrategy, EvidenceSignal, Scenario } from './config.js';
 
 export type Actor = 'owner' | 'new_holder' | 'attacker';
@@ -12,8 +12,14 @@ export interface EventLabel {
   isTakeover: boolean;
   scenario: Scenario;
   actor: Actor;
-  /** Would this actor pass the step-up the guard asks for? Replayed by the backtest. */
+  /**
+   * Would this actor pass a knowledge check the guard asks for (password, previous password, email,
+   * known address)? Replayed by the backtest. Also the answer for every check when
+   * `passesIdentityCheck` is absent (logs that record one outcome per step-up).
+   */
   passesStepUp?: boolean;
+  /** Would this actor pass a check of the previous holder's identity (ID match, face, trusted device)? */
+  passesIdentityCheck?: boolean;
   /** Takeovers: how the attacker went about it (config.ts `AttackerStrategy`). */
   strategy?: AttackerStrategy;
   /** The owner's login-frequency class (P3), for per-class friction. */
@@ -44,4 +50,4 @@ export interface SimEvent extends AttemptInput {
 }
 
 /** The attempt part of an event: what a host would send (ground truth stripped). */
-export { attemptOf } from '../backtest/replay.js';
+export { attemptOf, optionPassed } from '../backtest/replay.js';

@@ -6,7 +6,7 @@
  */
 import { createReplayer, type ReplayOptions } from '../backtest/replay.js';
 import type { Thresholds } from '../core/policy.js';
-import type { PresetName } from '../types/index.js';
+import type { PresetName, StepUpCheck } from '../types/index.js';
 import type { AttackerStrategy } from './config.js';
 import { simulateEvents, simulationConfig } from './generator.js';
 import { simReplayIntel } from './carrier.js';
@@ -20,14 +20,24 @@ export interface WorldVariant {
   /** Carrier coverage: `none`, or the share of numbers whose operator answers with exact records (the rest: nothing). */
   coverage: 'none' | 0.6 | 1;
   thresholds?: Partial<Thresholds>;
+  /** The step-up checks the simulated host runs (default: a password only). */
+  checks?: StepUpCheck[];
 }
+
+/** A cloud drive that can also match the owner's ID document (as account recovery does at the large drives). */
+const DRIVE_WITH_ID: StepUpCheck[] = ['password', 'id_match'];
+/** A regulated lender: it verified the customer's identity at onboarding, so it can match ID and face. */
+const LENDER_WITH_KYC: StepUpCheck[] = ['password', 'id_match', 'face'];
 
 export const WORLD_VARIANTS: WorldVariant[] = [
   { id: 'cloud-drive/none', title: 'cloud-drive, no carrier evidence', preset: 'cloud-drive', coverage: 'none' },
   { id: 'cloud-drive/60%', title: 'cloud-drive, exact carrier records for 60% of numbers, none for the rest', preset: 'cloud-drive', coverage: 0.6 },
   { id: 'cloud-drive/100%', title: 'cloud-drive, exact carrier records for every number', preset: 'cloud-drive', coverage: 1 },
+  { id: 'cloud-drive+id/none', title: 'cloud-drive, host checks password and ID match, no carrier evidence', preset: 'cloud-drive', coverage: 'none', checks: DRIVE_WITH_ID },
+  { id: 'cloud-drive+id/100%', title: 'cloud-drive, host checks password and ID match, exact carrier records for every number', preset: 'cloud-drive', coverage: 1, checks: DRIVE_WITH_ID },
   { id: 'social/none', title: 'social, no carrier evidence', preset: 'social', coverage: 'none' },
-  { id: 'fintech/none', title: 'fintech, no carrier evidence', preset: 'fintech', coverage: 'none' },
+  { id: 'fintech/none', title: 'fintech, host checks a password only, no carrier evidence', preset: 'fintech', coverage: 'none' },
+  { id: 'fintech+kyc/none', title: 'fintech, host checks password, ID match and face (KYC), no carrier evidence', preset: 'fintech', coverage: 'none', checks: LENDER_WITH_KYC },
 ];
 
 /** Step-up lines swept for the catch-vs-friction curve, per preset, without carrier evidence. */
@@ -39,7 +49,15 @@ export const CURVE_THRESHOLDS: Record<'cloud-drive' | 'social' | 'fintech', numb
 
 export function curveVariants(): WorldVariant[] {
   return (Object.entries(CURVE_THRESHOLDS) as [PresetName, number[]][]).flatMap(([preset, lines]) =>
-    lines.map((stepUp) => ({ id: `${preset}/none@${stepUp}`, title: `${preset}, no carrier evidence, step-up at ${stepUp}`, preset, coverage: 'none' as const, thresholds: { stepUp } })),
+    // fintech on the host its operating point assumes (KYC checks); the others on a password-only host.
+    lines.map((stepUp) => ({
+      id: `${preset}/none@${stepUp}`,
+      title: `${preset}, no carrier evidence, step-up at ${stepUp}`,
+      preset,
+      coverage: 'none' as const,
+      thresholds: { stepUp },
+      ...(preset === 'fintech' ? { checks: LENDER_WITH_KYC } : {}),
+    })),
   );
 }
 
@@ -76,6 +94,7 @@ function replayOptions(variant: WorldVariant, accounts: number): ReplayOptions {
     geo: simulationGeo(),
     ...(variant.coverage === 'none' ? {} : { numberIntel: simReplayIntel({ shares: { exact: variant.coverage, coarse: 0, missing: 1 - variant.coverage } }) }),
     ...(variant.thresholds ? { thresholds: variant.thresholds } : {}),
+    ...(variant.checks ? { checks: variant.checks } : {}),
     maxAccounts: Math.max(1000, accounts * 2),
   };
 }
@@ -116,7 +135,7 @@ export async function runWorld(options: RunWorldOptions): Promise<WorldResult> {
     for (const { counter, replayer } of runners) {
       const decided = replayer.assess(event);
       const decision = decided instanceof Promise ? await decided : decided;
-      if (isScored) counter.record(event, first, decision.wouldBe, decision.risk);
+      if (isScored) counter.record(event, first, decision.wouldBe, decision.risk, decision.stepUp?.anyOf);
     }
     if (options.onProgress && events % 10_000 === 0) options.onProgress(events);
   }

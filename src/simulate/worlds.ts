@@ -8,10 +8,10 @@
  * Everything here is deterministic for a draw seed; nothing reads the clock.
  */
 import { DEFAULT_MIN_AGING_DAYS } from '../core/policy.js';
-import type { DecisionAction } from '../types/index.js';
+import type { DecisionAction, StepUpCheck } from '../types/index.js';
 import { phoneLibrary } from '../util/lazy-deps.js';
 import { ATTACKER_STRATEGIES, DAY_MS, defaultConfig, type AttackerStrategy, type ProfileName, type SimConfig } from './config.js';
-import type { SimEvent } from './events.js';
+import { optionPassed, type SimEvent } from './events.js';
 import { Rng } from './random.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -289,6 +289,39 @@ export const WORLD_RANGES: WorldRange[] = [
   },
 ];
 
+/**
+ * Identity checks (ID match, face, a device the owner enrolled) for hosts that run them. Drawn from
+ * a stream of their own after the ranges above, so every world of earlier runs is drawn the same.
+ */
+export const IDENTITY_RANGES: WorldRange[] = [
+  {
+    id: 'S16a',
+    what: 'owner passes an identity check (ID match, face), per login',
+    us: [0.85, 0.97],
+    source: '[A], at most the owners\' step-up pass rate (S13a): document capture and liveness retries fail some owners',
+    apply: (c, v) => (c.identityCheckPass = { ...c.identityCheckPass, owner: v }),
+  },
+  {
+    id: 'S16b',
+    what: 'targeted attacker (A3) or SIM swapper (A4) passes an identity check',
+    us: [0.005, 0.05],
+    log: true,
+    source: '[A]: only with the previous holder\'s leaked ID scan or a face deepfake that beats liveness',
+    apply: (c, v) => (c.identityCheckPass = { ...c.identityCheckPass, A3: v, A4: v }),
+  },
+  {
+    id: 'S16c',
+    what: 'hunter (A2, A5) or accidental new holder (A1) passes an identity check',
+    us: [0.001, 0.02],
+    log: true,
+    source: '[A]: a hunter does not know whose number it holds, so it holds no document or face of theirs',
+    apply: (c, v) => (c.identityCheckPass = { ...c.identityCheckPass, A1: v, A2: v, A5: v }),
+  },
+];
+
+/** Every documented range, in the order docs/evaluation.md prints them. */
+export const ALL_WORLD_RANGES: WorldRange[] = [...WORLD_RANGES, ...IDENTITY_RANGES];
+
 /** Design knobs the world suite fixes for every draw (statistical power, not the world). */
 export const WORLD_DESIGN = {
   /** Accounts forced into the stale-binding takeover storyline: rates are conditional, so this
@@ -327,11 +360,19 @@ export function drawWorld(profile: ProfileName, seed: number): WorldDraw {
   const total = weights.reduce((a, b) => a + b, 0);
   const rest = 1 - config.takeoverMix.A1;
   config.takeoverMix = { A1: config.takeoverMix.A1, A2: (rest * weights[0]!) / total, A3: (rest * weights[1]!) / total, A5: (rest * weights[2]!) / total };
+  const identityRng = Rng.derive(seed, 'world-identity', profile);
+  for (const range of IDENTITY_RANGES) {
+    const [low, high] = profile === 'cn' && range.cn ? range.cn : range.us;
+    const u = identityRng.next();
+    const value = range.log ? Math.exp(Math.log(low) + u * (Math.log(high) - Math.log(low))) : low + u * (high - low);
+    values[range.id] = value;
+    range.apply(config, value);
+  }
   const keys: (keyof SimConfig)[] = [
     'numberDropPerYear', 'staleBindingRate', 'newHolderLoginRate', 'agingUs', 'agingCn', 'classes', 'dormancyBreakShare', 'dormancyBreakDays',
     'sessionDays', 'webTokenLossPerActivity', 'appShare', 'vpnUserShare', 'vpnLoginShare', 'foreignTripsPerYear', 'domesticTripsPerYear',
     'deviceReplacementPerMonth', 'sameOsFamilyOnReplacement', 'multiDeviceShare', 'newIpRate', 'reducedAndroidShare', 'takeoverMix',
-    'adaptiveShare', 'firstAttemptDelayDays', 'attackerExtraAttempts', 'stepUpPass', 'portMisreportRate', 'decoyCarrierEventsPerYear',
+    'adaptiveShare', 'firstAttemptDelayDays', 'attackerExtraAttempts', 'stepUpPass', 'identityCheckPass', 'portMisreportRate', 'decoyCarrierEventsPerYear',
     'recycledAtBindingShare',
   ];
   const overrides: Partial<SimConfig> = { ...WORLD_DESIGN };
@@ -526,7 +567,7 @@ export interface AttemptCell {
   allowed: number;
   /** Allowed while the attacker had passed no step-up on the account: the guard's own miss. */
   allowedUnvouched: number;
-  /** Stepped up and the attacker passed (label.passesStepUp). */
+  /** Stepped up and the attacker passed one of the offered options (label.passesStepUp, passesIdentityCheck). */
   passed: number;
 }
 
@@ -584,7 +625,7 @@ export class VariantCounter {
    * One scored decision. `first`: the account's first recycled-number takeover attempt. A4 (SIM
    * swap on an active account) is a control: counted per attempt only.
    */
-  record(event: SimEvent, first: boolean, action: DecisionAction, risk: number): void {
+  record(event: SimEvent, first: boolean, action: DecisionAction, risk: number, stepUp?: readonly (readonly StepUpCheck[])[]): void {
     const label = event.label;
     const stopped = action !== 'allow';
     if (!label.isTakeover) {
@@ -605,7 +646,8 @@ export class VariantCounter {
     const key = `${label.scenario}·${strategy}`;
     const cell = (this.tally.attempts[key] ??= { n: 0, stepUp: 0, deny: 0, allowed: 0, allowedUnvouched: 0, passed: 0 });
     cell.n++;
-    const passes = action === 'step_up' && label.passesStepUp === true;
+    // The option the attacker gets through: a leaked password passes a password, not an ID check.
+    const passes = action === 'step_up' && (stepUp ? optionPassed(label, stepUp)?.passed === true : label.passesStepUp === true);
     const letIn = action === 'allow' || passes;
     const unvouched = action === 'allow' && !this.passedStepUp.has(event.accountId);
     if (action === 'step_up') cell.stepUp++;

@@ -74,7 +74,7 @@ describe('Express: expressGuard and expressAcceptClientHints', () => {
     expect(answer.status).toBe(401);
     expect(answer.headers.get('www-authenticate')).toMatch(/^StepUp decision="dec_/);
     expect(answer.headers.get('cache-control')).toBe('no-store');
-    expect(answer.body).toMatchObject({ action: 'step_up', stepUp: { anyOf: [['password'], ['face'], ['id_match']] } });
+    expect(answer.body).toMatchObject({ action: 'step_up', stepUp: { anyOf: [['face'], ['id_match']] } });
     expect(answer.body).not.toHaveProperty('debug');
     expect(seen.length).toBe(before);
   });
@@ -95,7 +95,7 @@ describe('Express: expressGuard and expressAcceptClientHints', () => {
   it('onChallenge takes over the non-allow answer', async () => {
     const response = await fetch(`${base}/custom`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ who: 'dormant' }) });
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toMatch(/^\/step-up\?d=dec_[\w-]+&checks=password,face,id_match$/);
+    expect(response.headers.get('location')).toMatch(/^\/step-up\?d=dec_[\w-]+&checks=face,id_match$/);
   });
 
   it('Accept-CH on the login page', async () => {

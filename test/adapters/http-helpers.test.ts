@@ -159,7 +159,7 @@ describe('decisionResponse', () => {
       prompts: { password: 'Enter your account password.', face: 'Verify your face.', id_match: 'Confirm your identity with the ID document registered on this account.' },
     });
     expect(stepUp.body.decisionId).toBe(d.stepUp.id);
-    expect(stepUp.headers['www-authenticate']).toBe(`StepUp decision="${d.stepUp.id}", checks="password face id_match"`);
+    expect(stepUp.headers['www-authenticate']).toBe(`StepUp decision="${d.stepUp.id}", checks="face id_match"`);
 
     expect(d.deny.action).toBe('deny');
     const deny = decisionResponse(d.deny);

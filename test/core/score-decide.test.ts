@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseStepUp } from '../../src/core/decide.js';
+import { combinedStrength } from '../../src/core/step-up.js';
 import { evaluate } from '../../src/core/evaluate.js';
 import { PRESETS, PRESET_NAMES } from '../../src/core/policy.js';
 import { score } from '../../src/core/score.js';
@@ -186,10 +187,44 @@ describe('step-up choice', () => {
     expect(result.reasons.find((reason) => reason.code === 'fail_mode_applied')?.message).toMatch(/none of the host's checks/);
   });
 
-  it('asks for stronger checks when the number likely changed hands', () => {
+  it('asks for stronger checks when the number likely changed hands: not a password alone where the host has more', () => {
     const result = evaluate({ ...dormantStranger(), checks: ['password', 'email', 'face'] });
     expect(result.action).toBe('step_up');
-    expect(result.stepUp!.flat()).not.toContain('email');
+    // cloud-drive's bar for a possible new holder (0.97): face, or a password with a factor of another kind.
+    expect(result.stepUp).toEqual([['face'], ['password', 'email']]);
+  });
+
+  it('combines only checks of different kinds: a password and the previous one fail together', () => {
+    expect(combinedStrength(policy, ['password', 'previous_password'])).toBe(policy.checkStrength.password);
+    expect(chooseStepUp(policy, ['password', 'previous_password'], [], 0.95)).toEqual([]);
+    expect(chooseStepUp(policy, ['password', 'email'], [], 0.95)).toEqual([['password', 'email']]);
+  });
+
+  it('counts what was already passed: after an email, a password completes the bar', () => {
+    expect(chooseStepUp(policy, ['password', 'face', 'known_address'], ['email'], 0.97)).toEqual([['password'], ['face']]);
+  });
+
+  it('a retry after failed step-ups is stepped up again at the same bar, with the failures counted against it', () => {
+    const first = evaluate({ ...dormantStranger(), checks: ['password', 'id_match'] });
+    const failures = [1, 2, 3].map((hours) => ({ at: AT - hours * 3_600_000, checks: ['id_match' as const] }));
+    const retry = evaluate({
+      ...withSubject(dormantStranger(), { history: { status: 'ok', profile: ownerProfile({ ownerProofAt: AT - 400 * DAY, failedStepUps: failures }) } }),
+      checks: ['password', 'id_match'],
+    });
+    expect(first.stepUp).toEqual([['id_match']]);
+    expect(retry.action).not.toBe('allow');
+    expect(retry.risk).toBeGreaterThan(first.risk);
+    if (retry.action === 'step_up') expect(retry.stepUp).toEqual([['id_match']]);
+  });
+
+  it('a host whose password resets by SMS: the password counts for nothing against a possible new holder', () => {
+    const resettable = { ...policy, passwordResetBySms: true };
+    const withFace = evaluate({ ...dormantStranger(), policy: resettable, checks: ['password', 'face'] });
+    expect(withFace).toMatchObject({ action: 'step_up', stepUp: [['face']] });
+    const passwordOnly = evaluate({ ...dormantStranger(), policy: resettable, checks: ['password'] });
+    expect(passwordOnly.action).toBe('deny');
+    // The same host without SMS resets: the password is what it has, so it is asked.
+    expect(evaluate({ ...dormantStranger(), checks: ['password'] })).toMatchObject({ action: 'step_up', stepUp: [['password']] });
   });
 });
 

@@ -15,12 +15,12 @@ beforeAll(async () => {
 });
 
 describe('the seed stories', () => {
-  it('a new subscriber on a 3-year-old binding is stepped up; failing the password gets him offered a fresh account', () => {
+  it('a new subscriber on a 3-year-old binding is stepped up; a leaked password is not enough, and failing the ID check gets him offered a fresh account', () => {
     const [{ decision, outcome }] = story('new-subscriber') as [StoryResult['decisions'][number]];
     expect(decision.action).toBe('step_up');
     expect(codes(decision)[0]).toBe('dormant_beyond_aging');
     expect(codes(decision)).toContain('number_intel_unavailable');
-    expect(decision.stepUp!.anyOf).toEqual([['password'], ['face'], ['id_match']]);
+    expect(decision.stepUp!.anyOf).toEqual([['face'], ['id_match']]);
     expect(outcome).toMatchObject({ action: 'deny', satisfied: false });
     expect(outcome!.advice).toMatchObject({ newHolder: 'offer_new_account', previousHolder: 'protect_account' });
   });

@@ -85,7 +85,8 @@ describe('recordOutcome: once, own account, before expiry; everything else is a 
     expect(decision.action).toBe('step_up');
     return decision;
   }
-  const passed: StepUpOutcome = { check: 'password', passed: true };
+  // The check the step-up offers: a possible new holder on a host with a face check is asked for the face.
+  const passed: StepUpOutcome = { check: 'face', passed: true };
   const rejection = async (work: Promise<unknown>) => {
     const error = await work.then(
       () => undefined,

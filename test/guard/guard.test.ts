@@ -30,11 +30,15 @@ function setup(options: Partial<GuardOptions> = {}) {
   };
 }
 
-/** The first login on an old binding is stepped up; the owner passes, which starts the history. */
+/**
+ * The first login on an old binding is stepped up; the owner passes the check offered first (on a
+ * host with a face check, the face: a password alone does not settle a possible new holder), which
+ * starts the history.
+ */
 async function enrol(ctx: ReturnType<typeof setup>) {
   const first = await ctx.guard.assess({ ...ctx.base, at: ctx.at('2026-01-01T09:00:00Z') });
   expect(first.action).toBe('step_up');
-  const outcome = await ctx.guard.recordOutcome(first.id, { check: 'password', passed: true, accountId: 'u-1' });
+  const outcome = await ctx.guard.recordOutcome(first.id, { checks: [...first.stepUp!.anyOf[0]!], passed: true, accountId: 'u-1' });
   expect(outcome).toMatchObject({ action: 'allow', satisfied: true });
   return first;
 }

@@ -211,7 +211,8 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
       action: 'step_up',
       advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' },
     });
-    expect(signIn.body!.stepUp.anyOf).toEqual(expect.arrayContaining([['password']]));
+    // A carrier-confirmed reissue: two kinds of check, so a leaked password alone opens nothing.
+    expect(signIn.body!.stepUp.anyOf).toEqual(expect.arrayContaining([['password', 'face']]));
     expect(newHolder.hasCookie(/session_token$/)).toBe(false);
     // The evidence: the operator was asked about this number since its binding date, and said reissued.
     expect(carrier.requests.map((request) => JSON.parse(request.body))).toContainEqual({
@@ -274,7 +275,7 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
     expect(again.body?.user.id).toBe(fresh.body!.userId);
   });
 
-  it('the owner on a new phone after a long absence: step-up with her password, then a session', async () => {
+  it('the owner on a new phone after a long absence: step-up with her face (not a password, which may have leaked), then a session', async () => {
     now = START;
     const phone = '+8613700137000';
     // Her operator lost the number to a port: it can no longer say whether the line changed hands.
@@ -287,7 +288,10 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
     expect(signIn.body).toMatchObject({ code: 'RNG_STEP_UP', action: 'step_up' });
     expect(newPhone.hasCookie(/session_token$/)).toBe(false);
 
-    const stepUp = await newPhone.call('/recycled-number-guard/step-up/password', { decisionId: signIn.body!.decisionId, password: 'wang-fang-long-password' });
+    // A possible new holder is not asked for the password where the host runs a face check.
+    expect(signIn.body!.stepUp.anyOf).not.toContainEqual(['password']);
+    faceVerdicts.set('face-session-wang', wang.id);
+    const stepUp = await newPhone.call('/recycled-number-guard/step-up/check', { decisionId: signIn.body!.decisionId, check: 'face', proof: 'face-session-wang' });
     expect(stepUp.status, JSON.stringify(stepUp.body)).toBe(200);
     expect(stepUp.body).toMatchObject({ action: 'allow', decisionId: signIn.body!.decisionId });
     expect(newPhone.hasCookie(/session_token$/)).toBe(true);

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidInputError, OutcomeRejectedError } from 'recycled-number-guard';
+import { InvalidInputError, OutcomeRejectedError, type StepUpCheck } from 'recycled-number-guard';
 import {
   catalogue,
   decisionResponse,
@@ -103,7 +103,8 @@ describe('HTTP bodies in the request language', () => {
     expect(zh.status).toBe(401);
     expect(zh.headers['content-language']).toBe('zh-CN');
     expect(zh.body.message).toBe(catalogue('zh-CN').decisionMessages.step_up);
-    expect(Object.keys(zh.body.stepUp!.prompts).sort()).toEqual(['face', 'id_match', 'password']);
+    // A prompt for every check offered (a possible new holder: no password alone on a host with more).
+    expect(Object.keys(zh.body.stepUp!.prompts).sort()).toEqual([...new Set(decision.stepUp!.anyOf.flat())].sort());
     for (const prompt of Object.values(zh.body.stepUp!.prompts)) expect(prompt).toMatch(CJK);
     expect(zh.body.advice.newHolderMessage).toMatch(CJK);
     for (const reason of zh.body.debug!.reasons) expect(reason.message).toMatch(CJK);
@@ -111,7 +112,7 @@ describe('HTTP bodies in the request language', () => {
     const en = decisionResponse(decision);
     expect(en.body.locale).toBe('en');
     expect(en.body.message).toBe(catalogue('en').decisionMessages.step_up);
-    expect(en.body.stepUp!.prompts.password).toBe('Enter your account password.');
+    expect(en.body.stepUp!.prompts.face).toBe(catalogue('en').stepUpPrompts.face);
   });
 
   it('outcome and error answers carry a message in the locale', () => {
@@ -182,7 +183,9 @@ describe('HTTP bodies in the request language', () => {
       const zh = await post(`http://127.0.0.1:${address.port}/session`, 'dormant', 'zh-CN,zh;q=0.9');
       expect(zh.status).toBe(401);
       expect(zh.headers.get('content-language')).toBe('zh-CN');
-      expect((zh.body.stepUp as { prompts: Record<string, string> }).prompts.password).toBe(catalogue('zh-CN').stepUpPrompts.password);
+      const prompts = (zh.body.stepUp as { prompts: Record<string, string> }).prompts;
+      for (const [check, prompt] of Object.entries(prompts)) expect(prompt).toBe(catalogue('zh-CN').stepUpPrompts[check as StepUpCheck]);
+      expect(Object.keys(prompts).length).toBeGreaterThan(0);
       const invalid = await post(`http://127.0.0.1:${address.port}/session`, 'nobody', 'zh-CN');
       expect(invalid.body).toMatchObject({ error: 'invalid_input', locale: 'zh-CN' });
     });

@@ -9,7 +9,7 @@ import { createReplayer, type ReplayOptions } from '../../src/backtest/replay.js
 import { createGuard } from '../../src/guard/create-guard.js';
 import { memoryStore } from '../../src/persist/memory-store.js';
 import { simCarrier, simReplayIntel } from '../../src/simulate/carrier.js';
-import { attemptOf, type SimEvent } from '../../src/simulate/events.js';
+import { attemptOf, optionPassed, type SimEvent } from '../../src/simulate/events.js';
 import { simulateEvents } from '../../src/simulate/generator.js';
 import { simulationGeo } from '../../src/simulate/locations.js';
 import type { Decision } from '../../src/types/index.js';
@@ -54,8 +54,9 @@ function guardReplay(options: ReplayOptions) {
       }
       carrier?.use(event.phone, event.number);
       const decision = await guard.assess(attempt);
-      if (decision.wouldBe === 'step_up' && decision.stepUp && event.label.passesStepUp !== undefined) {
-        await guard.recordOutcome(decision.id, { checks: decision.stepUp.anyOf[0]!, passed: event.label.passesStepUp, at });
+      const done = decision.wouldBe === 'step_up' && decision.stepUp ? optionPassed(event.label, decision.stepUp.anyOf) : undefined;
+      if (done) {
+        await guard.recordOutcome(decision.id, { checks: [...done.checks], passed: done.passed, at });
       }
       return decision;
     },

@@ -77,14 +77,15 @@ const OWNER_PHONE_US = '+14155552671';
 
 /**
  * A month of weekly logins from one device and city, ending `lastAt`. The guard meets the account
- * for the first time, so the first login is stepped up (the binding is years old) and the owner
- * passes the password check; that vouches for the device and starts the history.
+ * for the first time, so the first login is stepped up (the binding is years old, so the person may
+ * be the number's new holder, and the host runs an ID check: a password alone is not enough then)
+ * and the owner passes the ID check; that vouches for the device and starts the history.
  */
 function routine(accountId: string, phone: string, phoneBoundAt: string, ip: string, userAgent: string, deviceId: string, lastAt: string, count = 4): StoryStep[] {
   const end = Date.parse(lastAt);
   return Array.from({ length: count }, (_, i) => ({
     attempt: { accountId, phone, phoneBoundAt, ip, userAgent, deviceId, at: new Date(end - (count - 1 - i) * 7 * 86_400_000).toISOString() },
-    outcome: { check: 'password', passed: true },
+    outcome: { check: 'id_match', passed: true },
   }));
 }
 
@@ -97,7 +98,7 @@ export const STORIES: Story[] = [
     featured: [
       {
         attempt: { accountId: 'drive-1001', phone: OWNER_PHONE_CN, phoneBoundAt: '2022-11-02T08:00:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder', at: '2026-01-10T09:30:00Z', lastSeenAt: '2025-03-01T00:00:00Z' },
-        outcome: { check: 'password', passed: false },
+        outcome: { check: 'id_match', passed: false },
       },
     ],
   },
@@ -133,7 +134,7 @@ export const STORIES: Story[] = [
       {
         // The new holder, in Beijing where the number is sold again, on his own phone.
         attempt: { accountId: 'drive-3003', phone: OWNER_PHONE_CN, phoneBoundAt: '2020-03-15T00:00:00Z', ip: '198.51.100.20', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder-3003', at: '2025-10-02T18:00:00Z' },
-        outcome: { check: 'password', passed: false },
+        outcome: { check: 'id_match', passed: false },
       },
       {
         // The owner, now in Shanghai on a new phone, signs in with his password (no SMS: he no longer has the number).
@@ -151,7 +152,7 @@ export const STORIES: Story[] = [
       {
         // The new holder copies the owner's last user agent, from the owner's city, with a clean browser.
         attempt: { accountId: 'drive-7007', phone: OWNER_PHONE_CN, phoneBoundAt: '2021-02-01T00:00:00Z', ip: '198.51.100.31', userAgent: DEMO_UA.iphone, at: '2026-01-06T09:00:00Z' },
-        outcome: { check: 'password', passed: false },
+        outcome: { check: 'id_match', passed: false },
       },
     ],
   },

@@ -6,18 +6,20 @@
 import { FORGEABLE_CODES } from '../../reasons.js';
 import type { StepUpCheck } from '../../types/index.js';
 import { thresholdsFor, type Policy } from '../policy.js';
-import { combinedStrength, strongestStepUpStrength } from '../step-up.js';
+import { combinedStrength, reissuePolicy, reissueStepUpStrength, strongestStepUpStrength } from '../step-up.js';
 import type { Continuity, Login, NumberFindings, OwnerProof, Signal } from './types.js';
 
 export function ownerContinuity(login: Login, policy: Policy, checks: StepUpCheck[], findings: NumberFindings, signals: Signal[]): Continuity {
   const passed = login.verified.filter((factor): factor is StepUpCheck => factor !== 'sms_otp');
-  // Checks passed in this attempt show the owner when they are as strong as the step-up the guard
-  // would ask for here, so the owner is let in alike whether the check came first or after a step-up.
-  const strongCheck = passed.length > 0 && combinedStrength(policy, passed) >= strongestStepUpStrength(policy, checks, passed);
   if (!login.verified.includes('sms_otp')) {
     // The number is not in play; only the checks can show the owner.
+    const strongCheck = passed.length > 0 && combinedStrength(policy, passed) >= strongestStepUpStrength(policy, checks, passed);
     return { proof: strongCheck ? 'strong_check' : null, unproven: false, unprovenWithoutChecks: false };
   }
+  // Checks passed in this attempt show the owner when they are as strong as the step-up the guard
+  // would ask a possible new holder for here, so the owner is let in alike whether the check came
+  // first or after a step-up (and a password the SIM holder could reset shows nobody).
+  const strongCheck = passed.length > 0 && combinedStrength(reissuePolicy(policy), passed) >= reissueStepUpStrength(policy, checks, passed, false);
   // The carrier says the number changed subscriber: nothing the holder shows can outweigh that.
   if (findings.carrierSays?.changed === true) return { proof: null, unproven: true, unprovenWithoutChecks: true };
   let proof: OwnerProof | null = null;
