@@ -19,7 +19,9 @@ import { page } from './page.js';
 
 const DAY = 86_400_000;
 const DEVICE_COOKIE = 'device';
-const CHECKS: StepUpCheck[] = ['password', 'id_match', 'face'];
+// Declare only the checks this app can run: its page offers the password step-up and nothing else.
+// (A host that declares a face or ID check is asked for it when the number may have changed hands.)
+const CHECKS: StepUpCheck[] = ['password'];
 
 export interface BetterAuthExampleOptions {
   port?: number;
