@@ -450,3 +450,6 @@ export const ADVICE_STEP_IDS = [
   'protected_keep_sms_off',
 ] as const;
 export type AdviceStepId = (typeof ADVICE_STEP_IDS)[number];
+
+/** What the guard tells an observer (the `telemetry` option): see telemetry.ts. */
+export type { AssessFacts, GuardTelemetry, OutcomeFacts, ProviderCall } from './telemetry.js';
