@@ -71,25 +71,36 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): GuardTelemetr
   const providerErrors = meter.createCounter(TELEMETRY_NAMES.providerErrors, { description: 'Carrier provider calls that failed' });
   const providerDuration = meter.createHistogram(TELEMETRY_NAMES.providerDuration, { description: 'Carrier provider call latency', unit: 'ms' });
 
-  /** Runs `run` with `span` active, ends the span, and hands the result or error to `finish`. */
-  async function within<T>(span: Span, run: () => Promise<T>, finish: (result: T | undefined, error: unknown) => void): Promise<T> {
-    const active = trace.setSpan(context.active(), span);
-    let result: T | undefined;
-    let failure: unknown;
-    try {
-      result = await context.with(active, run);
-      return result;
-    } catch (error) {
-      failure = error ?? new Error('thrown');
-      throw error;
-    } finally {
+  /**
+   * Runs `run` with `span` active (only a recording span needs to be: a no-op span has nothing for
+   * children to join), then hands the result or the error to `finish` and ends the span. Plain
+   * promise callbacks, not async/await: fewer ticks on every login.
+   */
+  function within<Facts, T>(span: Span, run: (facts: Facts) => Promise<T>, facts: Facts, finish: (result: T | undefined, error: unknown) => void): Promise<T> {
+    const end = (result: T | undefined, error: unknown) => {
       try {
-        finish(result, failure);
+        finish(result, error);
       } catch {
         // A failing exporter must not fail a login decision.
       }
       span.end();
+    };
+    let running: Promise<T>;
+    try {
+      running = span.isRecording() ? context.with(trace.setSpan(context.active(), span), run, undefined, facts) : run(facts);
+    } catch (error) {
+      running = Promise.reject(error);
     }
+    return running.then(
+      (result) => {
+        end(result, undefined);
+        return result;
+      },
+      (error: unknown) => {
+        end(undefined, error ?? new Error('thrown'));
+        throw error;
+      },
+    );
   }
 
   function decisionAttributes(decision: Decision, facts: AssessFacts): Attributes {
@@ -121,11 +132,12 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): GuardTelemetr
   return {
     assess(run) {
       const span = tracer.startSpan(TELEMETRY_NAMES.assessSpan);
-      const facts: AssessFacts = {};
       const started = performance.now();
+      const facts: AssessFacts = {};
       return within(
         span,
-        () => run(facts),
+        run,
+        facts,
         (decision, error) => {
           const elapsed = performance.now() - started;
           if (!decision) {
@@ -135,7 +147,7 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): GuardTelemetr
             assessErrors.add(1, { error: type });
             return;
           }
-          span.setAttributes(decisionAttributes(decision, facts));
+          if (span.isRecording()) span.setAttributes(decisionAttributes(decision, facts));
           const labels = {
             action: decision.action,
             would_be: decision.wouldBe,
@@ -155,7 +167,8 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): GuardTelemetr
       const span = tracer.startSpan(TELEMETRY_NAMES.outcomeSpan, { attributes: { [`${A}preset`]: facts.preset, [`${A}policy_version`]: facts.policyVersion } });
       return within(
         span,
-        () => run(facts),
+        run,
+        facts,
         (result: OutcomeResult | undefined, error) => {
           const checks = facts.checks ? [...facts.checks].sort().join(',') : 'unknown';
           if (facts.checks) span.setAttribute(`${A}step_up.checks`, facts.checks);
