@@ -14,7 +14,8 @@ import type { AttemptFields } from 'recycled-number-guard/http';
 import { decisionFor, outcomeFor, RecycledNumberGuard, StepUpOutcomeGuard } from 'recycled-number-guard/nestjs';
 import { ANDROID, createWorld, describeStories, NUMBERS, OTP, type Outcome, type StoryWorld } from './stories.js';
 
-type SignInRequest = Request & { account?: AttemptFields };
+// Not `account`: the docs' Express examples declare that name globally for Express's Request.
+type SignInRequest = Request & { verifiedAccount?: AttemptFields };
 
 /** The host's own OTP guard, listed before the recycled-number guard: it resolves the account. */
 class SmsCodeGuard implements CanActivate {
@@ -24,7 +25,7 @@ class SmsCodeGuard implements CanActivate {
     const body = request.body as { phone?: unknown; code?: unknown };
     const account = this.world.accounts.verifyCode(body.phone, body.code);
     if (!account) throw new UnauthorizedException({ error: 'wrong_code' });
-    request.account = account;
+    request.verifiedAccount = account;
     return true;
   }
 }
@@ -36,7 +37,7 @@ function decorateMethod(target: object, key: string, decorators: MethodDecorator
 
 async function bootNest(world: StoryWorld): Promise<{ app: INestApplication; base: string }> {
   const signInGuard = new RecycledNumberGuard<SignInRequest>(world.guard, {
-    attempt: (request) => request.account!,
+    attempt: (request) => request.verifiedAccount!,
     deviceCookie: 'device',
   });
   const stepUpGuard = new StepUpOutcomeGuard<Request>(world.guard, {

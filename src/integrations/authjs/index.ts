@@ -160,11 +160,13 @@ export function authjsGuard(guard: Pick<Guard, 'assess' | 'recordOutcome'>, opti
   return { signInProvider, ...(stepUpProvider ? { stepUpProvider } : {}), signIn };
 }
 
-/** The parts of an Auth.js config this touches. */
+/** The parts of an Auth.js config this touches: `providers`, and `callbacks.signIn` when you have one. */
 export interface AuthConfigLike {
   providers: readonly unknown[];
-  callbacks?: { signIn?: (params: any) => Awaitable<boolean | string> } & Record<string, unknown>;
+  callbacks?: object;
 }
+
+type HostSignIn = (params: SignInParams) => Awaitable<boolean | string>;
 
 /**
  * Your Auth.js config with the SMS sign-in and step-up providers added and the guard's verdict
@@ -174,7 +176,7 @@ export interface AuthConfigLike {
  */
 export function withRecycledNumberGuard<Config extends AuthConfigLike>(config: Config, guard: Pick<Guard, 'assess' | 'recordOutcome'>, options: AuthjsGuardOptions): Config {
   const pieces = authjsGuard(guard, options);
-  const hostSignIn = config.callbacks?.signIn;
+  const hostSignIn = (config.callbacks as { signIn?: HostSignIn } | undefined)?.signIn;
   return {
     ...config,
     providers: [...config.providers, pieces.signInProvider, ...(pieces.stepUpProvider ? [pieces.stepUpProvider] : [])],
