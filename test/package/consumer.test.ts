@@ -59,7 +59,7 @@ beforeAll(() => {
   execFileSync('npm', ['pack', '--pack-destination', packed, '--loglevel=error'], { cwd: repo, stdio: 'pipe', timeout: 300_000 });
   tarball = join(packed, readdirSync(packed).find((name) => name.endsWith('.tgz'))!);
   files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node', 'better-auth'] });
+  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node', 'better-auth', '@opentelemetry/api'] });
 }, 600_000);
 
 afterAll(() => {
