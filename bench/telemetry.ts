@@ -9,7 +9,7 @@
  */
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, type ReadableSpan, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import type { Decision, GuardTelemetry } from '../src/index.js';
+import type { Decision, GuardTelemetry } from '../src/types/index.js';
 import { loadDist } from './hot-path.js';
 import { benchStream } from './stream.js';
 
