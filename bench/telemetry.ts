@@ -33,13 +33,19 @@ export async function telemetryCost(quick: boolean): Promise<void> {
 
   const spans = new DiscardingExporter();
   const tracerProvider = new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(spans, { maxQueueSize: 8192, maxExportBatchSize: 2048 })] });
-  const reader = new PeriodicExportingMetricReader({ exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE), exportIntervalMillis: 3_600_000 });
+  const reader = new PeriodicExportingMetricReader({
+    exporter: new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE),
+    exportIntervalMillis: 3_600_000,
+  });
   const meterProvider = new MeterProvider({ readers: [reader] });
 
   const variants: { name: string; telemetry?: GuardTelemetry }[] = [
     { name: 'no telemetry' },
     { name: '`openTelemetry()`, no provider registered (OpenTelemetry no-op)', telemetry: openTelemetry() },
-    { name: '`openTelemetry({ tracer, meter })`, real SDK (batch span processor, metric reader)', telemetry: openTelemetry({ tracer: tracerProvider.getTracer('bench'), meter: meterProvider.getMeter('bench') }) },
+    {
+      name: '`openTelemetry({ tracer, meter })`, real SDK (batch span processor, metric reader)',
+      telemetry: openTelemetry({ tracer: tracerProvider.getTracer('bench'), meter: meterProvider.getMeter('bench') }),
+    },
   ];
 
   const warm = quick ? 10_000 : 30_000;
@@ -48,7 +54,13 @@ export async function telemetryCost(quick: boolean): Promise<void> {
   const stream = benchStream(warm + rounds * perRound);
   let now = stream[0]!.at;
   const guards = variants.map((variant) =>
-    createGuard({ preset: 'cloud-drive', store: memoryStore({ now: () => now }), hashKey: 'benchmark-key-0123456789', clock: () => now, ...(variant.telemetry ? { telemetry: variant.telemetry } : {}) }),
+    createGuard({
+      preset: 'cloud-drive',
+      store: memoryStore({ now: () => now }),
+      hashKey: 'benchmark-key-0123456789',
+      clock: () => now,
+      ...(variant.telemetry ? { telemetry: variant.telemetry } : {}),
+    }),
   );
 
   async function replay(index: number, from: number, to: number): Promise<number> {
@@ -79,7 +91,9 @@ export async function telemetryCost(quick: boolean): Promise<void> {
   /** Median over rounds of (variant - no telemetry) in the same round: load drift between rounds cancels. */
   const pairedOver = (index: number, by: number[][]) => median(by[index]!.map((value, round) => value - by[0]![round]!));
   const signed = (ms: number) => `${ms >= 0 ? '+' : '-'}${us(Math.abs(ms))}`;
-  console.log(`${rounds} interleaved rounds of ${perRound.toLocaleString('en-US')} attempts per guard (after ${warm.toLocaleString('en-US')} warm-up attempts each); the rounds' mean time per assess:\n`);
+  console.log(
+    `${rounds} interleaved rounds of ${perRound.toLocaleString('en-US')} attempts per guard (after ${warm.toLocaleString('en-US')} warm-up attempts each); the rounds' mean time per assess:\n`,
+  );
   console.log('| guard | mean per assess (median of rounds) | over no telemetry (median of the per-round differences) |');
   console.log('|---|---|---|');
   for (const [index, variant] of variants.entries()) {
@@ -105,7 +119,9 @@ export async function telemetryCost(quick: boolean): Promise<void> {
       hook[index]!.push(await timeHook(telemetry ? (inner) => telemetry.assess(() => inner()) : undefined));
     }
   }
-  console.log(`\nThe hook alone: \`telemetry.assess\` around a decision already made, ${calls.toLocaleString('en-US')} calls per round, ${hookRounds} interleaved rounds:\n`);
+  console.log(
+    `\nThe hook alone: \`telemetry.assess\` around a decision already made, ${calls.toLocaleString('en-US')} calls per round, ${hookRounds} interleaved rounds:\n`,
+  );
   console.log('| hook | per call (median of rounds) | over calling `run` bare (median of the per-round differences) |');
   console.log('|---|---|---|');
   for (const [index, variant] of variants.entries()) {

@@ -11,7 +11,7 @@ import { rekeyDevice } from '../persist/keys.js';
 import { readUnderRetiredKeys } from '../persist/retired-keys.js';
 import type { StoreKeys, StoreSnapshot } from '../persist/types.js';
 import type { AttemptInput, Decision, DecisionAction, NormalizedAttempt } from '../types/index.js';
-import type { AssessFacts } from '../types/telemetry.js';
+import type { AssessFacts } from '../types/index.js';
 import { outcomeLabel } from '../evidence/number-intel/failure.js';
 import { startDeadline, type Deadline } from '../util/deadline.js';
 import { normalizeAttempt } from '../validate/attempt.js';
@@ -35,7 +35,13 @@ export function createAssess(context: GuardContext): Assess {
     return joined;
   }
 
-  async function assessValid(attempt: NormalizedAttempt, now: number, evidenceDeadline: Deadline, total: Deadline, facts: AssessFacts | undefined): Promise<Decision> {
+  async function assessValid(
+    attempt: NormalizedAttempt,
+    now: number,
+    evidenceDeadline: Deadline,
+    total: Deadline,
+    facts: AssessFacts | undefined,
+  ): Promise<Decision> {
     const phoneHash = hasher.phone(attempt.phoneE164);
     const keys: StoreKeys = { account: attempt.accountId, phone: phoneHash };
     const device = parseDevice(attempt.userAgent, attempt.clientHints, attempt.deviceId, hasher.token);
@@ -44,14 +50,27 @@ export function createAssess(context: GuardContext): Assess {
     // Key rotation (hashKey: [current, ...retired]): history under the retired keys is this number's.
     const phoneAliases = hasher.phoneAliases(attempt.phoneE164);
     const rotation = phoneAliases.length > 0 && history.snapshot ? await readRetired(history.snapshot, phoneAliases, attempt, evidenceDeadline) : undefined;
-    const rekeyed = device?.fromToken && attempt.deviceId ? rekeyDevice(history.snapshot?.profile ?? null, device.key, hasher.tokenAliases(attempt.deviceId).map((alias) => `t:${alias}`)) : undefined;
+    const rekeyed =
+      device?.fromToken && attempt.deviceId
+        ? rekeyDevice(
+            history.snapshot?.profile ?? null,
+            device.key,
+            hasher.tokenAliases(attempt.deviceId).map((alias) => `t:${alias}`),
+          )
+        : undefined;
     const profile = rekeyed ? rekeyed.profile : (history.snapshot?.profile ?? null);
     const since = intelSince(attempt.phoneBoundAt, profile?.strongProofAt);
 
     // Timed only when observed: performance.now() is not free on the hot path.
     const carrierStarted = facts ? performance.now() : 0;
     const carrier = await carrierEvidence(
-      { runner: context.intelRunner, ttl: resolved.intelCacheTtl, now, accountScope: () => hasher.token(`account:${attempt.accountId}`), ...context.intelReport },
+      {
+        runner: context.intelRunner,
+        ttl: resolved.intelCacheTtl,
+        now,
+        accountScope: () => hasher.token(`account:${attempt.accountId}`),
+        ...context.intelReport,
+      },
       rotation?.intel ?? history.snapshot?.intel ?? null,
       { phone: attempt.phoneE164, since, accountId: attempt.accountId },
       { deadline: evidenceDeadline },

@@ -10,7 +10,7 @@ import { createHasher, type Hasher } from '../persist/keys.js';
 import { memoryStore } from '../persist/memory-store.js';
 import type { Store, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
 import type { Decision, ErrorStage } from '../types/index.js';
-import type { ProviderCall } from '../types/telemetry.js';
+import type { ProviderCall } from '../types/index.js';
 import { isoTime } from '../util/iso-time.js';
 import { withinDeadline, type Deadline } from '../util/deadline.js';
 import { createGeoState, type GeoState } from './geo-state.js';

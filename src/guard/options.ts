@@ -21,7 +21,7 @@ import {
 const DAY = 86_400_000;
 
 import type { ErrorStage, IntelCacheTtl } from '../types/index.js';
-import type { GuardTelemetry } from '../types/telemetry.js';
+import type { GuardTelemetry } from '../types/index.js';
 
 export type { ErrorStage, IntelCacheTtl };
 

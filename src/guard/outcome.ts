@@ -15,7 +15,7 @@ import { toEpochMs, zodIssues } from '../validate/attempt.js';
 import { outcomeWrite, protectionAfterOutcome } from './conclude.js';
 import type { GuardContext } from './context.js';
 import { setProtection } from './protect.js';
-import type { OutcomeFacts } from '../types/telemetry.js';
+import type { OutcomeFacts } from '../types/index.js';
 
 /** Clock skew tolerated for an outcome's `at`, as for an attempt's: a far-future time would age out the whole profile. */
 const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
@@ -24,7 +24,11 @@ export const outcomeSchema = lazySchema((z) =>
   z
     .object({
       check: z.enum(STEP_UP_CHECKS as [string, ...string[]]).optional(),
-      checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).min(1).max(STEP_UP_CHECKS.length).optional(),
+      checks: z
+        .array(z.enum(STEP_UP_CHECKS as [string, ...string[]]))
+        .min(1)
+        .max(STEP_UP_CHECKS.length)
+        .optional(),
       passed: z.boolean(),
       accountId: z.string().min(1).max(256).optional(),
       at: z.union([z.string().max(64), z.date(), z.number()]).optional(),

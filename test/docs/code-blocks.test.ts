@@ -129,7 +129,7 @@ const token = 'twilio-auth-token';
   'docs/integration.md › Next.js route handler (App Router) #2': { preamble: ROUTE_HANDLER_HOST, run: true },
   'docs/integration.md › NestJS guard': {
     preamble: NEST_HOST,
-    run: 'legacy decorators: tsx follows this repository\'s tsconfig, which compiles standard decorators (test/integrations/nestjs.test.ts runs the guards on Nest)',
+    run: "legacy decorators: tsx follows this repository's tsconfig, which compiles standard decorators (test/integrations/nestjs.test.ts runs the guards on Nest)",
     decorators: true,
   },
   'docs/integration.md › better-auth (phone-number plugin)': {
@@ -209,7 +209,12 @@ let diagnostics = '';
 
 function typecheck(config: string): string {
   try {
-    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(generated, config)], { cwd: repo, encoding: 'utf8', stdio: 'pipe', timeout: 240_000 });
+    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(generated, config)], {
+      cwd: repo,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 240_000,
+    });
     return '';
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string };
@@ -225,7 +230,10 @@ beforeAll(() => {
   const server = blocks.filter((planned) => planned.plan && !planned.plan.skip && !planned.plan.browser && !planned.plan.decorators).map(base);
   const browser = blocks.filter((planned) => planned.plan?.browser).map(base);
   const decorated = blocks.filter((planned) => planned.plan?.decorators && !planned.plan.skip).map(base);
-  writeFileSync(join(generated, 'tsconfig.json'), JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, types: ['node'] }, files: server }));
+  writeFileSync(
+    join(generated, 'tsconfig.json'),
+    JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, types: ['node'] }, files: server }),
+  );
   writeFileSync(
     join(generated, 'tsconfig.browser.json'),
     JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, types: [], lib: ['ES2022', 'DOM'] }, files: browser }),

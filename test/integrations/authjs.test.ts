@@ -61,7 +61,10 @@ class Browser {
   async request(path: string, init: { method?: string; form?: Record<string, string> } = {}): Promise<{ response: Response; set: string[] }> {
     const headers = new Headers({ 'user-agent': ANDROID, cookie: this.cookieHeader(), 'x-real-ip': '127.0.0.1' });
     if (init.form) headers.set('content-type', 'application/x-www-form-urlencoded');
-    const response = await Auth(new Request(`${ORIGIN}${path}`, { method: init.method ?? 'GET', headers, ...(init.form ? { body: new URLSearchParams(init.form) } : {}) }), this.config);
+    const response = await Auth(
+      new Request(`${ORIGIN}${path}`, { method: init.method ?? 'GET', headers, ...(init.form ? { body: new URLSearchParams(init.form) } : {}) }),
+      this.config,
+    );
     const set: string[] = [];
     for (const cookie of response.headers.getSetCookie()) {
       const [pair] = cookie.split(';');
@@ -77,7 +80,10 @@ class Browser {
 
   async post(callback: string, form: Record<string, string>): Promise<Outcome> {
     const csrf = (await (await this.request('/auth/csrf')).response.json()) as { csrfToken: string };
-    const { response, set } = await this.request(`/auth/callback/${callback}`, { method: 'POST', form: { ...form, csrfToken: csrf.csrfToken, callbackUrl: `${ORIGIN}/home` } });
+    const { response, set } = await this.request(`/auth/callback/${callback}`, {
+      method: 'POST',
+      form: { ...form, csrfToken: csrf.csrfToken, callbackUrl: `${ORIGIN}/home` },
+    });
     expect(response.status).toBe(302);
     const location = new URL(response.headers.get('location')!, ORIGIN);
     const sessionSet = set.some((name) => name.includes('session-token'));
@@ -92,7 +98,10 @@ class Browser {
       return {
         status: 'step_up',
         decisionId: location.searchParams.get('decision')!,
-        anyOf: location.searchParams.get('checks')!.split('|').map((set) => set.split(',')),
+        anyOf: location.searchParams
+          .get('checks')!
+          .split('|')
+          .map((set) => set.split(',')),
         offeredFreshAccount: location.searchParams.get('offer') === 'new_account',
       };
     }
@@ -125,17 +134,26 @@ describe('Auth.js: around the stories', () => {
       const config = authConfig(world, (decisionId) => phones.get(decisionId));
       const phone = new Browser(config, 'traveller-phone');
       const csrf = (await (await phone.request('/auth/csrf')).response.json()) as { csrfToken: string };
-      const wrong = await phone.request('/auth/callback/sms-otp', { method: 'POST', form: { phone: NUMBERS.owner, code: '000000', csrfToken: csrf.csrfToken } });
+      const wrong = await phone.request('/auth/callback/sms-otp', {
+        method: 'POST',
+        form: { phone: NUMBERS.owner, code: '000000', csrfToken: csrf.csrfToken },
+      });
       expect(wrong.response.headers.get('location')).toContain('error=CredentialsSignin');
 
       const stepUp = await phone.post('sms-otp', { phone: NUMBERS.unserved, code: OTP });
       expect(stepUp.status).toBe('step_up');
       phones.set(stepUp.decisionId!, NUMBERS.unserved);
-      expect(await phone.post('sms-step-up', { decisionId: stepUp.decisionId!, password: 'traveller-secret' })).toMatchObject({ status: 'session', accountId: 'acct-traveller' });
+      expect(await phone.post('sms-step-up', { decisionId: stepUp.decisionId!, password: 'traveller-secret' })).toMatchObject({
+        status: 'session',
+        accountId: 'acct-traveller',
+      });
       const other = new Browser(config, 'someone-else');
       const replay = await other.request('/auth/csrf');
       const token = ((await replay.response.json()) as { csrfToken: string }).csrfToken;
-      const again = await other.request('/auth/callback/sms-step-up', { method: 'POST', form: { decisionId: stepUp.decisionId!, password: 'traveller-secret', csrfToken: token } });
+      const again = await other.request('/auth/callback/sms-step-up', {
+        method: 'POST',
+        form: { decisionId: stepUp.decisionId!, password: 'traveller-secret', csrfToken: token },
+      });
       expect(again.response.headers.get('location')).toContain('error=CredentialsSignin');
       expect(again.set.some((name) => name.includes('session-token'))).toBe(false);
     } finally {

@@ -6,7 +6,20 @@
  */
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { Body, Controller, HttpCode, Module, Post, Req, Res, UnauthorizedException, UseGuards, type CanActivate, type ExecutionContext, type INestApplication } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  HttpCode,
+  Module,
+  Post,
+  Req,
+  Res,
+  UnauthorizedException,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+  type INestApplication,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { describe, expect, it } from 'vitest';
@@ -109,7 +122,8 @@ describeStories('NestJS (RecycledNumberGuard on @nestjs/platform-express)', asyn
         if (outcome.decisionId) accountOf.set(outcome.decisionId, world.accounts.accountIdOf(phone)!);
         return outcome;
       },
-      stepUp: async ({ decisionId, password, device }) => outcomeOf(await post(base, '/login/step-up', { decisionId, accountId: accountOf.get(decisionId), password }, device)),
+      stepUp: async ({ decisionId, password, device }) =>
+        outcomeOf(await post(base, '/login/step-up', { decisionId, accountId: accountOf.get(decisionId), password }, device)),
     },
     stop: () => app.close(),
   };

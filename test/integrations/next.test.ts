@@ -44,14 +44,21 @@ function post(path: string, body: unknown, device: string): Request {
 }
 
 async function outcomeOf(response: Response): Promise<Outcome> {
-  const body = (await response.json()) as { signedIn?: string; action?: string; decisionId?: string; stepUp?: { anyOf: string[][] }; advice?: { newHolder?: string } };
+  const body = (await response.json()) as {
+    signedIn?: string;
+    action?: string;
+    decisionId?: string;
+    stepUp?: { anyOf: string[][] };
+    advice?: { newHolder?: string };
+  };
   const offeredFreshAccount = body.advice?.newHolder === 'offer_new_account';
   if (response.status === 200) {
     const cookie = response.headers.get('set-cookie') ?? '';
     const accountId = /^session=([^;]+)/.exec(cookie)?.[1];
     return { status: 'session', ...(accountId ? { accountId: decodeURIComponent(accountId) } : {}), offeredFreshAccount };
   }
-  if (response.status === 401 && body.action === 'step_up') return { status: 'step_up', decisionId: body.decisionId!, anyOf: body.stepUp!.anyOf, offeredFreshAccount };
+  if (response.status === 401 && body.action === 'step_up')
+    return { status: 'step_up', decisionId: body.decisionId!, anyOf: body.stepUp!.anyOf, offeredFreshAccount };
   return { status: 'denied', offeredFreshAccount };
 }
 

@@ -8,7 +8,16 @@ import { metrics as metricsApi } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGuard, GuardConfigError, InvalidInputError, memoryStore, OutcomeRejectedError, type AttemptInput, type Decision, type Guard } from 'recycled-number-guard';
+import {
+  createGuard,
+  GuardConfigError,
+  InvalidInputError,
+  memoryStore,
+  OutcomeRejectedError,
+  type AttemptInput,
+  type Decision,
+  type Guard,
+} from 'recycled-number-guard';
 import { camaraNumberRecycling, createCamaraClient, hostToken } from 'recycled-number-guard/camara';
 import { openTelemetry, TELEMETRY_NAMES } from 'recycled-number-guard/opentelemetry';
 import { ANDROID, DAY, loopbackGeo, NOW } from '../adapters/helpers.js';
@@ -37,13 +46,20 @@ const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpan
 const meterProvider = new MeterProvider({ readers: [reader] });
 const decisions: Decision[] = [];
 
-const attempt = (account: typeof OWNER, deviceId: string, extra: Partial<AttemptInput> = {}): AttemptInput => ({ ...account, ip: IP, userAgent: ANDROID, deviceId, ...extra });
+const attempt = (account: typeof OWNER, deviceId: string, extra: Partial<AttemptInput> = {}): AttemptInput => ({
+  ...account,
+  ip: IP,
+  userAgent: ANDROID,
+  deviceId,
+  ...extra,
+});
 
 beforeAll(async () => {
   operator = await localServer((request, response) => {
     const body = JSON.parse(request.body) as { phoneNumber?: string; specifiedDate?: string };
     if (body.phoneNumber === OUTAGE.phone) return json(response, 503, { status: 503, code: 'UNAVAILABLE', message: 'down' }, echo(request));
-    if (body.phoneNumber === TRAVELLER.phone) return json(response, 404, { status: 404, code: 'IDENTIFIER_NOT_FOUND', message: 'not a subscriber' }, echo(request));
+    if (body.phoneNumber === TRAVELLER.phone)
+      return json(response, 404, { status: 404, code: 'IDENTIFIER_NOT_FOUND', message: 'not a subscriber' }, echo(request));
     const recycled = body.phoneNumber === PREVIOUS_HOLDER.phone && Date.parse(body.specifiedDate ?? '') < NOW - 30 * DAY;
     json(response, 200, { phoneNumberRecycled: recycled }, echo(request));
   });
@@ -73,7 +89,9 @@ beforeAll(async () => {
   const traveller = await guard.assess(attempt(TRAVELLER, DEVICES[2]!));
   decisions.push(traveller);
   await guard.recordOutcome(traveller.id, { check: 'password', passed: true, accountId: TRAVELLER.accountId });
-  await expect(guard.recordOutcome(traveller.id, { check: 'password', passed: true, accountId: TRAVELLER.accountId })).rejects.toBeInstanceOf(OutcomeRejectedError);
+  await expect(guard.recordOutcome(traveller.id, { check: 'password', passed: true, accountId: TRAVELLER.accountId })).rejects.toBeInstanceOf(
+    OutcomeRejectedError,
+  );
   // The carrier is down for this number.
   decisions.push(await guard.assess(attempt(OUTAGE, DEVICES[3]!)));
   // Bad input: the phone in the wrong field, the account id in a bad date.
@@ -137,7 +155,11 @@ describe('spans', () => {
     ]);
     expect(decided[1]!.attributes[`${A}evidence.number_intel`]).toBe('cached');
     for (const span of decided) expect(span.attributes[`${A}provider.latency_ms`]).toBeGreaterThanOrEqual(0);
-    expect(decided[2]!.attributes).toMatchObject({ [`${A}number_changed_hands`]: 'yes', [`${A}advice.new_holder`]: 'offer_new_account', [`${A}step_up.checks`]: ['password', 'face', 'id_match'] });
+    expect(decided[2]!.attributes).toMatchObject({
+      [`${A}number_changed_hands`]: 'yes',
+      [`${A}advice.new_holder`]: 'offer_new_account',
+      [`${A}step_up.checks`]: ['password', 'face', 'id_match'],
+    });
   });
 
   it('bad input: an error span naming the error code, nothing else', () => {
@@ -218,7 +240,12 @@ describe('privacy', () => {
       exported.push(span.name, span.attributes, span.status, span.events, span.links, span.resource.attributes);
     }
     for (const batch of metricExporter.getMetrics()) {
-      for (const scope of batch.scopeMetrics) for (const m of scope.metrics) exported.push(m.descriptor, m.dataPoints.map((point) => point.attributes));
+      for (const scope of batch.scopeMetrics)
+        for (const m of scope.metrics)
+          exported.push(
+            m.descriptor,
+            m.dataPoints.map((point) => point.attributes),
+          );
     }
     const text = JSON.stringify(exported);
     expect(text.length).toBeGreaterThan(1_000);
@@ -247,7 +274,10 @@ describe('privacy', () => {
     });
     await chatty.assess(attempt(OWNER, DEVICES[0]!));
     await ownReader.forceFlush();
-    const points = exporter.getMetrics().flatMap((batch) => batch.scopeMetrics.flatMap((scope) => scope.metrics)).find((m) => m.descriptor.name === TELEMETRY_NAMES.providerCalls)!.dataPoints;
+    const points = exporter
+      .getMetrics()
+      .flatMap((batch) => batch.scopeMetrics.flatMap((scope) => scope.metrics))
+      .find((m) => m.descriptor.name === TELEMETRY_NAMES.providerCalls)!.dataPoints;
     expect(points.map((point) => point.attributes)).toEqual([{ provider: 'host-lookup', outcome: 'other', failed: true }]);
     expect(JSON.stringify(named(TELEMETRY_NAMES.assessSpan).at(-1)!.attributes)).not.toContain('138101');
     await provider.shutdown();

@@ -1,6 +1,6 @@
 import { DeadlineExceededError, raceSignal, startDeadline, type Deadline } from '../../util/deadline.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest, SignalStatus } from '../../types/index.js';
-import type { ProviderCall } from '../../types/telemetry.js';
+import type { ProviderCall } from '../../types/index.js';
 import { isConclusive, validateAnswer } from './answer.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
 import { attachBudget } from './budget.js';
@@ -221,7 +221,9 @@ export class IntelRunner {
       let answer: NumberIntelAnswer;
       try {
         const raw = await raceSignal(
-          Promise.resolve().then(() => provider.check({ phone: request.phone, since: new Date(request.since), signal: controller.signal, accountId: request.accountId })),
+          Promise.resolve().then(() =>
+            provider.check({ phone: request.phone, since: new Date(request.since), signal: controller.signal, accountId: request.accountId }),
+          ),
           controller.signal,
           provider.name,
         );

@@ -97,7 +97,8 @@ function verdictOf(user: object): GuardVerdict | undefined {
  */
 export function authjsGuard(guard: Pick<Guard, 'assess' | 'recordOutcome'>, options: AuthjsGuardOptions): AuthjsGuard {
   if (typeof options?.verifyCode !== 'function') throw new GuardConfigError('verifyCode', 'a function: your SMS code check');
-  if (typeof options.remoteAddress !== 'function') throw new GuardConfigError('remoteAddress', 'a function returning the client address your platform guarantees');
+  if (typeof options.remoteAddress !== 'function')
+    throw new GuardConfigError('remoteAddress', 'a function returning the client address your platform guarantees');
   const signInId = options.providerIds?.signIn ?? 'sms-otp';
   const stepUpId = options.providerIds?.stepUp ?? 'sms-step-up';
   const ours = new Set([signInId, stepUpId]);
@@ -174,7 +175,11 @@ type HostSignIn = (params: SignInParams) => Awaitable<boolean | string>;
  * for other providers' users):
  * `Auth(request, withRecycledNumberGuard({ providers: [], secret, ... }, guard, { verifyCode, ... }))`.
  */
-export function withRecycledNumberGuard<Config extends AuthConfigLike>(config: Config, guard: Pick<Guard, 'assess' | 'recordOutcome'>, options: AuthjsGuardOptions): Config {
+export function withRecycledNumberGuard<Config extends AuthConfigLike>(
+  config: Config,
+  guard: Pick<Guard, 'assess' | 'recordOutcome'>,
+  options: AuthjsGuardOptions,
+): Config {
   const pieces = authjsGuard(guard, options);
   const hostSignIn = (config.callbacks as { signIn?: HostSignIn } | undefined)?.signIn;
   return {

@@ -5,7 +5,15 @@
 import type { Guard } from '../../guard/create-guard.js';
 import type { Decision, OutcomeResult, StepUpOutcome } from '../../types/index.js';
 import { attemptFromRequest, webRequestLike, type AttemptFields } from '../../adapters/http/request.js';
-import { decisionResponse, guardErrorResponse, outcomeResponse, type DecisionBody, type DecisionResponseOptions, type HttpAnswer, type OutcomeBody } from '../../adapters/http/response.js';
+import {
+  decisionResponse,
+  guardErrorResponse,
+  outcomeResponse,
+  type DecisionBody,
+  type DecisionResponseOptions,
+  type HttpAnswer,
+  type OutcomeBody,
+} from '../../adapters/http/response.js';
 
 export interface GuardedRouteOptions extends DecisionResponseOptions {
   /**

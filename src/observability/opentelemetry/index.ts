@@ -6,7 +6,7 @@
 // its carrier providers fared (provider names and the codes the adapters write).
 import { context, metrics, SpanStatusCode, trace, type Attributes, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import type { Decision, OutcomeResult } from '../../types/index.js';
-import type { AssessFacts, GuardTelemetry, OutcomeFacts, ProviderCall } from '../../types/telemetry.js';
+import type { AssessFacts, GuardTelemetry, OutcomeFacts, ProviderCall } from '../../types/index.js';
 
 /** The instrumentation scope name: tracers and meters are looked up under it. */
 export const INSTRUMENTATION_SCOPE = 'recycled-number-guard';
@@ -134,64 +134,55 @@ export function openTelemetry(options: OpenTelemetryOptions = {}): GuardTelemetr
       const span = tracer.startSpan(TELEMETRY_NAMES.assessSpan);
       const started = performance.now();
       const facts: AssessFacts = {};
-      return within(
-        span,
-        run,
-        facts,
-        (decision, error) => {
-          const elapsed = performance.now() - started;
-          if (!decision) {
-            const type = errorType(error);
-            span.setAttribute('error.type', type);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: type });
-            assessErrors.add(1, { error: type });
-            return;
-          }
-          if (span.isRecording()) span.setAttributes(decisionAttributes(decision, facts));
-          const labels = {
-            action: decision.action,
-            would_be: decision.wouldBe,
-            preset: decision.preset,
-            mode: decision.mode,
-            history: decision.evidence.history,
-            number_intel: decision.evidence.numberIntel,
-          };
-          decisions.add(1, labels);
-          for (const reason of decision.reasons.slice(0, topReasons)) decisionReasons.add(1, { action: decision.action, reason: reason.code });
-          assessDuration.record(elapsed, { action: decision.action });
-        },
-      );
+      return within(span, run, facts, (decision, error) => {
+        const elapsed = performance.now() - started;
+        if (!decision) {
+          const type = errorType(error);
+          span.setAttribute('error.type', type);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: type });
+          assessErrors.add(1, { error: type });
+          return;
+        }
+        if (span.isRecording()) span.setAttributes(decisionAttributes(decision, facts));
+        const labels = {
+          action: decision.action,
+          would_be: decision.wouldBe,
+          preset: decision.preset,
+          mode: decision.mode,
+          history: decision.evidence.history,
+          number_intel: decision.evidence.numberIntel,
+        };
+        decisions.add(1, labels);
+        for (const reason of decision.reasons.slice(0, topReasons)) decisionReasons.add(1, { action: decision.action, reason: reason.code });
+        assessDuration.record(elapsed, { action: decision.action });
+      });
     },
 
     recordOutcome(run, facts: OutcomeFacts) {
       const span = tracer.startSpan(TELEMETRY_NAMES.outcomeSpan, { attributes: { [`${A}preset`]: facts.preset, [`${A}policy_version`]: facts.policyVersion } });
-      return within(
-        span,
-        run,
-        facts,
-        (result: OutcomeResult | undefined, error) => {
-          const checks = facts.checks ? [...facts.checks].sort().join(',') : 'unknown';
-          if (facts.checks) span.setAttribute(`${A}step_up.checks`, facts.checks);
-          if (facts.passed !== undefined) span.setAttribute(`${A}step_up.passed`, facts.passed);
-          if (result) {
-            span.setAttributes({ [`${A}action`]: result.action, [`${A}step_up.satisfied`]: result.satisfied });
-            if (result.advice) span.setAttributes({ [`${A}advice.new_holder`]: result.advice.newHolder, [`${A}advice.previous_holder`]: result.advice.previousHolder });
-            stepUpOutcomes.add(1, { result: result.action, checks });
-            return;
-          }
-          const rejection = (error as { reason?: unknown } | null)?.reason;
-          const type = errorType(error);
-          if (typeof rejection === 'string' && /^[A-Z_]{1,32}$/.test(rejection)) {
-            // Refused (replayed, late, foreign, store down): the host's answer, not our failure.
-            span.setAttribute(`${A}step_up.rejected`, rejection);
-            stepUpOutcomes.add(1, { result: 'rejected', checks, rejection });
-          } else {
-            span.setAttribute('error.type', type);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: type });
-            stepUpOutcomes.add(1, { result: 'invalid', checks });
-          }
-        },
-      );
+      return within(span, run, facts, (result: OutcomeResult | undefined, error) => {
+        const checks = facts.checks ? [...facts.checks].sort().join(',') : 'unknown';
+        if (facts.checks) span.setAttribute(`${A}step_up.checks`, facts.checks);
+        if (facts.passed !== undefined) span.setAttribute(`${A}step_up.passed`, facts.passed);
+        if (result) {
+          span.setAttributes({ [`${A}action`]: result.action, [`${A}step_up.satisfied`]: result.satisfied });
+          if (result.advice)
+            span.setAttributes({ [`${A}advice.new_holder`]: result.advice.newHolder, [`${A}advice.previous_holder`]: result.advice.previousHolder });
+          stepUpOutcomes.add(1, { result: result.action, checks });
+          return;
+        }
+        const rejection = (error as { reason?: unknown } | null)?.reason;
+        const type = errorType(error);
+        if (typeof rejection === 'string' && /^[A-Z_]{1,32}$/.test(rejection)) {
+          // Refused (replayed, late, foreign, store down): the host's answer, not our failure.
+          span.setAttribute(`${A}step_up.rejected`, rejection);
+          stepUpOutcomes.add(1, { result: 'rejected', checks, rejection });
+        } else {
+          span.setAttribute('error.type', type);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: type });
+          stepUpOutcomes.add(1, { result: 'invalid', checks });
+        }
+      });
     },
 
     providerCall(call: ProviderCall) {
