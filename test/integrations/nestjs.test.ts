@@ -145,11 +145,11 @@ describe('NestJS: around the stories', () => {
       expect((await post(base, '/login/step-up', answer, 'p')).response.status).toBe(200);
       const replay = await post(base, '/login/step-up', answer, 'p');
       expect(replay.response.status).toBe(409);
-      expect(replay.body).toEqual({ error: 'step_up_rejected', reason: 'UNKNOWN_DECISION' });
+      expect(replay.body).toMatchObject({ error: 'step_up_rejected', reason: 'UNKNOWN_DECISION' });
 
       const forged = await post(base, '/login/step-up', { decisionId: 'not-a-decision', accountId: 'acct-traveller', password: 'traveller-secret' }, 'p');
       expect(forged.response.status).toBe(400);
-      expect(forged.body).toEqual({ error: 'invalid_input', fields: ['decisionId'] });
+      expect(forged.body).toMatchObject({ error: 'invalid_input', fields: ['decisionId'] });
     } finally {
       await app.close();
       await world.operator.close();

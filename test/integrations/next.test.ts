@@ -96,7 +96,7 @@ describe('Next.js route handlers: the answers around the stories', () => {
       });
       const refused = await noAddress(post('/api/login/verify', {}, 'd'));
       expect(refused.status).toBe(400);
-      expect(await refused.json()).toEqual({ error: 'invalid_input', fields: ['ip'] });
+      expect(await refused.json()).toMatchObject({ error: 'invalid_input', fields: ['ip'] });
 
       const badBinding = guardedRoute(world.guard, {
         remoteAddress: () => '127.0.0.1',
@@ -121,7 +121,7 @@ describe('Next.js route handlers: the answers around the stories', () => {
       const replay = await stepUp(post('/api/login/step-up', body, 'p'));
       expect(replay.status).toBe(409);
       expect(replay.headers.get('set-cookie')).toBeNull();
-      expect(await replay.json()).toEqual({ error: 'step_up_rejected', reason: 'UNKNOWN_DECISION' });
+      expect(await replay.json()).toMatchObject({ error: 'step_up_rejected', reason: 'UNKNOWN_DECISION' });
     } finally {
       await world.operator.close();
     }
