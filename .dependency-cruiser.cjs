@@ -2,15 +2,15 @@
  * The layers of docs/ARCHITECTURE.md, as rules: imports only point down the pipeline
  * (validate -> gather evidence -> score -> decide -> persist/audit), and nothing imports in a circle.
  *
- *   entry points   adapters/ cli/ testing/ backtest/ simulate/ integrations/ index.ts
+ *   entry points   adapters/ cli/ testing/ backtest/ simulate/ integrations/ observability/ index.ts
  *   guard          guard/ (wires the layers below)
  *   layers         core/ (pure) · evidence/ · persist/ · audit/
  *   base           validate/ · util/ · types/ · errors/ · locale/ · reasons.ts
  */
 const BASE = '^src/(validate|util|types|errors|locale)/|^src/reasons\\.ts$';
 const LAYERS = '^src/(core|evidence|persist|audit)/';
-const ABOVE_LAYERS = '^src/(guard|adapters|cli|testing|backtest|simulate|integrations)/|^src/index\\.ts$';
-const ENTRY_POINTS = '^src/(adapters|cli|testing|backtest|simulate|integrations)/|^src/index\\.ts$';
+const ABOVE_LAYERS = '^src/(guard|adapters|cli|testing|backtest|simulate|integrations|observability)/|^src/index\\.ts$';
+const ENTRY_POINTS = '^src/(adapters|cli|testing|backtest|simulate|integrations|observability)/|^src/index\\.ts$';
 
 module.exports = {
   forbidden: [

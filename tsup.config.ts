@@ -18,6 +18,10 @@ const library = {
   http: 'src/adapters/http/index.ts',
   'better-auth': 'src/integrations/better-auth/index.ts',
   'better-auth/client': 'src/integrations/better-auth/client.ts',
+  next: 'src/integrations/next/index.ts',
+  authjs: 'src/integrations/authjs/index.ts',
+  nestjs: 'src/integrations/nestjs/index.ts',
+  opentelemetry: 'src/observability/opentelemetry/index.ts',
 };
 
 const shared: Options = {
@@ -31,7 +35,7 @@ const shared: Options = {
   minifyWhitespace: true,
   minifySyntax: true,
   // Optional peers stay external and are loaded only by their subpaths.
-  external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib', /^better-auth(\/|$)/],
+  external: ['ioredis', 'pg', 'geoip-lite', 'mmdb-lib', /^better-auth(\/|$)/, '@auth/core', '@nestjs/common', '@opentelemetry/api'],
 };
 
 export default defineConfig([

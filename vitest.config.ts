@@ -24,6 +24,10 @@ export default defineConfig({
       { find: /^recycled-number-guard\/http$/, replacement: src('adapters/http/index.ts') },
       { find: /^recycled-number-guard\/better-auth$/, replacement: src('integrations/better-auth/index.ts') },
       { find: /^recycled-number-guard\/better-auth\/client$/, replacement: src('integrations/better-auth/client.ts') },
+      { find: /^recycled-number-guard\/next$/, replacement: src('integrations/next/index.ts') },
+      { find: /^recycled-number-guard\/authjs$/, replacement: src('integrations/authjs/index.ts') },
+      { find: /^recycled-number-guard\/nestjs$/, replacement: src('integrations/nestjs/index.ts') },
+      { find: /^recycled-number-guard\/opentelemetry$/, replacement: src('observability/opentelemetry/index.ts') },
     ],
   },
   test: {

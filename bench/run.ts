@@ -54,6 +54,11 @@ console.log(`\nguard / floor (mean time per attempt): **${(hot.timing.mean / flo
 console.log(`decisions in the measured stream: ${Object.entries(hot.actions).map(([action, count]) => `${action} ${count}`).join(', ')}`);
 
 // ---------------------------------------------------------------------------------------------
+section('OpenTelemetry hooks: cost per assess (same run, same attempts)');
+const { telemetryCost } = await import('./telemetry.js');
+await telemetryCost(quick);
+
+// ---------------------------------------------------------------------------------------------
 section('Cold start and footprint (fresh processes)');
 const { coldStart } = await import('./footprint.js');
 const { syntheticMmdb } = await import('./synthetic-mmdb.js');

@@ -11,6 +11,8 @@ import { rekeyDevice } from '../persist/keys.js';
 import { readUnderRetiredKeys } from '../persist/retired-keys.js';
 import type { StoreKeys, StoreSnapshot } from '../persist/types.js';
 import type { AttemptInput, Decision, DecisionAction, NormalizedAttempt } from '../types/index.js';
+import type { AssessFacts } from '../types/index.js';
+import { outcomeLabel } from '../evidence/number-intel/failure.js';
 import { startDeadline, type Deadline } from '../util/deadline.js';
 import { normalizeAttempt } from '../validate/attempt.js';
 import { conclude, newDecision, protectionAfterDecision, protectionEvidence } from './conclude.js';
@@ -33,7 +35,13 @@ export function createAssess(context: GuardContext): Assess {
     return joined;
   }
 
-  async function assessValid(attempt: NormalizedAttempt, now: number, evidenceDeadline: Deadline, total: Deadline): Promise<Decision> {
+  async function assessValid(
+    attempt: NormalizedAttempt,
+    now: number,
+    evidenceDeadline: Deadline,
+    total: Deadline,
+    facts: AssessFacts | undefined,
+  ): Promise<Decision> {
     const phoneHash = hasher.phone(attempt.phoneE164);
     const keys: StoreKeys = { account: attempt.accountId, phone: phoneHash };
     const device = parseDevice(attempt.userAgent, attempt.clientHints, attempt.deviceId, hasher.token);
@@ -42,16 +50,38 @@ export function createAssess(context: GuardContext): Assess {
     // Key rotation (hashKey: [current, ...retired]): history under the retired keys is this number's.
     const phoneAliases = hasher.phoneAliases(attempt.phoneE164);
     const rotation = phoneAliases.length > 0 && history.snapshot ? await readRetired(history.snapshot, phoneAliases, attempt, evidenceDeadline) : undefined;
-    const rekeyed = device?.fromToken && attempt.deviceId ? rekeyDevice(history.snapshot?.profile ?? null, device.key, hasher.tokenAliases(attempt.deviceId).map((alias) => `t:${alias}`)) : undefined;
+    const rekeyed =
+      device?.fromToken && attempt.deviceId
+        ? rekeyDevice(
+            history.snapshot?.profile ?? null,
+            device.key,
+            hasher.tokenAliases(attempt.deviceId).map((alias) => `t:${alias}`),
+          )
+        : undefined;
     const profile = rekeyed ? rekeyed.profile : (history.snapshot?.profile ?? null);
     const since = intelSince(attempt.phoneBoundAt, profile?.strongProofAt);
 
+    // Timed only when observed: performance.now() is not free on the hot path.
+    const carrierStarted = facts ? performance.now() : 0;
     const carrier = await carrierEvidence(
-      { runner: context.intelRunner, ttl: resolved.intelCacheTtl, now, accountScope: () => hasher.token(`account:${attempt.accountId}`), ...context.intelReport },
+      {
+        runner: context.intelRunner,
+        ttl: resolved.intelCacheTtl,
+        now,
+        accountScope: () => hasher.token(`account:${attempt.accountId}`),
+        ...context.intelReport,
+      },
       rotation?.intel ?? history.snapshot?.intel ?? null,
       { phone: attempt.phoneE164, since, accountId: attempt.accountId },
       { deadline: evidenceDeadline },
     );
+    if (facts && carrier.status !== 'not_configured') {
+      facts.carrier = {
+        status: carrier.status,
+        latencyMs: performance.now() - carrierStarted,
+        outcomes: carrier.answers.map((answer) => ({ provider: answer.source, outcome: outcomeLabel(answer) })),
+      };
+    }
 
     const { decision, write } = conclude(
       resolved,
@@ -107,14 +137,14 @@ export function createAssess(context: GuardContext): Assess {
     );
   }
 
-  return async function assess(input: AttemptInput): Promise<Decision> {
+  async function assessObserved(input: AttemptInput, facts?: AssessFacts): Promise<Decision> {
     const now = clock();
     const attempt = normalizeAttempt(input, now, resolved.defaultCountry);
     const total = startDeadline(resolved.budgetMs);
     // Evidence may use three quarters of the budget; the rest is kept for saving what was learned.
     const evidenceDeadline = startDeadline(Math.max(1, Math.floor(resolved.budgetMs * 0.75)));
     try {
-      return await assessValid(attempt, now, evidenceDeadline, total);
+      return await assessValid(attempt, now, evidenceDeadline, total, facts);
     } catch (error) {
       // A bug of ours must not sign anybody in, nor crash the host's request.
       report(error, 'internal');
@@ -126,5 +156,9 @@ export function createAssess(context: GuardContext): Assess {
       total.done();
       if (!geo.loaded) geo.loadLater();
     }
-  };
+  }
+
+  const { telemetry } = context.options;
+  if (!telemetry) return (input) => assessObserved(input);
+  return (input) => telemetry.assess((facts) => assessObserved(input, facts));
 }

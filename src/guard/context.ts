@@ -10,6 +10,7 @@ import { createHasher, type Hasher } from '../persist/keys.js';
 import { memoryStore } from '../persist/memory-store.js';
 import type { Store, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
 import type { Decision, ErrorStage } from '../types/index.js';
+import type { ProviderCall } from '../types/index.js';
 import { isoTime } from '../util/iso-time.js';
 import { withinDeadline, type Deadline } from '../util/deadline.js';
 import { createGeoState, type GeoState } from './geo-state.js';
@@ -54,6 +55,7 @@ export function createGuardContext(options: GuardOptions): GuardContext {
   const intelRunner = createIntelRunner(resolved.providers, {
     breaker: resolved.intelBreaker,
     onBreaker: (event) => report(new Error(`${event.provider}: circuit ${event.state}${event.why ? ` (${event.why})` : ''}`), 'number_intel'),
+    ...(options.telemetry ? { onCall: (call: ProviderCall) => options.telemetry!.providerCall(call) } : {}),
   });
   // Only stores across a network can use an abort signal; creating one costs more than an in-process read.
   const signalFor = (deadline: Deadline) => (store.capabilities.shared ? deadline.signal : undefined);

@@ -104,6 +104,7 @@ export function createGuard(options: GuardOptions = {}): Guard {
         audit: undefined,
         onDecision: undefined,
         onError: undefined,
+        telemetry: undefined,
       });
       await scratch.assess(warmUpAttempt(clock()));
       outcomeSchema();

@@ -21,6 +21,7 @@ import {
 const DAY = 86_400_000;
 
 import type { ErrorStage, IntelCacheTtl } from '../types/index.js';
+import type { GuardTelemetry } from '../types/index.js';
 
 export type { ErrorStage, IntelCacheTtl };
 
@@ -97,6 +98,12 @@ export interface GuardOptions {
   onDecision?: (decision: Decision) => void | Promise<void>;
   /** Degraded evidence and failed writes: for logs and alerts. */
   onError?: (error: unknown, stage: ErrorStage) => void;
+  /**
+   * Spans and metrics for every assess, step-up outcome and carrier call:
+   * `openTelemetry({ tracer, meter })` from `recycled-number-guard/opentelemetry`. Nothing is
+   * observed (or loaded) without it.
+   */
+  telemetry?: GuardTelemetry;
 }
 
 export interface ResolvedOptions {
@@ -214,6 +221,10 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
   }
   if (options.store?.capabilities.persistent && !hashKeys) {
     throw new GuardConfigError('hashKey', `the ${options.store.name} store keeps history across restarts, so it needs a stable hashKey`);
+  }
+  const telemetry = options.telemetry as Partial<GuardTelemetry> | undefined;
+  if (telemetry !== undefined && (typeof telemetry?.assess !== 'function' || typeof telemetry.recordOutcome !== 'function' || typeof telemetry.providerCall !== 'function')) {
+    throw new GuardConfigError('telemetry', 'assess, recordOutcome and providerCall methods (openTelemetry() from recycled-number-guard/opentelemetry)');
   }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new GuardConfigError('clock', 'must be a function returning epoch ms');
 

@@ -15,6 +15,7 @@ import { toEpochMs, zodIssues } from '../validate/attempt.js';
 import { outcomeWrite, protectionAfterOutcome } from './conclude.js';
 import type { GuardContext } from './context.js';
 import { setProtection } from './protect.js';
+import type { OutcomeFacts } from '../types/index.js';
 
 /** Clock skew tolerated for an outcome's `at`, as for an attempt's: a far-future time would age out the whole profile. */
 const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
@@ -23,7 +24,11 @@ export const outcomeSchema = lazySchema((z) =>
   z
     .object({
       check: z.enum(STEP_UP_CHECKS as [string, ...string[]]).optional(),
-      checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).min(1).max(STEP_UP_CHECKS.length).optional(),
+      checks: z
+        .array(z.enum(STEP_UP_CHECKS as [string, ...string[]]))
+        .min(1)
+        .max(STEP_UP_CHECKS.length)
+        .optional(),
       passed: z.boolean(),
       accountId: z.string().min(1).max(256).optional(),
       at: z.union([z.string().max(64), z.date(), z.number()]).optional(),
@@ -37,7 +42,7 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
   const { resolved, store, report } = context;
   const { clock } = resolved;
 
-  return async function recordOutcome(decisionId: string, outcome: StepUpOutcome): Promise<OutcomeResult> {
+  async function recordObserved(decisionId: string, outcome: StepUpOutcome, facts?: OutcomeFacts): Promise<OutcomeResult> {
     if (typeof decisionId !== 'string' || !/^dec_[A-Za-z0-9_-]{22}$/.test(decisionId)) {
       throw new InvalidInputError([{ field: 'decisionId', message: 'not a decision id issued by this library' }]);
     }
@@ -48,6 +53,10 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
     if (outcomeAt === undefined) throw new InvalidInputError(issues);
     if (outcomeAt > clock() + MAX_OUTCOME_FUTURE_MS) throw new InvalidInputError([{ field: 'at', message: 'more than a day in the future' }]);
     const ran = new Set<StepUpCheck>([...(parsed.data.checks ?? []), ...(parsed.data.check ? [parsed.data.check] : [])] as StepUpCheck[]);
+    if (facts) {
+      facts.checks = [...ran];
+      facts.passed = parsed.data.passed;
+    }
 
     const deadline = startDeadline(resolved.budgetMs);
     let pending: PendingDecision | null = null;
@@ -116,5 +125,10 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
     } finally {
       deadline.done();
     }
-  };
+  }
+
+  const { telemetry } = context.options;
+  if (!telemetry) return (decisionId, outcome) => recordObserved(decisionId, outcome);
+  const { preset, version } = resolved.policy;
+  return (decisionId, outcome) => telemetry.recordOutcome((facts) => recordObserved(decisionId, outcome, facts), { preset, policyVersion: version });
 }

@@ -1,4 +1,4 @@
-// Every TypeScript block of README.md and docs/integration.md, type-checked against the sources
+// Every TypeScript block of README.md, docs/integration.md and docs/observability.md, type-checked against the sources
 // (the project's strict tsconfig), and run with tsx when it can run here (memory store, no
 // network). Each block has an entry below: the host names it may use (a preamble that defines
 // them, as small as the block needs), whether it runs, and if not, why. A block without an entry,
@@ -12,7 +12,7 @@ import { typescriptBlocks, type CodeBlock } from './blocks.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const generated = join(repo, 'test/docs/generated');
-const DOCS = ['README.md', 'docs/integration.md'];
+const DOCS = ['README.md', 'docs/integration.md', 'docs/observability.md'];
 
 interface Plan {
   /** Definitions of the host's own names the block uses (the route's app, the OTP check, secrets). */
@@ -23,10 +23,9 @@ interface Plan {
   skip?: string;
   /** Front-end code: type-checked with the DOM library and no Node types, in a program of its own. */
   browser?: boolean;
+  /** Written with TypeScript's legacy decorators (NestJS): type-checked with experimentalDecorators, in a program of its own. */
+  decorators?: boolean;
 }
-
-const FRAMEWORK_NOT_INSTALLED = (what: string) =>
-  `written for ${what}, which is not a dependency of this repository: not type-checked or run here (the framework glue tests are to cover it)`;
 
 // req.account is what the host's OTP middleware sets, declared the way Express apps declare it.
 const EXPRESS_HOST = `import express from 'express';
@@ -55,6 +54,38 @@ const accountOf = (_request: FastifyRequest) => ({ accountId: 'u-42', phone: '+8
 const issueSession = async (_request: FastifyRequest, reply: FastifyReply, decision: Decision) => reply.send({ ok: true, decisionId: decision.id });
 `;
 
+// A route handler module's host: its OTP check, password check and session, on web Request/Response.
+const ROUTE_HANDLER_HOST = `import { createGuard } from 'recycled-number-guard';
+const guard = createGuard({ checks: ['password'] });
+const verifySmsCode = async (_phone?: string, _code?: string): Promise<{ accountId: string; phone: string; phoneBoundAt: string } | null> => null;
+const checkPassword = async (_accountId: string, _password: unknown) => false;
+const createSession = (accountId: string) => Response.json({ signedIn: accountId }, { headers: { 'set-cookie': 'session=opaque-session-id; HttpOnly; Secure; SameSite=Lax' } });
+`;
+
+// A Nest app's own pieces: the request types, its OTP guard, its password check and session.
+const NEST_HOST = `import type { CanActivate } from '@nestjs/common';
+import type { Request } from 'express';
+import { createGuard } from 'recycled-number-guard';
+const guard = createGuard({ checks: ['password'] });
+type SignInRequest = Request & { account: { accountId: string; phone: string; phoneBoundAt: string } };
+type StepUpRequest = Request & { body: { decisionId: string; accountId: string; password: string } };
+class SmsCodeGuard implements CanActivate {
+  canActivate() {
+    return true;
+  }
+}
+const checkPassword = async (_accountId: string, _password: unknown) => false;
+const issueSession = (accountId: string) => ({ signedIn: accountId });
+`;
+
+const AUTHJS_HOST = `import { createGuard } from 'recycled-number-guard';
+const guard = createGuard({ checks: ['password'] });
+type Account = { accountId: string; phone: string; phoneBoundAt: string };
+const verifySmsCode = async (_phone: unknown, _code: unknown): Promise<Account | null> => null;
+const accountByPhone = async (_phone: unknown): Promise<Account | null> => null;
+const checkPassword = async (_accountId: string, _password: unknown) => false;
+`;
+
 const PLANS: Record<string, Plan> = {
   'README.md › Use': {
     // The request as Node's http hands it over, behind a load balancer at 10.0.0.5.
@@ -69,7 +100,7 @@ const PLANS: Record<string, Plan> = {
   'README.md › Integrate in five minutes (Express, Fastify, Next.js, NestJS, better-auth, Auth.js)': { run: true },
   'README.md › Express': { preamble: EXPRESS_HOST, run: true },
   'README.md › Fastify': { preamble: FASTIFY_HOST, run: true },
-  'README.md › Next.js route handler (App Router)': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('Next.js and @vercel/functions') },
+  'README.md › Next.js route handler (App Router)': { preamble: ROUTE_HANDLER_HOST, run: true },
   'README.md › better-auth': {
     preamble: `import { createGuard } from 'recycled-number-guard';
 const guard = createGuard({ checks: ['password'] });
@@ -94,8 +125,13 @@ const token = 'twilio-auth-token';
   'docs/integration.md › Five-minute integration': { run: true },
   'docs/integration.md › Express': { preamble: EXPRESS_HOST, run: true },
   'docs/integration.md › Fastify': { preamble: FASTIFY_HOST, run: true },
-  'docs/integration.md › Next.js route handler (App Router)': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('Next.js and @vercel/functions') },
-  'docs/integration.md › NestJS guard': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('NestJS (@nestjs/common)') },
+  'docs/integration.md › Next.js route handler (App Router)': { preamble: ROUTE_HANDLER_HOST, run: true },
+  'docs/integration.md › Next.js route handler (App Router) #2': { preamble: ROUTE_HANDLER_HOST, run: true },
+  'docs/integration.md › NestJS guard': {
+    preamble: NEST_HOST,
+    run: "legacy decorators: tsx follows this repository's tsconfig, which compiles standard decorators (test/integrations/nestjs.test.ts runs the guards on Nest)",
+    decorators: true,
+  },
   'docs/integration.md › better-auth (phone-number plugin)': {
     // The host's SMS gateway, face-match vendor and mailer.
     preamble: `const sms = { send: async (_to: string, _text: string) => {} };
@@ -112,7 +148,8 @@ const goHome = () => {};
     run: 'browser code: it calls the page’s own origin (examples/better-auth runs the same calls in Chromium)',
     browser: true,
   },
-  'docs/integration.md › Auth.js (Credentials provider + `signIn` callback)': { run: 'not run', skip: FRAMEWORK_NOT_INSTALLED('Auth.js (next-auth)') },
+  'docs/integration.md › Auth.js (Credentials providers + `signIn` callback)': { preamble: AUTHJS_HOST, run: true },
+  'docs/observability.md › Observability (OpenTelemetry)': { run: true },
   'docs/integration.md › Acting on the answer in the front end': {
     // The page's own functions and the form's values.
     preamble: `const phone = '+8613800138000';
@@ -172,7 +209,12 @@ let diagnostics = '';
 
 function typecheck(config: string): string {
   try {
-    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(generated, config)], { cwd: repo, encoding: 'utf8', stdio: 'pipe', timeout: 240_000 });
+    execFileSync(process.execPath, [join(repo, 'node_modules/typescript/bin/tsc'), '-p', join(generated, config)], {
+      cwd: repo,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 240_000,
+    });
     return '';
   } catch (error) {
     const failed = error as { stdout?: string; stderr?: string };
@@ -185,19 +227,27 @@ beforeAll(() => {
   mkdirSync(generated, { recursive: true });
   for (const planned of blocks) if (planned.plan && !planned.plan.skip) writeFileSync(planned.file, source(planned));
   const base = (planned: Planned) => planned.file.slice(generated.length + 1);
-  const server = blocks.filter((planned) => planned.plan && !planned.plan.skip && !planned.plan.browser).map(base);
+  const server = blocks.filter((planned) => planned.plan && !planned.plan.skip && !planned.plan.browser && !planned.plan.decorators).map(base);
   const browser = blocks.filter((planned) => planned.plan?.browser).map(base);
-  writeFileSync(join(generated, 'tsconfig.json'), JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, types: ['node'] }, files: server }));
+  const decorated = blocks.filter((planned) => planned.plan?.decorators && !planned.plan.skip).map(base);
+  writeFileSync(
+    join(generated, 'tsconfig.json'),
+    JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, types: ['node'] }, files: server }),
+  );
   writeFileSync(
     join(generated, 'tsconfig.browser.json'),
     JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, types: [], lib: ['ES2022', 'DOM'] }, files: browser }),
   );
-  diagnostics = typecheck('tsconfig.json') + typecheck('tsconfig.browser.json');
+  writeFileSync(
+    join(generated, 'tsconfig.decorators.json'),
+    JSON.stringify({ extends: '../../../tsconfig.json', compilerOptions: { noEmit: true, types: ['node'], experimentalDecorators: true }, files: decorated }),
+  );
+  diagnostics = typecheck('tsconfig.json') + typecheck('tsconfig.browser.json') + typecheck('tsconfig.decorators.json');
 }, 300_000);
 
 afterAll(() => rmSync(generated, { recursive: true, force: true }));
 
-describe('TypeScript blocks of the README and docs/integration.md', () => {
+describe('TypeScript blocks of the README, docs/integration.md and docs/observability.md', () => {
   it('every block has a plan, and every plan a block', () => {
     expect(blocks.filter((planned) => !planned.plan).map((planned) => `${planned.key} (${planned.block.where})`)).toEqual([]);
     const found = new Set(blocks.map((planned) => planned.key));

@@ -17,7 +17,8 @@ const subpaths = Object.keys(manifest.exports).filter((key) => key !== './packag
 const specifier = (subpath: string) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`);
 // The budget of the package (issue: a package that installs). The CLI and the backtest worker share
 // the library's ESM chunks, so the code ships once in ESM and once in CJS.
-const MAX_PACKED_BYTES = 400_000;
+// 400 kB until the /next, /authjs, /nestjs and /opentelemetry entry points (ESM + CJS + declarations each) took it to 406.5 kB.
+const MAX_PACKED_BYTES = 410_000;
 /**
  * Every test here runs child processes (node over every entry point, tsc over the whole public
  * surface): 1-45 s each on a 2-core machine that other work keeps at a load average of 14.
@@ -59,7 +60,7 @@ beforeAll(() => {
   execFileSync('npm', ['pack', '--pack-destination', packed, '--loglevel=error'], { cwd: repo, stdio: 'pipe', timeout: 300_000 });
   tarball = join(packed, readdirSync(packed).find((name) => name.endsWith('.tgz'))!);
   files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n');
-  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node', 'better-auth'] });
+  installScratch({ repo, dir: consumer, tarball, alongside: ['ioredis', 'pg', '@types/pg', '@types/node', 'better-auth', '@opentelemetry/api'] });
 }, 600_000);
 
 afterAll(() => {

@@ -41,6 +41,18 @@ export function unavailableCode(why: string): string {
   return at === -1 ? why : why.slice(0, at);
 }
 
+/**
+ * The unavailable code as a label for metrics and spans: a code an adapter here writes
+ * (`timeout`, `IDENTIFIER_NOT_FOUND`), else `other`. A host's own provider may write free text, and
+ * free text can hold the number it was asked about.
+ */
+export function outcomeLabel(answer: NumberIntelAnswer): string {
+  if (answer.unavailable === undefined) return 'answered';
+  const code = unavailableCode(answer.unavailable);
+  // HTTP_503 is a code; four digits in a row could be part of a number.
+  return /^[A-Za-z][A-Za-z0-9_.]{0,63}$/.test(code) && !/\d{4}/.test(code) ? code : 'other';
+}
+
 /** Whether an answer says the provider itself failed (see NUMBER_NOT_ANSWERABLE). */
 export function isProviderFailure(answer: NumberIntelAnswer): boolean {
   return answer.unavailable !== undefined && !NUMBER_NOT_ANSWERABLE.has(unavailableCode(answer.unavailable));

@@ -1,9 +1,10 @@
 import { DeadlineExceededError, raceSignal, startDeadline, type Deadline } from '../../util/deadline.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest, SignalStatus } from '../../types/index.js';
+import type { ProviderCall } from '../../types/index.js';
 import { isConclusive, validateAnswer } from './answer.js';
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState } from './breaker.js';
 import { attachBudget } from './budget.js';
-import { cleanText, isProviderFailure, unavailableAnswer, unavailableCode } from './failure.js';
+import { cleanText, isProviderFailure, outcomeLabel, unavailableAnswer, unavailableCode } from './failure.js';
 
 export interface GatheredIntel {
   status: SignalStatus | 'cached';
@@ -49,6 +50,8 @@ export interface IntelRunnerOptions {
   now?: () => number;
   /** Circuit opened or closed again: for logs and alerts. */
   onBreaker?: (event: BreakerEvent) => void;
+  /** Every provider call as it ends, and every call the breaker refused: for metrics. */
+  onCall?: (call: ProviderCall) => void;
 }
 
 /**
@@ -154,7 +157,11 @@ export class IntelRunner {
     let probe = false;
     if (!flight) {
       const admission = entry.breaker.admit();
-      if (!admission.ok) return unavailableAnswer(name, 'circuit_open', admission.why);
+      if (!admission.ok) {
+        const refused = unavailableAnswer(name, 'circuit_open', admission.why);
+        this.observe(name, refused, 0);
+        return refused;
+      }
       probe = admission.probe;
       if ('perCallMs' in budget && budget.acquire) {
         try {
@@ -214,7 +221,9 @@ export class IntelRunner {
       let answer: NumberIntelAnswer;
       try {
         const raw = await raceSignal(
-          Promise.resolve().then(() => provider.check({ phone: request.phone, since: new Date(request.since), signal: controller.signal, accountId: request.accountId })),
+          Promise.resolve().then(() =>
+            provider.check({ phone: request.phone, since: new Date(request.since), signal: controller.signal, accountId: request.accountId }),
+          ),
           controller.signal,
           provider.name,
         );
@@ -226,7 +235,9 @@ export class IntelRunner {
         flight.settled = true;
         entry.flights.delete(key);
       }
-      this.record(entry, answer, this.now() - startedAt);
+      const ranMs = this.now() - startedAt;
+      this.record(entry, answer, ranMs);
+      this.observe(provider.name, answer, ranMs);
       return answer;
     })();
     return flight;
@@ -242,6 +253,15 @@ export class IntelRunner {
       if (entry.breaker.failure()) this.notify({ provider: name, state: 'open', why: cleanText(answer.unavailable!) });
     } else if (entry.breaker.success()) {
       this.notify({ provider: name, state: 'closed' });
+    }
+  }
+
+  private observe(provider: string, answer: NumberIntelAnswer, latencyMs: number): void {
+    if (!this.options.onCall) return;
+    try {
+      this.options.onCall({ provider, outcome: outcomeLabel(answer), failed: isProviderFailure(answer), latencyMs });
+    } catch {
+      // A failing observer must not fail a login decision.
     }
   }
 
