@@ -94,9 +94,13 @@ export async function carrierEvidence(_root: string, quick: boolean): Promise<vo
     console.log('| what | mean assess | added vs no provider |');
     console.log('|---|---|---|');
     console.log(`| no provider (baseline), median of 3 runs | ${(baseline * 1000).toFixed(1)} µs | - |`);
-    console.log(`| provider, answer cached in the store, median of 3 runs | ${(cached * 1000).toFixed(1)} µs | ${((cached - baseline) * 1000).toFixed(1)} µs (target < 5 µs) |`);
+    console.log(
+      `| provider, answer cached in the store, median of 3 runs | ${(cached * 1000).toFixed(1)} µs | ${((cached - baseline) * 1000).toFixed(1)} µs (target < 5 µs) |`,
+    );
     console.log(`| the provider's HTTP call alone (mock delay ${DELAY_MS} ms) | ${raw.toFixed(2)} ms | - |`);
-    console.log(`| provider, cold: every assess asks the mock | ${cold.toFixed(2)} ms | ${((cold - raw) * 1000).toFixed(0)} µs beyond the bare HTTP call; ${(cold - DELAY_MS).toFixed(2)} ms beyond the delay |`);
+    console.log(
+      `| provider, cold: every assess asks the mock | ${cold.toFixed(2)} ms | ${((cold - raw) * 1000).toFixed(0)} µs beyond the bare HTTP call; ${(cold - DELAY_MS).toFixed(2)} ms beyond the delay |`,
+    );
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }

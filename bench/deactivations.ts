@@ -12,7 +12,8 @@ type Store = import('../src/index.js').Store;
 type Twilio = typeof import('../src/evidence/number-intel/twilio/index.js');
 
 const AREA = [201, 202, 212, 213, 305, 312, 404, 415, 469, 503, 512, 617, 646, 702, 713, 718, 805, 818, 917, 971];
-const number = (i: number) => `+1${AREA[i % AREA.length]}${200 + (Math.floor(i / AREA.length) % 800)}${String(Math.floor(i / (AREA.length * 800)) % 10_000).padStart(4, '0')}`;
+const number = (i: number) =>
+  `+1${AREA[i % AREA.length]}${200 + (Math.floor(i / AREA.length) % 800)}${String(Math.floor(i / (AREA.length * 800)) % 10_000).padStart(4, '0')}`;
 
 function fileServer(lines: number): Promise<Server> {
   const server = createServer((request, response) => {
@@ -82,10 +83,18 @@ export async function deactivationsFeed(quick: boolean): Promise<void> {
     const rate = (n: number, ms: number) => Math.round(n / (ms / 1000)).toLocaleString('en-US');
     console.log('| what | lines | time | lines/s |');
     console.log('|---|---|---|---|');
-    console.log(`| floor: download through the redirect and split lines | ${bare.lines.toLocaleString('en-US')} | ${(bare.ms / 1000).toFixed(2)} s | ${rate(bare.lines, bare.ms)} |`);
-    console.log(`| fetchDeactivations into a guard (store keeps nothing) | ${feed.lines.toLocaleString('en-US')} | ${(feed.ms / 1000).toFixed(2)} s | ${rate(feed.lines, feed.ms)} |`);
-    console.log(`| fetchDeactivations into a guard on the memory store | ${kept.lines.toLocaleString('en-US')} | ${(kept.ms / 1000).toFixed(2)} s | ${rate(kept.lines, kept.ms)} |`);
-    console.log(`\n${written.toLocaleString('en-US')} events handed to the store; each number is validated (libphonenumber-js) and hashed (HMAC-SHA-256) on the line it was read from.`);
+    console.log(
+      `| floor: download through the redirect and split lines | ${bare.lines.toLocaleString('en-US')} | ${(bare.ms / 1000).toFixed(2)} s | ${rate(bare.lines, bare.ms)} |`,
+    );
+    console.log(
+      `| fetchDeactivations into a guard (store keeps nothing) | ${feed.lines.toLocaleString('en-US')} | ${(feed.ms / 1000).toFixed(2)} s | ${rate(feed.lines, feed.ms)} |`,
+    );
+    console.log(
+      `| fetchDeactivations into a guard on the memory store | ${kept.lines.toLocaleString('en-US')} | ${(kept.ms / 1000).toFixed(2)} s | ${rate(kept.lines, kept.ms)} |`,
+    );
+    console.log(
+      `\n${written.toLocaleString('en-US')} events handed to the store; each number is validated (libphonenumber-js) and hashed (HMAC-SHA-256) on the line it was read from.`,
+    );
   } finally {
     await new Promise((resolve) => server.close(resolve));
   }

@@ -49,14 +49,17 @@ if (!input) {
   if (!existsSync(input)) {
     process.stderr.write(`simulating ${accounts.toLocaleString('en-US')} US accounts (seed 1) into ${input}\n`);
     const out = createWriteStream(input);
-    for await (const batch of simulateJsonl({ profile: 'us', accounts, seed: 1 })) if (!out.write(batch)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+    for await (const batch of simulateJsonl({ profile: 'us', accounts, seed: 1 }))
+      if (!out.write(batch)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
   }
 }
 
 const text = readFileSync(input, 'utf8');
 const lines = text.trim().split('\n');
-process.stdout.write(`${lines.length.toLocaleString('en-US')} events from ${input}; Node ${process.version}, ${cpus()[0]?.model ?? '?'}, pinned to one core: ${process.env.BENCH_PINNED ? 'yes' : 'no'}\n\n| what | events/s | x JSON.parse alone |\n|---|---|---|\n`);
+process.stdout.write(
+  `${lines.length.toLocaleString('en-US')} events from ${input}; Node ${process.version}, ${cpus()[0]?.model ?? '?'}, pinned to one core: ${process.env.BENCH_PINNED ? 'yes' : 'no'}\n\n| what | events/s | x JSON.parse alone |\n|---|---|---|\n`,
+);
 
 const results: { label: string; perSecond: number }[] = [];
 async function best(label: string, run: () => Promise<number>): Promise<void> {
@@ -64,7 +67,6 @@ async function best(label: string, run: () => Promise<number>): Promise<void> {
   for (let i = 0; i < repeat; i++) top = Math.max(top, await run());
   results.push({ label, perSecond: top });
 }
-
 
 await best('backtest CLI path: carrier truth, outcomes, summary, decisions.jsonl + report', async () => {
   const out = '/tmp/rng-throughput-out';
@@ -74,12 +76,27 @@ await best('backtest CLI path: carrier truth, outcomes, summary, decisions.jsonl
 });
 await best('backtest, no carrier evidence (--no-intel)', async () => {
   const out = '/tmp/rng-throughput-out';
-  const { summary } = await runBacktest({ input: input!, preset: 'cloud-drive', evidence: simulationEvidence(), outDir: out, intel: 'none', progress: false, log: () => {} });
+  const { summary } = await runBacktest({
+    input: input!,
+    preset: 'cloud-drive',
+    evidence: simulationEvidence(),
+    outDir: out,
+    intel: 'none',
+    progress: false,
+    log: () => {},
+  });
   rmSync(out, { recursive: true, force: true });
   return summary.eventsPerSecond;
 });
 await best('backtest, no carrier, no outputs written', async () => {
-  const { summary } = await runBacktest({ input: input!, preset: 'cloud-drive', evidence: simulationEvidence(), intel: 'none', progress: false, log: () => {} });
+  const { summary } = await runBacktest({
+    input: input!,
+    preset: 'cloud-drive',
+    evidence: simulationEvidence(),
+    intel: 'none',
+    progress: false,
+    log: () => {},
+  });
   return summary.eventsPerSecond;
 });
 await best('parse only (JSON.parse per line)', async () => {
@@ -103,7 +120,10 @@ await best('floor: JSON.parse + JSON.stringify of a decision-sized record per li
       wouldBe: 'allow',
       risk: 0.000123456,
       numberChangedHands: 'no',
-      reasons: [{ code: 'known_device', effect: -0.000101 }, { code: 'known_region', effect: -0.0000123 }],
+      reasons: [
+        { code: 'known_device', effect: -0.000101 },
+        { code: 'known_region', effect: -0.0000123 },
+      ],
       label: { isTakeover: event.label.isTakeover, scenario: event.label.scenario, actor: event.label.actor },
     }).length;
   }
@@ -128,7 +148,12 @@ for (const withCarrier of [false, true]) {
   await best(`guard.assess alone on pre-parsed attempts, ${withCarrier ? 'with' : 'no'} carrier provider`, async () => {
     let now = 0;
     const carrier = withCarrier ? simCarrier({ clock: () => now }) : undefined;
-    const guard = createGuard({ clock: () => now, geo: simulationGeo(), store: memoryStore({ now: () => now, maxAccounts: 1_000_000 }), ...(carrier ? { numberIntel: carrier } : {}) });
+    const guard = createGuard({
+      clock: () => now,
+      geo: simulationGeo(),
+      store: memoryStore({ now: () => now, maxAccounts: 1_000_000 }),
+      ...(carrier ? { numberIntel: carrier } : {}),
+    });
     const started = performance.now();
     for (let i = 0; i < attempts.length; i++) {
       now = Date.parse(events[i]!.at);
@@ -141,4 +166,5 @@ for (const withCarrier of [false, true]) {
 
 // Rows after the run, so each can be set against the parse-only baseline of this same run.
 const parseOnly = results.find((row) => row.label.startsWith('parse only'))!.perSecond;
-for (const row of results) process.stdout.write(`| ${row.label} | ${Math.round(row.perSecond).toLocaleString('en-US')} | ${(row.perSecond / parseOnly).toFixed(3)} |\n`);
+for (const row of results)
+  process.stdout.write(`| ${row.label} | ${Math.round(row.perSecond).toLocaleString('en-US')} | ${(row.perSecond / parseOnly).toFixed(3)} |\n`);

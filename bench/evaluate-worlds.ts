@@ -116,7 +116,39 @@ function runJobs(jobs: Job[], parallel: number, resume = false): Promise<WorldRe
 // ---------------------------------------------------------------------------------------------
 
 /** Two-sided 95% Student t quantiles by degrees of freedom (1..30), else the normal's. */
-const T95 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T95 = [
+  NaN,
+  12.706,
+  4.303,
+  3.182,
+  2.776,
+  2.571,
+  2.447,
+  2.365,
+  2.306,
+  2.262,
+  2.228,
+  2.201,
+  2.179,
+  2.16,
+  2.145,
+  2.131,
+  2.12,
+  2.11,
+  2.101,
+  2.093,
+  2.086,
+  2.08,
+  2.074,
+  2.069,
+  2.064,
+  2.06,
+  2.056,
+  2.052,
+  2.048,
+  2.045,
+  2.042,
+];
 
 function tInterval(values: number[]): { mean: number; low: number; high: number } {
   const finite = values.filter(Number.isFinite);
@@ -158,12 +190,22 @@ const rateOf = (r: Rate) => (r.n > 0 ? r.k / r.n : NaN);
 const METRICS: Metric[] = [
   { id: 'first', title: 'first takeover login stopped (step-up or deny)', count: (t) => t.first, worse: 'low' },
   { id: 'ever', title: 'takeover accounts ever let in (allowed, or passed the step-up)', count: (t) => t.everAllowed, worse: 'high' },
-  { id: 'everOutright', title: 'takeover accounts ever allowed before the attacker passed any step-up (the guard\'s own misses)', count: (t) => t.everAllowedOutright, worse: 'high' },
+  {
+    id: 'everOutright',
+    title: "takeover accounts ever allowed before the attacker passed any step-up (the guard's own misses)",
+    count: (t) => t.everAllowedOutright,
+    worse: 'high',
+  },
   { id: 'legitStepUp', title: 'legit logins stepped up', count: (t) => ({ n: t.legit.n, k: t.legit.stepUp }), worse: 'high', digits: 3 },
   { id: 'legitDeny', title: 'legit logins denied', count: (t) => ({ n: t.legit.n, k: t.legit.deny }), worse: 'high', digits: 3 },
   { id: 'ownersStepUp', title: 'owners ever stepped up', count: (t) => ({ n: t.owners.n, k: t.owners.everStepUp }), worse: 'high' },
   { id: 'ownersDeny', title: 'owners ever denied', count: (t) => ({ n: t.owners.n, k: t.owners.everDeny }), worse: 'high', digits: 3 },
-  { id: 'unavoidable', title: 'unavoidable friction: owners back after the aging period with no earlier device token (guard-independent)', count: (_t, w) => ({ n: w.unavoidable.owners, k: w.unavoidable.unavoidable }), worse: 'high' },
+  {
+    id: 'unavoidable',
+    title: 'unavoidable friction: owners back after the aging period with no earlier device token (guard-independent)',
+    count: (_t, w) => ({ n: w.unavoidable.owners, k: w.unavoidable.unavoidable }),
+    worse: 'high',
+  },
 ];
 
 const strategyMetric = (strategy: string): Metric => ({
@@ -221,7 +263,12 @@ const TARGETS: Target[] = [
   { variant: 'cloud-drive/none', metric: 'ever', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
   { variant: 'cloud-drive/none', metric: 'legitStepUp', text: '≤ 1%', check: (s) => rateOf(s.worst.r) <= 0.01 },
   { variant: 'cloud-drive/none', metric: 'ownersDeny', text: '0', check: (s) => s.worst.r.k === 0 },
-  ...ATTACKER_STRATEGIES.map((strategy) => ({ variant: 'cloud-drive/none', metric: `strategy:${strategy}`, text: '≥ 90%', check: (s: Summary) => rateOf(s.worst.r) >= 0.9 })),
+  ...ATTACKER_STRATEGIES.map((strategy) => ({
+    variant: 'cloud-drive/none',
+    metric: `strategy:${strategy}`,
+    text: '≥ 90%',
+    check: (s: Summary) => rateOf(s.worst.r) >= 0.9,
+  })),
   { variant: 'cloud-drive/60%', metric: 'first', text: '≥ 98%', check: (s) => rateOf(s.worst.r) >= 0.98 },
   // The operating points docs/evaluation.md states for the other presets, without carrier evidence.
   { variant: 'social/none', metric: 'first', text: '≥ 90%', check: (s) => rateOf(s.worst.r) >= 0.9 },
@@ -234,7 +281,12 @@ const TARGETS: Target[] = [
   { variant: 'cloud-drive+id/none', metric: 'ever', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
   { variant: 'cloud-drive+id/none', metric: 'legitStepUp', text: '≤ 1%', check: (s) => rateOf(s.worst.r) <= 0.01 },
   { variant: 'cloud-drive+id/none', metric: 'ownersDeny', text: '0', check: (s) => s.worst.r.k === 0 },
-  ...ATTACKER_STRATEGIES.map((strategy) => ({ variant: 'cloud-drive+id/none', metric: `strategy:${strategy}`, text: '≥ 90%', check: (s: Summary) => rateOf(s.worst.r) >= 0.9 })),
+  ...ATTACKER_STRATEGIES.map((strategy) => ({
+    variant: 'cloud-drive+id/none',
+    metric: `strategy:${strategy}`,
+    text: '≥ 90%',
+    check: (s: Summary) => rateOf(s.worst.r) >= 0.9,
+  })),
   { variant: 'cloud-drive+id/100%', metric: 'ever', text: '≤ 0.5%', check: (s) => rateOf(s.worst.r) <= 0.005 },
   { variant: 'fintech+kyc/none', metric: 'first', text: '≥ 99.5%', check: (s) => rateOf(s.worst.r) >= 0.995 },
   { variant: 'fintech+kyc/none', metric: 'legitStepUp', text: '≤ 3%', check: (s) => rateOf(s.worst.r) <= 0.03 },
@@ -245,7 +297,9 @@ function headlineTable(variant: WorldVariant, tuned: WorldResult[], draws: World
   const out: string[] = [];
   out.push(`#### ${variant.id}: ${variant.title}`);
   out.push('');
-  out.push('| metric | tuned world, pooled [Wilson 95%] | draws: median | draws: mean [t 95%] | worst draw [Wilson 95%] (seed) | target | met on the worst draw? |');
+  out.push(
+    '| metric | tuned world, pooled [Wilson 95%] | draws: median | draws: mean [t 95%] | worst draw [Wilson 95%] (seed) | target | met on the worst draw? |',
+  );
   out.push('|---|---|---|---|---|---|---|');
   const metrics = [...METRICS, ...ATTACKER_STRATEGIES.map(strategyMetric)];
   for (const metric of metrics) {
@@ -282,7 +336,9 @@ function headlineTable(variant: WorldVariant, tuned: WorldResult[], draws: World
       return { seed: world.draw.seed, k: t.legit.stepUp + t.legit.deny, n: t.legit.n };
     });
     const worst = friction.reduce((a, b) => (b.k / b.n > a.k / a.n ? b : a), friction[0]!);
-    out.push(`| legit friction (stepped up or denied) | | ${pct(median(friction.map((f) => f.k / f.n)), 3)} | | ${ratioText(worst.k, worst.n, 3)} (${worst.seed}) | ≤ 0.1% | ${worst.k / worst.n <= 0.001 ? 'PASS' : '**FAIL**'} |`);
+    out.push(
+      `| legit friction (stepped up or denied) | | ${pct(median(friction.map((f) => f.k / f.n)), 3)} | | ${ratioText(worst.k, worst.n, 3)} (${worst.seed}) | ≤ 0.1% | ${worst.k / worst.n <= 0.001 ? 'PASS' : '**FAIL**'} |`,
+    );
   }
   out.push('');
   return out;
@@ -291,7 +347,9 @@ function headlineTable(variant: WorldVariant, tuned: WorldResult[], draws: World
 function strategyTable(variants: WorldVariant[], draws: WorldResult[]): string[] {
   const pooled = new Map(variants.map((variant) => [variant.id, pool(draws, variant.id)]));
   const out: string[] = [];
-  out.push(`| strategy | ${variants.map((v) => `${v.id}: first try stopped (n)`).join(' | ')} | ${variants.map((v) => `${v.id}: accounts ever let in`).join(' | ')} |`);
+  out.push(
+    `| strategy | ${variants.map((v) => `${v.id}: first try stopped (n)`).join(' | ')} | ${variants.map((v) => `${v.id}: accounts ever let in`).join(' | ')} |`,
+  );
   out.push(`|---|${variants.map(() => '---').join('|')}|${variants.map(() => '---').join('|')}|`);
   for (const strategy of ATTACKER_STRATEGIES) {
     const first = variants.map((v) => {
@@ -320,7 +378,9 @@ function pool(worlds: WorldResult[], variantId: string, weighted = false): Varia
 function attemptTable(variantId: string, draws: WorldResult[]): string[] {
   const tally = pool(draws, variantId);
   const out: string[] = [];
-  out.push('| scenario · strategy | attempts | stopped (step-up or deny) [Wilson 95%] | denied | allowed | allowed before any passed step-up | stepped up, attacker passed |');
+  out.push(
+    '| scenario · strategy | attempts | stopped (step-up or deny) [Wilson 95%] | denied | allowed | allowed before any passed step-up | stepped up, attacker passed |',
+  );
   out.push('|---|---|---|---|---|---|---|');
   const keys = Object.keys(tally.attempts).sort((a, b) => a.localeCompare(b));
   for (const key of keys) {
@@ -345,7 +405,9 @@ function ownerScenarioTable(variants: string[], draws: WorldResult[]): string[] 
       const c = t.legitByScenario[scenario] ?? { n: 0, stepUp: 0, deny: 0 };
       return `${ratioText(c.stepUp, c.n, 2)}${c.deny > 0 ? `, denied ${pct(c.deny / c.n, 3)}` : ''}`;
     });
-    out.push(`| ${scenario} ${SCENARIO_TITLES[scenario as Scenario] ?? ''} | ${(pooled[0]!.legitByScenario[scenario]?.n ?? 0).toLocaleString('en-US')} | ${cells.join(' | ')} |`);
+    out.push(
+      `| ${scenario} ${SCENARIO_TITLES[scenario as Scenario] ?? ''} | ${(pooled[0]!.legitByScenario[scenario]?.n ?? 0).toLocaleString('en-US')} | ${cells.join(' | ')} |`,
+    );
   }
   out.push('');
   return out;
@@ -353,9 +415,13 @@ function ownerScenarioTable(variants: string[], draws: WorldResult[]): string[] 
 
 function curveTable(preset: 'cloud-drive' | 'social' | 'fintech', curveWorlds: WorldResult[]): string[] {
   const line = PRESETS[preset].thresholds.stepUp;
-  const points = [...CURVE_THRESHOLDS[preset].map((stepUp) => ({ stepUp, id: `${preset}/none@${stepUp}` })), { stepUp: line, id: `${preset}/none` }].sort((a, b) => a.stepUp - b.stepUp);
+  const points = [...CURVE_THRESHOLDS[preset].map((stepUp) => ({ stepUp, id: `${preset}/none@${stepUp}` })), { stepUp: line, id: `${preset}/none` }].sort(
+    (a, b) => a.stepUp - b.stepUp,
+  );
   const out: string[] = [];
-  out.push(`| step-up line | first takeover login stopped | takeover accounts ever let in | legit logins stepped up | owners ever stepped up | owners ever stepped up ÷ unavoidable |`);
+  out.push(
+    `| step-up line | first takeover login stopped | takeover accounts ever let in | legit logins stepped up | owners ever stepped up | owners ever stepped up ÷ unavoidable |`,
+  );
   out.push('|---|---|---|---|---|---|');
   const unavoidable = curveWorlds.reduce((a, w) => ({ n: a.n + w.unavoidable.owners, k: a.k + w.unavoidable.unavoidable }), { n: 0, k: 0 });
   for (const point of points) {
@@ -384,7 +450,9 @@ function reliabilityTables(variants: WorldVariant[], draws: WorldResult[]): stri
   }
   out.push('');
   for (const id of ['cloud-drive/none', 'cloud-drive/100%']) {
-    out.push(`Reliability, ${id}, every scored login, takeovers weighted to the natural base rate (logins are counted with that weight, so "n" is not an integer for takeovers):`);
+    out.push(
+      `Reliability, ${id}, every scored login, takeovers weighted to the natural base rate (logins are counted with that weight, so "n" is not an integer for takeovers):`,
+    );
     out.push('');
     out.push('| risk bin | logins | takeover logins (weighted) | mean risk | observed takeover rate | observed ÷ mean risk |');
     out.push('|---|---|---|---|---|---|');
@@ -401,7 +469,9 @@ function reliabilityTables(variants: WorldVariant[], draws: WorldResult[]): stri
 
 function drawTable(draws: WorldResult[]): string[] {
   const out: string[] = [];
-  out.push('| draw seed | P13 stale | P15 tries | US aging extra (d) | A1 share | adaptive share | owner pass | takeover accounts | cloud-drive/none: first stopped | ever let in | legit stepped up | owners stepped up | unavoidable |');
+  out.push(
+    '| draw seed | P13 stale | P15 tries | US aging extra (d) | A1 share | adaptive share | owner pass | takeover accounts | cloud-drive/none: first stopped | ever let in | legit stepped up | owners stepped up | unavoidable |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const world of draws) {
     const v = world.draw.values ?? {};
@@ -418,7 +488,9 @@ function drawTable(draws: WorldResult[]): string[] {
 function summaryTable(tuned: WorldResult[], draws: WorldResult[]): string[] {
   const out: string[] = [];
   const ids = ['first', 'ever', 'legitStepUp', 'ownersStepUp', 'ownersDeny'];
-  out.push('| variant | first takeover login stopped | takeover accounts ever let in | legit logins stepped up | owners ever stepped up | owners ever denied | unavoidable friction | weakest strategy, first try (pooled) |');
+  out.push(
+    '| variant | first takeover login stopped | takeover accounts ever let in | legit logins stepped up | owners ever stepped up | owners ever denied | unavoidable friction | weakest strategy, first try (pooled) |',
+  );
   out.push('|---|---|---|---|---|---|---|---|');
   for (const variant of WORLD_VARIANTS) {
     const cells = ids.map((id) => {
@@ -432,7 +504,9 @@ function summaryTable(tuned: WorldResult[], draws: WorldResult[]): string[] {
     const weakest = ATTACKER_STRATEGIES.map((strategy) => ({ strategy, r: pooled.firstByStrategy[strategy] ?? { n: 0, k: 0 } })).reduce((a, b) =>
       rateOf(b.r) < rateOf(a.r) ? b : a,
     );
-    out.push(`| ${variant.id} | ${cells.join(' | ')} | ${pct(rateOf(unavoidable.worst.r))} (${unavoidable.worst.seed}) | ${weakest.strategy} ${ratioText(weakest.r.k, weakest.r.n, 1)} |`);
+    out.push(
+      `| ${variant.id} | ${cells.join(' | ')} | ${pct(rateOf(unavoidable.worst.r))} (${unavoidable.worst.seed}) | ${weakest.strategy} ${ratioText(weakest.r.k, weakest.r.n, 1)} |`,
+    );
   }
   out.push('');
   out.push('Worst draw of each metric (its seed; the tuned world pooled over its seeds after "tuned").');
@@ -445,7 +519,9 @@ function report(profile: ProfileName, tuned: WorldResult[], draws: WorldResult[]
   const events = draws.reduce((a, w) => a + w.events, 0);
   const takeovers = draws.reduce((a, w) => a + w.takeoverAccounts, 0);
   const seconds = [...tuned, ...draws].reduce((a, w) => a + w.seconds, 0);
-  out.push(`### ${profile.toUpperCase()}: ${draws.length} drawn worlds (seeds ${draws[0]?.draw.seed}-${draws.at(-1)?.draw.seed}) and the tuned world (seeds ${tuned.map((w) => w.draw.seed).join(', ')})`);
+  out.push(
+    `### ${profile.toUpperCase()}: ${draws.length} drawn worlds (seeds ${draws[0]?.draw.seed}-${draws.at(-1)?.draw.seed}) and the tuned world (seeds ${tuned.map((w) => w.draw.seed).join(', ')})`,
+  );
   out.push('');
   out.push(
     `${draws[0]?.accounts.toLocaleString('en-US')} accounts per world, ${pct(WORLD_DESIGN.takeoverOversample, 0)} of them in the takeover storyline; ${events.toLocaleString('en-US')} events and ${takeovers.toLocaleString('en-US')} takeover accounts over the drawn worlds; generator ${GENERATOR_VERSION}, policy ${PRESETS['cloud-drive'].version}; ${seconds.toFixed(0)} s of world time.`,
@@ -467,7 +543,9 @@ function report(profile: ProfileName, tuned: WorldResult[], draws: WorldResult[]
   out.push('');
   out.push(...ownerScenarioTable(['cloud-drive/none', 'cloud-drive/60%', 'cloud-drive/100%'], draws));
   if (curveWorlds.length > 0) {
-    out.push(`#### Catch against friction per preset, no carrier evidence (drawn worlds ${curveWorlds.map((w) => w.draw.seed).join(', ')}, pooled) [Wilson 95%]`);
+    out.push(
+      `#### Catch against friction per preset, no carrier evidence (drawn worlds ${curveWorlds.map((w) => w.draw.seed).join(', ')}, pooled) [Wilson 95%]`,
+    );
     out.push('');
     for (const preset of ['cloud-drive', 'social', 'fintech'] as const) {
       out.push(`${preset}:`);
@@ -517,7 +595,9 @@ export async function main(): Promise<void> {
   }
   // Longest first (worlds with the curve's extra variants), so the two workers finish together.
   const order = [...jobs].sort((a, b) => Number(b.curve) - Number(a.curve));
-  process.stderr.write(`world suite: ${jobs.length} worlds (${profiles.join(', ')}; ${drawCount} draws from seed ${firstDraw}, tuned seeds ${tunedSeeds.join(',')}), ${accounts} accounts each, ${parallel} at a time\n`);
+  process.stderr.write(
+    `world suite: ${jobs.length} worlds (${profiles.join(', ')}; ${drawCount} draws from seed ${firstDraw}, tuned seeds ${tunedSeeds.join(',')}), ${accounts} accounts each, ${parallel} at a time\n`,
+  );
   // --from DIR re-renders the report from a finished run's per-world JSON, without running anything.
   const from = arg('--from');
   const results = from

@@ -11,7 +11,17 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { configFingerprint, defaultConfig, PARAMETERS, RECYCLING_SCENARIOS, SCENARIO_TITLES, LEGIT_SCENARIOS, type ProfileName, type Scenario, type SimConfig } from '../src/simulate/config.js';
+import {
+  configFingerprint,
+  defaultConfig,
+  PARAMETERS,
+  RECYCLING_SCENARIOS,
+  SCENARIO_TITLES,
+  LEGIT_SCENARIOS,
+  type ProfileName,
+  type Scenario,
+  type SimConfig,
+} from '../src/simulate/config.js';
 import { evaluateStream, interval, VARIANTS, type GuardVariant, type Interval, type RunResult, type ScorecardSummary } from '../src/simulate/evaluate.js';
 import { simulateEvents, simulationConfig } from '../src/simulate/generator.js';
 
@@ -30,8 +40,16 @@ const SUITES: Record<string, Suite> = {
     configs: { default: {} },
   },
   p17: { variants: ['p17-exact-0', 'p17-exact-25', 'p17-exact-50', 'p17-exact-75', 'exact-only', 'full'], baselines: false, configs: { default: {} } },
-  p13: { variants: ['full', 'no-carrier'], baselines: false, configs: { 'p13-0.10': { staleBindingRate: 0.1 }, 'p13-0.30': { staleBindingRate: 0.3 }, 'p13-0.66': { staleBindingRate: 0.66 } } },
-  p15: { variants: ['full', 'no-carrier'], baselines: false, configs: { 'p15-0.05': { newHolderLoginRate: 0.05 }, 'p15-0.20': { newHolderLoginRate: 0.2 }, 'p15-0.50': { newHolderLoginRate: 0.5 } } },
+  p13: {
+    variants: ['full', 'no-carrier'],
+    baselines: false,
+    configs: { 'p13-0.10': { staleBindingRate: 0.1 }, 'p13-0.30': { staleBindingRate: 0.3 }, 'p13-0.66': { staleBindingRate: 0.66 } },
+  },
+  p15: {
+    variants: ['full', 'no-carrier'],
+    baselines: false,
+    configs: { 'p15-0.05': { newHolderLoginRate: 0.05 }, 'p15-0.20': { newHolderLoginRate: 0.2 }, 'p15-0.50': { newHolderLoginRate: 0.5 } },
+  },
   thresholds: { variants: ['full', 'full-t005', 'full-t004', 'full-t003', 'no-carrier', 'no-carrier-t004'], baselines: false, configs: { default: {} } },
   fintech: { variants: ['fintech', 'fintech-kyc'], baselines: false, configs: { default: {} } },
   p19: { variants: ['full', 'no-carrier'], baselines: false, configs: { 'p19-emitted': { emitNonSmsLogins: true } } },
@@ -44,8 +62,17 @@ function arg(name: string): string | undefined {
 
 const pct = (x: number, digits = 2) => (Number.isFinite(x) ? `${(x * 100).toFixed(digits)}%` : '–');
 const ci = (v: Interval, digits = 2) =>
-  !Number.isFinite(v.mean) ? '–' : Number.isFinite(v.low) ? `${pct(v.mean, digits)} [${pct(Math.max(0, v.low), digits)}, ${pct(Math.min(1, v.high), digits)}]` : pct(v.mean, digits);
-const ciNum = (v: Interval, digits = 4) => (!Number.isFinite(v.mean) ? '–' : Number.isFinite(v.low) ? `${v.mean.toFixed(digits)} [${v.low.toFixed(digits)}, ${Math.min(1, v.high).toFixed(digits)}]` : v.mean.toFixed(digits));
+  !Number.isFinite(v.mean)
+    ? '–'
+    : Number.isFinite(v.low)
+      ? `${pct(v.mean, digits)} [${pct(Math.max(0, v.low), digits)}, ${pct(Math.min(1, v.high), digits)}]`
+      : pct(v.mean, digits);
+const ciNum = (v: Interval, digits = 4) =>
+  !Number.isFinite(v.mean)
+    ? '–'
+    : Number.isFinite(v.low)
+      ? `${v.mean.toFixed(digits)} [${v.low.toFixed(digits)}, ${Math.min(1, v.high).toFixed(digits)}]`
+      : v.mean.toFixed(digits);
 
 function printParams(): string {
   const us = defaultConfig('us');
@@ -74,7 +101,9 @@ function markdown(profile: ProfileName, suiteName: string, tag: string, runs: Ru
   out.push('');
   const ids = [...first.variants.map((v) => v.id), ...first.baselines.map((b) => b.id)];
   const pick = (id: string) => (run: RunResult) => run.variants.find((v) => v.id === id) ?? run.baselines.find((b) => b.id === id);
-  out.push('| variant | first login caught | every attempt caught | legit stepped up or denied | legit step-up | legit deny | AUC (first) | catch @1% | @5% | @10% legit |');
+  out.push(
+    '| variant | first login caught | every attempt caught | legit stepped up or denied | legit step-up | legit deny | AUC (first) | catch @1% | @5% | @10% legit |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|---|');
   for (const id of ids) {
     const p = pick(id);
@@ -85,7 +114,9 @@ function markdown(profile: ProfileName, suiteName: string, tag: string, runs: Ru
   }
   out.push('');
   // Evidence subsets and the control.
-  out.push('| variant | caught when the number has a carrier signal (n/seed) | caught when the carrier answered conclusively (n/seed) | legit rate needed for 99.5% / 95% | A4 SIM-swap control: first / every attempt |');
+  out.push(
+    '| variant | caught when the number has a carrier signal (n/seed) | caught when the carrier answered conclusively (n/seed) | legit rate needed for 99.5% / 95% | A4 SIM-swap control: first / every attempt |',
+  );
   out.push('|---|---|---|---|---|');
   for (const id of first.variants.map((v) => v.id)) {
     const p = pick(id);
@@ -148,15 +179,20 @@ function markdown(profile: ProfileName, suiteName: string, tag: string, runs: Ru
         out.push('');
       }
       const freq = new Map<string, number[]>();
-      for (const run of runs) for (const [name, rate] of Object.entries(p(run)?.legitFlaggedByFrequency ?? {})) (freq.get(name) ?? freq.set(name, []).get(name)!).push(rate);
-      out.push(`Legitimate logins stepped up or denied by login-frequency class, ${id}: ${[...freq.entries()].map(([name, rates]) => `${name} ${ci(interval(rates))}`).join(', ')}.`);
+      for (const run of runs)
+        for (const [name, rate] of Object.entries(p(run)?.legitFlaggedByFrequency ?? {})) (freq.get(name) ?? freq.set(name, []).get(name)!).push(rate);
+      out.push(
+        `Legitimate logins stepped up or denied by login-frequency class, ${id}: ${[...freq.entries()].map(([name, rates]) => `${name} ${ci(interval(rates))}`).join(', ')}.`,
+      );
       out.push('');
     }
   }
   if (first.b2Matched) {
     const at = interval(runs.map((run) => run.b2Matched?.atGuardFriction ?? NaN));
     const need = interval(runs.map((run) => run.b2Matched?.frictionForGuardCatch ?? NaN));
-    out.push(`B2 at the full guard's legitimate step-up rate catches ${ci(at)} of first logins; to match the guard's catch rate it needs ${ci(need)} legitimate step-ups.`);
+    out.push(
+      `B2 at the full guard's legitimate step-up rate catches ${ci(at)} of first logins; to match the guard's catch rate it needs ${ci(need)} legitimate step-ups.`,
+    );
     out.push('');
   }
   const seconds = interval(runs.map((run) => run.seconds)).mean;
@@ -197,7 +233,9 @@ async function main(): Promise<void> {
       for (const seed of seeds) {
         const options = { profile, accounts, seed, overrides, tmpDir: arg('--tmp') ?? '/tmp' };
         const scoredDays = config.horizonDays - config.warmupDays;
-        process.stderr.write(`${suiteName} ${profile} ${tag} seed ${seed}: ${accounts} accounts, ${variants.length} variants${suite.baselines ? ' + baselines' : ''}\n`);
+        process.stderr.write(
+          `${suiteName} ${profile} ${tag} seed ${seed}: ${accounts} accounts, ${variants.length} variants${suite.baselines ? ' + baselines' : ''}\n`,
+        );
         const result = await evaluateStream({
           events: simulateEvents(options),
           variants,

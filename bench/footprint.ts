@@ -75,7 +75,9 @@ export function coldStart(root: string, geoPaths: GeoPath[]) {
       firstWithoutReady: without,
     };
   });
-  const pack = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })) as {
+  const pack = JSON.parse(
+    execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
+  ) as {
     unpackedSize: number;
     entryCount: number;
   }[];

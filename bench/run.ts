@@ -50,8 +50,14 @@ console.log('| what | throughput | p50 | p99 | mean |');
 console.log('|---|---|---|---|---|');
 console.log(`| floor: ua-parser-js + geoip-lite + libphonenumber-js per attempt | ${fmt(floor)} |`);
 console.log(`| guard.assess (memory store, geoip-lite, no provider) | ${fmt(hot.timing)} |`);
-console.log(`\nguard / floor (mean time per attempt): **${(hot.timing.mean / floor.mean).toFixed(2)}** (target <= 1.0); p99 ${us(hot.timing.p99)} (target < 100 µs)`);
-console.log(`decisions in the measured stream: ${Object.entries(hot.actions).map(([action, count]) => `${action} ${count}`).join(', ')}`);
+console.log(
+  `\nguard / floor (mean time per attempt): **${(hot.timing.mean / floor.mean).toFixed(2)}** (target <= 1.0); p99 ${us(hot.timing.p99)} (target < 100 µs)`,
+);
+console.log(
+  `decisions in the measured stream: ${Object.entries(hot.actions)
+    .map(([action, count]) => `${action} ${count}`)
+    .join(', ')}`,
+);
 
 // ---------------------------------------------------------------------------------------------
 section('OpenTelemetry hooks: cost per assess (same run, same attempts)');
@@ -76,11 +82,17 @@ mmdb.remove();
 console.log('| what | figure |');
 console.log('|---|---|');
 console.log(`| bare node process: start, RSS | ${cold.bare.ms.toFixed(1)} ms, ${cold.bare.rssMb.toFixed(1)} MB |`);
-console.log(`| import recycled-number-guard: time, RSS (over bare) | ${cold.imported.ms.toFixed(1)} ms, ${cold.imported.rssMb.toFixed(1)} MB (+${(cold.imported.rssMb - cold.bare.rssMb).toFixed(1)} MB) (targets < 50 ms, < 40 MB) |`);
-console.log(`| import + createGuard + first assess (host GeoLookup): time, RSS | ${cold.firstDecision.ms.toFixed(1)} ms, ${cold.firstDecision.rssMb.toFixed(1)} MB (+${(cold.firstDecision.rssMb - cold.bare.rssMb).toFixed(1)} MB) |`);
+console.log(
+  `| import recycled-number-guard: time, RSS (over bare) | ${cold.imported.ms.toFixed(1)} ms, ${cold.imported.rssMb.toFixed(1)} MB (+${(cold.imported.rssMb - cold.bare.rssMb).toFixed(1)} MB) (targets < 50 ms, < 40 MB) |`,
+);
+console.log(
+  `| import + createGuard + first assess (host GeoLookup): time, RSS | ${cold.firstDecision.ms.toFixed(1)} ms, ${cold.firstDecision.rssMb.toFixed(1)} MB (+${(cold.firstDecision.rssMb - cold.bare.rssMb).toFixed(1)} MB) |`,
+);
 console.log(`| package install size (npm pack, unpacked) | ${(cold.packageBytes / 1024).toFixed(0)} KiB in ${cold.packageFiles} files |`);
 console.log('\nPer geolocation path, each figure from fresh processes (ready and first assess: median of three):\n');
-console.log('| geolocation | import + createGuard + `await guard.ready()`: time, RSS (over bare) | first assess after ready() (target < 5 ms) | first assess without ready(): time, geo, fail mode |');
+console.log(
+  '| geolocation | import + createGuard + `await guard.ready()`: time, RSS (over bare) | first assess after ready() (target < 5 ms) | first assess without ready(): time, geo, fail mode |',
+);
 console.log('|---|---|---|---|');
 for (const row of cold.geo) {
   console.log(
@@ -95,7 +107,9 @@ const accounts = quick ? 200_000 : 1_000_000;
 const memory = memoryPerAccount(root, accounts);
 console.log(`| accounts | heap used | per account | projected for 1,000,000 |`);
 console.log('|---|---|---|---|');
-console.log(`| ${accounts.toLocaleString('en-US')} | ${(memory.heapBytes / 2 ** 20).toFixed(0)} MB | ${memory.perAccount.toFixed(0)} B | ${((memory.perAccount * 1e6) / 2 ** 30).toFixed(2)} GB (target < 1.5 GB) |`);
+console.log(
+  `| ${accounts.toLocaleString('en-US')} | ${(memory.heapBytes / 2 ** 20).toFixed(0)} MB | ${memory.perAccount.toFixed(0)} B | ${((memory.perAccount * 1e6) / 2 ** 30).toFixed(2)} GB (target < 1.5 GB) |`,
+);
 
 // ---------------------------------------------------------------------------------------------
 const { sharedStores } = await import('./shared-stores.js');

@@ -77,7 +77,8 @@ function countRedis(client: Record<string, unknown>): { client: unknown; count: 
           return pipeline;
         };
       }
-      if (['on', 'once', 'off', 'removeListener', 'emit', 'duplicate', 'quit', 'disconnect', 'defineCommand', 'connect'].includes(property)) return value.bind(target);
+      if (['on', 'once', 'off', 'removeListener', 'emit', 'duplicate', 'quit', 'disconnect', 'defineCommand', 'connect'].includes(property))
+        return value.bind(target);
       return (...args: unknown[]) => {
         count++;
         return (value as (...a: unknown[]) => unknown).apply(target, args);
@@ -106,18 +107,26 @@ export async function sharedStores(root: string, quick: boolean): Promise<void> 
   const rows: string[] = [];
 
   const memory = await drive(lib, lib.memoryStore(), stream, concurrency, () => 0);
-  rows.push(`| memory (baseline) | ${Math.round(memory.perSecond).toLocaleString('en-US')}/s | 1.00 | ${(memory.reads / stream.length).toFixed(2)} / ${(memory.writes / stream.length).toFixed(2)} | - |`);
+  rows.push(
+    `| memory (baseline) | ${Math.round(memory.perSecond).toLocaleString('en-US')}/s | 1.00 | ${(memory.reads / stream.length).toFixed(2)} / ${(memory.writes / stream.length).toFixed(2)} | - |`,
+  );
 
   const prefix = `rng-bench-${process.pid}-${Date.now()}`;
   try {
-    const { redisStore } = (await import(new URL('../dist/redis.js', import.meta.url).href)) as { redisStore?: (options: { client: unknown; prefix?: string }) => Store };
+    const { redisStore } = (await import(new URL('../dist/redis.js', import.meta.url).href)) as {
+      redisStore?: (options: { client: unknown; prefix?: string }) => Store;
+    };
     if (!redisStore) throw new Error('dist/redis.js has no redisStore');
-    const Redis = require('ioredis') as new (options: object) => Record<string, unknown> & { quit(): Promise<unknown>; keys(p: string): Promise<string[]>; del(...k: string[]): Promise<number> };
+    const Redis = require('ioredis') as new (
+      options: object,
+    ) => Record<string, unknown> & { quit(): Promise<unknown>; keys(p: string): Promise<string[]>; del(...k: string[]): Promise<number> };
     const raw = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: false, maxRetriesPerRequest: 1 });
     const counted = countRedis(raw);
     const store = redisStore({ client: counted.client, prefix });
     const redis = await drive(lib, store, stream, concurrency, counted.count);
-    rows.push(`| Redis 127.0.0.1:6379 | ${Math.round(redis.perSecond).toLocaleString('en-US')}/s | ${(redis.perSecond / memory.perSecond).toFixed(2)} | ${(redis.reads / stream.length).toFixed(2)} / ${(redis.writes / stream.length).toFixed(2)} | ${redis.roundTripsPerAssess.toFixed(2)} |`);
+    rows.push(
+      `| Redis 127.0.0.1:6379 | ${Math.round(redis.perSecond).toLocaleString('en-US')}/s | ${(redis.perSecond / memory.perSecond).toFixed(2)} | ${(redis.reads / stream.length).toFixed(2)} / ${(redis.writes / stream.length).toFixed(2)} | ${redis.roundTripsPerAssess.toFixed(2)} |`,
+    );
     const leftovers = await raw.keys(`*${prefix}*`);
     for (let i = 0; i < leftovers.length; i += 500) await raw.del(...leftovers.slice(i, i + 500));
     await raw.quit();
@@ -137,7 +146,9 @@ export async function sharedStores(root: string, quick: boolean): Promise<void> 
     const store = mod.postgresStore({ pool: counted.pool, schema });
     await store.migrate();
     const pg = await drive(lib, store, stream, concurrency, counted.count);
-    rows.push(`| PostgreSQL 127.0.0.1:5432 | ${Math.round(pg.perSecond).toLocaleString('en-US')}/s | ${(pg.perSecond / memory.perSecond).toFixed(2)} | ${(pg.reads / stream.length).toFixed(2)} / ${(pg.writes / stream.length).toFixed(2)} | ${pg.roundTripsPerAssess.toFixed(2)} |`);
+    rows.push(
+      `| PostgreSQL 127.0.0.1:5432 | ${Math.round(pg.perSecond).toLocaleString('en-US')}/s | ${(pg.perSecond / memory.perSecond).toFixed(2)} | ${(pg.reads / stream.length).toFixed(2)} / ${(pg.writes / stream.length).toFixed(2)} | ${pg.roundTripsPerAssess.toFixed(2)} |`,
+    );
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await pool.end();
   } catch (error) {

@@ -16,7 +16,6 @@ export interface BenchAttempt {
   at: number;
 }
 
-
 const USER_AGENTS = [
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
   'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
@@ -35,7 +34,24 @@ const USER_AGENTS = [
 ];
 
 /** Public IPv4 /16 prefixes (only looked up in the local geolocation database, never contacted). */
-const PREFIXES = ['8.8', '1.1', '36.110', '58.250', '101.226', '112.80', '114.114', '120.204', '183.60', '203.208', '24.48', '66.249', '72.229', '98.137', '151.101', '172.217'];
+const PREFIXES = [
+  '8.8',
+  '1.1',
+  '36.110',
+  '58.250',
+  '101.226',
+  '112.80',
+  '114.114',
+  '120.204',
+  '183.60',
+  '203.208',
+  '24.48',
+  '66.249',
+  '72.229',
+  '98.137',
+  '151.101',
+  '172.217',
+];
 
 export function benchStream(count: number, accounts = 20_000, seed = 42): BenchAttempt[] {
   const random = prng(seed);
@@ -60,9 +76,20 @@ export function benchStream(count: number, accounts = 20_000, seed = 42): BenchA
     // Skewed activity: a few accounts log in often, most rarely (random^3 concentrates on low ids).
     const profile = profiles[Math.floor(random() ** 3 * accounts)]!;
     const device = profile.devices[Math.floor(random() * profile.devices.length)]!;
-    const ip = random() < 0.125 ? `${PREFIXES[Math.floor(random() * PREFIXES.length)]}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 250)}` : profile.homes[Math.floor(random() * 2)]!;
+    const ip =
+      random() < 0.125
+        ? `${PREFIXES[Math.floor(random() * PREFIXES.length)]}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 250)}`
+        : profile.homes[Math.floor(random() * 2)]!;
     at += 1 + Math.floor(random() * 2000);
-    out.push({ accountId: profile.accountId, phone: profile.phone, phoneBoundAt: profile.phoneBoundAt, ip, userAgent: device.userAgent, deviceId: device.deviceId, at });
+    out.push({
+      accountId: profile.accountId,
+      phone: profile.phone,
+      phoneBoundAt: profile.phoneBoundAt,
+      ip,
+      userAgent: device.userAgent,
+      deviceId: device.deviceId,
+      at,
+    });
   }
   return out;
 }

@@ -3,15 +3,16 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import { createGuard, memoryStore, OutcomeRejectedError, type Decision, type Guard, type StepUpCheck } from 'recycled-number-guard';
 import {
-  createGuard,
-  memoryStore,
-  OutcomeRejectedError,
-  type Decision,
-  type Guard,
-  type StepUpCheck,
-} from 'recycled-number-guard';
-import { attemptFromRequest, clientIp, decisionResponse, expressAcceptClientHints, guardErrorResponse, readCookie, type AttemptFields } from 'recycled-number-guard/http';
+  attemptFromRequest,
+  clientIp,
+  decisionResponse,
+  expressAcceptClientHints,
+  guardErrorResponse,
+  readCookie,
+  type AttemptFields,
+} from 'recycled-number-guard/http';
 import { CITIES, DAY, GEO, checkPassword, hashPassword, isCity, seedHistory, seedOwners, type Account, type CityName, type SeedOwner } from './data.js';
 import {
   adminPage,
@@ -126,7 +127,12 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
         if (seeding) return;
         rows.unshift(adminRow(decision));
         rows.length = Math.min(rows.length, 200);
-        log(`[guard] ${decision.accountId}: ${decision.action} (risk ${(decision.risk * 100).toFixed(2)}%) ${decision.reasons.slice(0, 3).map((reason) => reason.code).join(', ')}`);
+        log(
+          `[guard] ${decision.accountId}: ${decision.action} (risk ${(decision.risk * 100).toFixed(2)}%) ${decision.reasons
+            .slice(0, 3)
+            .map((reason) => reason.code)
+            .join(', ')}`,
+        );
       },
       onError: (error, stage) => log(`[guard] ${stage}: ${error instanceof Error ? error.message : String(error)}`),
     });
@@ -201,14 +207,23 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
       now: clock(),
       city: simulatedCity(req, session) ?? 'Shenzhen (loopback)',
       cities: Object.keys(CITIES),
-      credentials: world.owners.map(({ account }) => ({ name: account.name, email: account.email ?? '', password: account.password, phone: account.phone, idDocument: account.idDocument ?? '' })),
+      credentials: world.owners.map(({ account }) => ({
+        name: account.name,
+        email: account.email ?? '',
+        password: account.password,
+        phone: account.phone,
+        idDocument: account.idDocument ?? '',
+      })),
     };
   }
 
   function page(res: Response, title: string, body: string, status = 200) {
     const session = sessionOf(res);
     const account = accountOf(session);
-    res.status(status).type('html').send(layout(title, body, { ...(account ? { signedIn: account.name } : {}), simulation: simulationState(res.req, session) }));
+    res
+      .status(status)
+      .type('html')
+      .send(layout(title, body, { ...(account ? { signedIn: account.name } : {}), simulation: simulationState(res.req, session) }));
   }
 
   /** The attempt for the guard: the request's evidence plus what this app knows about the account. */
@@ -253,7 +268,17 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     const offerFresh = via === 'sms' && body.advice.newHolder === 'offer_new_account';
     if (offerFresh) session.offer = { phone: account.phone, reason: 'changed_hands' };
     if (body.action === 'step_up' && body.stepUp) {
-      session.challenge = { decisionId: decision.id, accountId: account.id, anyOf: body.stepUp.anyOf, expiresAt: Date.parse(body.stepUp.expiresAt), phone: account.phone, via, offerFresh, passed: [], wrong: 0 };
+      session.challenge = {
+        decisionId: decision.id,
+        accountId: account.id,
+        anyOf: body.stepUp.anyOf,
+        expiresAt: Date.parse(body.stepUp.expiresAt),
+        phone: account.phone,
+        via,
+        offerFresh,
+        passed: [],
+        wrong: 0,
+      };
       return res.redirect(303, '/step-up');
     }
     if (offerFresh) return res.redirect(303, '/fresh-start');
@@ -318,7 +343,12 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     const account = accountForPhone(otp.phone);
     if (!account) {
       // A number nobody uses: nothing to take over, so the new drive needs no assessment.
-      return createAccount(res, session, otp.phone, otp.intent === 'register' ? 'Welcome! Your new drive is ready.' : 'This number had no drive yet, so we made you a new one.');
+      return createAccount(
+        res,
+        session,
+        otp.phone,
+        otp.intent === 'register' ? 'Welcome! Your new drive is ready.' : 'This number had no drive yet, so we made you a new one.',
+      );
     }
     // A protected account needs no check here: the guard never lets the SMS code alone into it.
     const decision = await world.guard.assess(
@@ -398,7 +428,12 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     const account = world.accounts.get(challenge.accountId)!;
     const verdict = runCheck(check, account, req.body ?? {});
     if (verdict === 'retry' && ++challenge.wrong < MAX_TRIES) {
-      return page(res, 'Confirm', checkPage(check, `That did not match. ${MAX_TRIES - challenge.wrong} ${MAX_TRIES - challenge.wrong === 1 ? 'try' : 'tries'} left.`), 400);
+      return page(
+        res,
+        'Confirm',
+        checkPage(check, `That did not match. ${MAX_TRIES - challenge.wrong} ${MAX_TRIES - challenge.wrong === 1 ? 'try' : 'tries'} left.`),
+        400,
+      );
     }
     if (verdict !== 'pass') return finishStepUp(res, session, challenge, [...challenge.passed, check], false);
     challenge.passed.push(check);
@@ -432,7 +467,8 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     try {
       result = await world.guard.recordOutcome(challenge.decisionId, { checks, passed, accountId: challenge.accountId });
     } catch (error) {
-      if (error instanceof OutcomeRejectedError) return page(res, 'Start again', deniedPage('This confirmation expired or was already used. Please sign in again.'), 409);
+      if (error instanceof OutcomeRejectedError)
+        return page(res, 'Start again', deniedPage('This confirmation expired or was already used. Please sign in again.'), 409);
       throw error;
     }
     const row = world.log.find((entry) => entry.decisionId === challenge.decisionId);
@@ -464,7 +500,8 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
   });
 
   /** Every drive this number is bound to, as the library's release takes them. */
-  const bindingsOf = (phone: string) => [...world.accounts.values()].filter((account) => account.phone === phone).map((account) => ({ accountId: account.id, phoneBoundAt: account.phoneBoundAt }));
+  const bindingsOf = (phone: string) =>
+    [...world.accounts.values()].filter((account) => account.phone === phone).map((account) => ({ accountId: account.id, phoneBoundAt: account.phoneBoundAt }));
 
   app.post('/fresh-start', async (req, res) => {
     const session = sessionOf(res);
@@ -476,7 +513,9 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
     const challenge = liveChallenge(session);
     if (challenge && result.refused.some((refusal) => refusal.reason === 'needs_failed_step_up' && refusal.accountId === challenge.accountId)) {
       delete session.challenge;
-      await world.guard.recordOutcome(challenge.decisionId, { checks: [...new Set(challenge.anyOf.flat())], passed: false, accountId: challenge.accountId }).catch(() => undefined);
+      await world.guard
+        .recordOutcome(challenge.decisionId, { checks: [...new Set(challenge.anyOf.flat())], passed: false, accountId: challenge.accountId })
+        .catch(() => undefined);
       result = await world.guard.releaseNumber({ phone: offer.phone, proofOfPossession: 'sms_otp', bindings: bindingsOf(offer.phone) });
     }
     if (result.refused.length > 0) return page(res, 'Not possible', releaseRefusedPage(result.refused[0]!.reason), 409);
@@ -638,7 +677,8 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
   // ---------------------------------------------------------------------------------------------
 
   if (simulation) {
-    const back = (req: Request, res: Response, state: Record<string, unknown>) => (req.is('json') ? res.json({ now: clock(), ...state }) : res.redirect(303, '/'));
+    const back = (req: Request, res: Response, state: Record<string, unknown>) =>
+      req.is('json') ? res.json({ now: clock(), ...state }) : res.redirect(303, '/');
     app.post('/__sim/clock', localOnly, (req, res) => {
       const days = Number(req.body?.days);
       if (!Number.isFinite(days) || days < 0 || days > 3650) return res.status(400).json({ error: 'days: a number of days from 0 to 3650' });
@@ -668,7 +708,12 @@ export async function createCloudDrive(options: CloudDriveOptions = {}) {
   app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
     const answer = guardErrorResponse(error);
     log(`[app] error: ${error instanceof Error ? error.message : String(error)}`);
-    page(res, 'Error', deniedPage(answer ? 'Your request could not be read. Please start again.' : 'Something went wrong. Please try again.'), answer?.status ?? 500);
+    page(
+      res,
+      'Error',
+      deniedPage(answer ? 'Your request could not be read. Please start again.' : 'Something went wrong. Please try again.'),
+      answer?.status ?? 500,
+    );
   });
 
   return { app, clock, world: () => world };

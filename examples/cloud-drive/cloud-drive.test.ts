@@ -20,7 +20,16 @@ async function smsLogin(client: Client, phone: string, city: string, intent: 'lo
 
 async function decisions(drive: Drive) {
   const response = await fetch(`${drive.url}/admin/decisions.json`);
-  return (await response.json()) as { decisions: { accountId: string; action: string; stepUp?: string[][]; advice: { newHolder: string; previousHolder: string }; outcome?: { passed: boolean } }[]; accounts: { id: string; protectedSince: number | null }[] };
+  return (await response.json()) as {
+    decisions: {
+      accountId: string;
+      action: string;
+      stepUp?: string[][];
+      advice: { newHolder: string; previousHolder: string };
+      outcome?: { passed: boolean };
+    }[];
+    accounts: { id: string; protectedSince: number | null }[];
+  };
 }
 
 describe('cloud-drive example (simulation on)', () => {
@@ -99,7 +108,11 @@ describe('cloud-drive example (simulation on)', () => {
     expect(page.text).toContain('may have belonged to someone else');
     expect(page.text).not.toContain('Wedding album');
     const decision = (await decisions(drive)).decisions[0]!;
-    expect(decision).toMatchObject({ accountId: 'acct-zhangmin', action: 'step_up', advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } });
+    expect(decision).toMatchObject({
+      accountId: 'acct-zhangmin',
+      action: 'step_up',
+      advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' },
+    });
   });
 
   it('admin view lists decisions with reasons, for local connections', async () => {
@@ -119,7 +132,9 @@ describe('cloud-drive example (simulation off, the default)', () => {
   afterAll(() => drive?.close());
 
   it('has no test affordances: no /__sim routes, no panel, and the simulated-city header is ignored', async () => {
-    expect((await fetch(`${drive.url}/__sim/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"days":130}' })).status).toBe(404);
+    expect((await fetch(`${drive.url}/__sim/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"days":130}' })).status).toBe(
+      404,
+    );
     const client = new Client(drive.url);
     const home = await client.get('/');
     expect(home.text).not.toContain('Simulation panel');

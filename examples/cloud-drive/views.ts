@@ -91,7 +91,10 @@ ${error ? `<p class="error" data-testid="error">${esc(error)}</p>` : ''}
 <div class="phone" data-testid="sms-inbox">${inbox
     .slice(-3)
     .reverse()
-    .map((message) => `<div class="sms">${esc(message.text.replace(message.code, ''))}<span class="sms-code" data-testid="sms-code" data-code="${esc(message.code)}">${esc(message.code)}</span></div>`)
+    .map(
+      (message) =>
+        `<div class="sms">${esc(message.text.replace(message.code, ''))}<span class="sms-code" data-testid="sms-code" data-code="${esc(message.code)}">${esc(message.code)}</span></div>`,
+    )
     .join('')}</div></section>`;
 }
 
@@ -220,7 +223,9 @@ export function adminPage(rows: AdminRow[], accounts: (Account & { protection: P
   return `<section class="card"><h1>Recent decisions</h1><p class="muted">Newest first. JSON: <a href="/admin/decisions.json">/admin/decisions.json</a></p>
 <table data-testid="decisions"><tr><th>When</th><th>Account</th><th>Answer</th><th>Risk</th><th>Reasons</th><th>Step-up / outcome</th><th>Advice</th></tr>${rows
     .map(
-      (row) => `<tr><td>${esc(row.at.slice(0, 16).replace('T', ' '))}</td><td>${esc(row.accountId)}</td><td><span class="tag ${esc(row.action)}">${esc(row.action)}</span>${row.wouldBe !== row.action ? ` (would be ${esc(row.wouldBe)})` : ''}<br><span class="muted">changed hands: ${esc(row.numberChangedHands)}</span></td>
+      (
+        row,
+      ) => `<tr><td>${esc(row.at.slice(0, 16).replace('T', ' '))}</td><td>${esc(row.accountId)}</td><td><span class="tag ${esc(row.action)}">${esc(row.action)}</span>${row.wouldBe !== row.action ? ` (would be ${esc(row.wouldBe)})` : ''}<br><span class="muted">changed hands: ${esc(row.numberChangedHands)}</span></td>
 <td>${(row.risk * 100).toFixed(2)}%</td><td>${row.reasons.map((reason) => `<div><code>${esc(reason.code)}</code> ${reason.effect >= 0 ? '+' : ''}${(reason.effect * 100).toFixed(2)}%<br><span class="muted">${esc(reason.message)}</span></div>`).join('')}</td>
 <td>${row.stepUp ? esc(row.stepUp.map((set) => set.join('+')).join(' | ')) : '-'}${row.outcome ? `<br>→ ${esc(row.outcome.checks.join('+'))} ${row.outcome.passed ? 'passed' : 'failed'}: <span class="tag ${esc(row.outcome.action)}">${esc(row.outcome.action)}</span>` : ''}</td>
 <td>${esc(row.advice.newHolder)} / ${esc(row.advice.previousHolder)}</td></tr>`,
@@ -228,7 +233,8 @@ export function adminPage(rows: AdminRow[], accounts: (Account & { protection: P
     .join('')}</table></section>
 <section class="card"><h1>Accounts</h1><table data-testid="accounts"><tr><th>Account</th><th>Number</th><th>Bound</th><th>SMS sign-in</th></tr>${accounts
     .map(
-      (account) => `<tr><td>${esc(account.id)} (${esc(account.name)})</td><td>${esc(maskPhone(account.phone))}</td><td>${esc(new Date(account.phoneBoundAt).toISOString().slice(0, 10))}</td><td>${account.protection ? `<b>off</b> since ${esc(account.protection.since.slice(0, 10))} (protected: ${esc(account.protection.reason)})` : 'on'}</td></tr>`,
+      (account) =>
+        `<tr><td>${esc(account.id)} (${esc(account.name)})</td><td>${esc(maskPhone(account.phone))}</td><td>${esc(new Date(account.phoneBoundAt).toISOString().slice(0, 10))}</td><td>${account.protection ? `<b>off</b> since ${esc(account.protection.since.slice(0, 10))} (protected: ${esc(account.protection.reason)})` : 'on'}</td></tr>`,
     )
     .join('')}</table></section>`;
 }

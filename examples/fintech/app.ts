@@ -7,7 +7,16 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { createGuard, memoryStore, OutcomeRejectedError, type Decision, type StepUpCheck } from 'recycled-number-guard';
 import { cidrGeoLookup } from 'recycled-number-guard/evidence';
 import type { VerifiedFactor } from 'recycled-number-guard/types';
-import { decisionFor, expressGuard, guardErrorResponse, outcomeResponse, sendAnswer, type DecisionBody, type HttpAnswer, type RouteAttempt } from 'recycled-number-guard/http';
+import {
+  decisionFor,
+  expressGuard,
+  guardErrorResponse,
+  outcomeResponse,
+  sendAnswer,
+  type DecisionBody,
+  type HttpAnswer,
+  type RouteAttempt,
+} from 'recycled-number-guard/http';
 import { localKycMatch, SubscriberRegister, type Identity } from './kyc.js';
 
 const DAY = 86_400_000;
@@ -78,7 +87,16 @@ export function createFintech(options: FintechOptions = {}) {
   const adminToken = options.adminToken ?? randomId();
   const store = memoryStore();
   const hashKey = process.env.RNG_HASH_KEY ?? 'fintech-example-hash-key-not-a-secret';
-  const recent: { decisionId: string; customerId: string; action: string; risk: number; reasons: string[]; stepUp?: StepUpCheck[][]; numberChangedHands: string; advice: Decision['advice'] }[] = [];
+  const recent: {
+    decisionId: string;
+    customerId: string;
+    action: string;
+    risk: number;
+    reasons: string[];
+    stepUp?: StepUpCheck[][];
+    numberChangedHands: string;
+    advice: Decision['advice'];
+  }[] = [];
 
   // The customers (the host's KYC records) and the operator's view of each number.
   const customers = new Map<string, Customer>();
@@ -136,7 +154,12 @@ export function createFintech(options: FintechOptions = {}) {
         advice: decision.advice,
       });
       recent.length = Math.min(recent.length, 200);
-      log(`[guard] ${decision.accountId}: ${decision.action} (risk ${(decision.risk * 100).toFixed(2)}%) ${decision.reasons.slice(0, 3).map((reason) => reason.code).join(', ')}`);
+      log(
+        `[guard] ${decision.accountId}: ${decision.action} (risk ${(decision.risk * 100).toFixed(2)}%) ${decision.reasons
+          .slice(0, 3)
+          .map((reason) => reason.code)
+          .join(', ')}`,
+      );
     },
     onError: (error, stage) => log(`[guard] ${stage}: ${error instanceof Error ? error.message : String(error)}`),
   });
@@ -152,11 +175,20 @@ export function createFintech(options: FintechOptions = {}) {
   app.disable('x-powered-by');
   app.use(express.json({ limit: '4kb' }));
 
-  const freshFactors = (session: Session): VerifiedFactor[] => ['sms_otp', ...new Set(session.factors.filter((factor) => Date.now() - factor.at < FRESH_FACTOR_MS).map((factor) => factor.check))];
+  const freshFactors = (session: Session): VerifiedFactor[] => [
+    'sms_otp',
+    ...new Set(session.factors.filter((factor) => Date.now() - factor.at < FRESH_FACTOR_MS).map((factor) => factor.check)),
+  ];
 
   const attemptFor = (customer: Customer, req: Request, extra: Partial<RouteAttempt> = {}): RouteAttempt => {
     const device = req.headers['x-device-id'];
-    return { accountId: customer.id, phone: customer.phone, phoneBoundAt: customer.phoneBoundAt, ...(typeof device === 'string' && device ? { deviceId: device } : {}), ...extra };
+    return {
+      accountId: customer.id,
+      phone: customer.phone,
+      phoneBoundAt: customer.phoneBoundAt,
+      ...(typeof device === 'string' && device ? { deviceId: device } : {}),
+      ...extra,
+    };
   };
 
   function protect(customer: Customer) {
@@ -199,7 +231,8 @@ export function createFintech(options: FintechOptions = {}) {
     otps.delete(phone);
     const customer = [...customers.values()].find((candidate) => candidate.phone === phone);
     if (!customer) return res.status(404).json({ error: 'no_account' });
-    if (customer.protectedSince) return res.status(403).json({ error: 'sms_login_off', advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } });
+    if (customer.protectedSince)
+      return res.status(403).json({ error: 'sms_login_off', advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } });
     requestCustomer.set(req, customer);
     next();
   }
@@ -263,7 +296,15 @@ export function createFintech(options: FintechOptions = {}) {
     expressGuard(guard, {
       ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
       attempt: (req: Request) => attemptFor(requestCustomer.get(req)!, req, { action: 'payment', verified: freshFactors(requestSession.get(req)!.session) }),
-      onChallenge: challenge((decision, req) => ({ kind: 'payment', customerId: decision.accountId, passed: [], anyOf: decision.stepUp!.anyOf, session: sessionToken(req), amountCents: req.body.amountCents, to: req.body.to })),
+      onChallenge: challenge((decision, req) => ({
+        kind: 'payment',
+        customerId: decision.accountId,
+        passed: [],
+        anyOf: decision.stepUp!.anyOf,
+        session: sessionToken(req),
+        amountCents: req.body.amountCents,
+        to: req.body.to,
+      })),
     }),
     (req: Request, res: Response) => {
       const customer = requestCustomer.get(req)!;
@@ -276,11 +317,20 @@ export function createFintech(options: FintechOptions = {}) {
   app.post(
     '/api/phone',
     requireSession,
-    (req: Request, res: Response, next: NextFunction) => (phoneOf(req.body?.phone) ? next() : res.status(400).json({ error: 'invalid_input', fields: ['phone'] })),
+    (req: Request, res: Response, next: NextFunction) =>
+      phoneOf(req.body?.phone) ? next() : res.status(400).json({ error: 'invalid_input', fields: ['phone'] }),
     expressGuard(guard, {
       ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
-      attempt: (req: Request) => attemptFor(requestCustomer.get(req)!, req, { action: 'change_phone', verified: freshFactors(requestSession.get(req)!.session) }),
-      onChallenge: challenge((decision, req) => ({ kind: 'change_phone', customerId: decision.accountId, passed: [], anyOf: decision.stepUp!.anyOf, session: sessionToken(req), phone: phoneOf(req.body.phone)! })),
+      attempt: (req: Request) =>
+        attemptFor(requestCustomer.get(req)!, req, { action: 'change_phone', verified: freshFactors(requestSession.get(req)!.session) }),
+      onChallenge: challenge((decision, req) => ({
+        kind: 'change_phone',
+        customerId: decision.accountId,
+        passed: [],
+        anyOf: decision.stepUp!.anyOf,
+        session: sessionToken(req),
+        phone: phoneOf(req.body.phone)!,
+      })),
     }),
     (req: Request, res: Response) => {
       const customer = requestCustomer.get(req)!;
@@ -357,7 +407,8 @@ export function createFintech(options: FintechOptions = {}) {
 
   app.get('/api/admin/decisions', (req: Request, res: Response) => {
     const token = req.headers['x-admin-token'];
-    if (typeof token !== 'string' || token.length !== adminToken.length || !timingSafeEqual(Buffer.from(token), Buffer.from(adminToken))) return res.status(403).json({ error: 'admin_token' });
+    if (typeof token !== 'string' || token.length !== adminToken.length || !timingSafeEqual(Buffer.from(token), Buffer.from(adminToken)))
+      return res.status(403).json({ error: 'admin_token' });
     res.json({ decisions: recent, protected: [...customers.values()].filter((customer) => customer.protectedSince).map((customer) => customer.id) });
   });
 
@@ -379,10 +430,23 @@ export function createFintech(options: FintechOptions = {}) {
     for (const { customer, device, ip, lastDaysAgo } of seeds) {
       for (let week = 3; week >= 0; week--) {
         const at = Date.now() - (lastDaysAgo + week * 7) * DAY;
-        const decision = await importer.assess({ accountId: customer.id, phone: customer.phone, phoneBoundAt: customer.phoneBoundAt, ip, userAgent: IPHONE, deviceId: device, at });
+        const decision = await importer.assess({
+          accountId: customer.id,
+          phone: customer.phone,
+          phoneBoundAt: customer.phoneBoundAt,
+          ip,
+          userAgent: IPHONE,
+          deviceId: device,
+          at,
+        });
         if (decision.action === 'step_up') {
           // The customer passed whichever check was asked (the first login on an old binding asks for face or ID).
-          const result = await importer.recordOutcome(decision.id, { checks: decision.stepUp!.anyOf[0]!, passed: true, accountId: customer.id, at: at + 60_000 });
+          const result = await importer.recordOutcome(decision.id, {
+            checks: decision.stepUp!.anyOf[0]!,
+            passed: true,
+            accountId: customer.id,
+            at: at + 60_000,
+          });
           if (!result.satisfied) throw new Error(`seeding ${customer.id}: the step-up was not accepted`);
         } else if (decision.action !== 'allow') throw new Error(`seeding ${customer.id}: a routine login was answered ${decision.action}`);
       }

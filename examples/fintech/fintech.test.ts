@@ -27,7 +27,14 @@ function api(fintech: Fintech) {
       return call('POST', '/api/login', { phone, code: otp.body.devCode }, { 'x-device-id': device, 'x-forwarded-for': address, 'user-agent': userAgent });
     },
     async lastDecision() {
-      return (await call('GET', '/api/admin/decisions', undefined, { 'x-admin-token': fintech.adminToken })).body.decisions[0] as { customerId: string; action: string; reasons: string[]; stepUp?: string[][]; numberChangedHands: string; advice: { newHolder: string } };
+      return (await call('GET', '/api/admin/decisions', undefined, { 'x-admin-token': fintech.adminToken })).body.decisions[0] as {
+        customerId: string;
+        action: string;
+        reasons: string[];
+        stepUp?: string[][];
+        numberChangedHands: string;
+        advice: { newHolder: string };
+      };
     },
   };
 }
@@ -36,7 +43,12 @@ describe('fintech example (KYC Match configured)', () => {
   let fintech: Fintech;
   let client: ReturnType<typeof api>;
   let session: string;
-  const as = (device: string, address: string, userAgent = IPHONE, token = session) => ({ authorization: `Bearer ${token}`, 'x-device-id': device, 'x-forwarded-for': address, 'user-agent': userAgent });
+  const as = (device: string, address: string, userAgent = IPHONE, token = session) => ({
+    authorization: `Bearer ${token}`,
+    'x-device-id': device,
+    'x-forwarded-for': address,
+    'user-agent': userAgent,
+  });
 
   beforeAll(async () => {
     fintech = await startFintech({ port: 0, simulation: true, trustedProxies: ['127.0.0.1'], log: () => {} });
@@ -97,13 +109,25 @@ describe('fintech example (KYC Match configured)', () => {
     const decision = await client.lastDecision();
     expect(decision).toMatchObject({ customerId: 'cust-wangfang', action: 'step_up' });
     expect(change.body.stepUp.anyOf).toEqual(decision.stepUp);
-    const wrong = await client.call('POST', '/api/step-up', { decisionId: change.body.decisionId, check: 'id_match', name: 'Wang Fang', idDocument: '000', birthdate: '1988-02-14' });
+    const wrong = await client.call('POST', '/api/step-up', {
+      decisionId: change.body.decisionId,
+      check: 'id_match',
+      name: 'Wang Fang',
+      idDocument: '000',
+      birthdate: '1988-02-14',
+    });
     expect(wrong.status).toBe(403);
     expect((await client.call('GET', '/api/account', undefined, as('install-wangfang', SHANGHAI))).body.phone).toBe('+8615000000001');
 
     const again = await client.call('POST', '/api/phone', { phone: '+86 150 0000 0009' }, as('install-wangfang', SHANGHAI));
     expect(again.status).toBe(401);
-    const ok = await client.call('POST', '/api/step-up', { decisionId: again.body.decisionId, check: 'id_match', name: 'wang fang', idDocument: '310101198802140021', birthdate: '1988-02-14' });
+    const ok = await client.call('POST', '/api/step-up', {
+      decisionId: again.body.decisionId,
+      check: 'id_match',
+      name: 'wang fang',
+      idDocument: '310101198802140021',
+      birthdate: '1988-02-14',
+    });
     expect(ok).toMatchObject({ status: 200, body: { action: 'allow', phone: '+8615000000009' } });
   });
 
@@ -122,7 +146,9 @@ describe('fintech example (KYC Match configured)', () => {
       newHolderMessage: 'This phone number may have belonged to someone else before you. You can create a new account with it.',
       previousHolderMessage: 'This account is protected: signing in needs a check that does not use the phone number.',
     });
-    expect(await client.call('POST', '/api/step-up', { decisionId: stranger.body.decisionId, check: 'password', password: 'liu-yang-pass' })).toMatchObject({ status: 400 });
+    expect(await client.call('POST', '/api/step-up', { decisionId: stranger.body.decisionId, check: 'password', password: 'liu-yang-pass' })).toMatchObject({
+      status: 400,
+    });
     const failed = await client.call('POST', '/api/step-up', { decisionId: stranger.body.decisionId, check: 'face', verdict: 'no_match' });
     expect(failed).toMatchObject({ status: 403, body: { action: 'deny', advice: { newHolder: 'offer_new_account' } } });
     const again = await client.login('+8615000000002', 'install-zhaolei', BEIJING, ANDROID);

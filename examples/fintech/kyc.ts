@@ -63,7 +63,10 @@ export function localKycMatch(options: LocalKycMatchOptions): AccountScopedProvi
       if (!identity) return unavailable('NO_IDENTITY: no KYC record for this account');
       const subscriber = options.register.current(phone);
       if (!subscriber) return unavailable('IDENTIFIER_NOT_FOUND');
-      const same = normal(identity.name) === normal(subscriber.name) && identity.birthdate === subscriber.birthdate && normal(identity.idDocument) === normal(subscriber.idDocument);
+      const same =
+        normal(identity.name) === normal(subscriber.name) &&
+        identity.birthdate === subscriber.birthdate &&
+        normal(identity.idDocument) === normal(subscriber.idDocument);
       return { source: name, identityMatch: same };
     },
   };

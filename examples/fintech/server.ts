@@ -1,7 +1,9 @@
 // npx tsx server.ts   (FINTECH_SIMULATION=1 returns the OTP in the response; KYC=0 turns KYC Match evidence off)
 import { startFintech } from './app.js';
 
-const trustedProxies = process.env.TRUSTED_PROXIES?.split(',').map((entry) => entry.trim()).filter(Boolean);
+const trustedProxies = process.env.TRUSTED_PROXIES?.split(',')
+  .map((entry) => entry.trim())
+  .filter(Boolean);
 const fintech = await startFintech({
   port: Number(process.env.PORT ?? 3002),
   kyc: process.env.KYC !== '0',

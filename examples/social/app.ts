@@ -7,7 +7,15 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { createGuard, memoryStore, OutcomeRejectedError, type Decision, type Guard, type Store } from 'recycled-number-guard';
 import { cidrGeoLookup } from 'recycled-number-guard/evidence';
 import type { GuardMode } from 'recycled-number-guard/types';
-import { decisionFor, decisionResponse, fastifyAcceptClientHints, fastifyGuard, guardErrorResponse, outcomeResponse, sendReply } from 'recycled-number-guard/http';
+import {
+  decisionFor,
+  decisionResponse,
+  fastifyAcceptClientHints,
+  fastifyGuard,
+  guardErrorResponse,
+  outcomeResponse,
+  sendReply,
+} from 'recycled-number-guard/http';
 import { redisStore } from 'recycled-number-guard/redis';
 
 const DAY = 86_400_000;
@@ -74,7 +82,14 @@ async function chooseStore(options: SocialOptions, log: (line: string) => void) 
   // A unique prefix per run unless one is given: the example never touches anybody else's keys.
   const ephemeral = options.redis?.prefix === undefined;
   const prefix = options.redis?.prefix ?? `social-example-${randomId(6)}`;
-  const client = new Redis({ host, port, lazyConnect: true, connectTimeout: 1_000, maxRetriesPerRequest: 1, retryStrategy: (times) => (times > 3 ? null : 200) });
+  const client = new Redis({
+    host,
+    port,
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => (times > 3 ? null : 200),
+  });
   client.on('error', () => {
     // Connection errors surface as failed commands, which the guard reports as unavailable history.
   });
@@ -83,7 +98,9 @@ async function chooseStore(options: SocialOptions, log: (line: string) => void) 
     await client.ping();
   } catch (error) {
     client.disconnect();
-    log(`[social] store: memory. Redis at ${host}:${port} did not answer (${error instanceof Error ? error.message : String(error)}); history is per process and lost on restart`);
+    log(
+      `[social] store: memory. Redis at ${host}:${port} did not answer (${error instanceof Error ? error.message : String(error)}); history is per process and lost on restart`,
+    );
     return { store: memoryStore() as Store, kind: 'memory' as const, close: async () => {} };
   }
   log(`[social] store: redis ${host}:${port}, key prefix ${prefix}${ephemeral ? ' (removed on exit)' : ''}`);
@@ -112,7 +129,17 @@ export async function createSocial(options: SocialOptions = {}) {
   const adminToken = options.adminToken ?? randomId();
   const hashKey = options.hashKey ?? process.env.RNG_HASH_KEY ?? 'social-example-hash-key-not-a-secret';
   const chosen = await chooseStore(options, log);
-  const recent: { at: string; decisionId: string; userId: string; mode: GuardMode; action: string; wouldBe: string; risk: number; reasons: string[]; stepUp?: string[][] }[] = [];
+  const recent: {
+    at: string;
+    decisionId: string;
+    userId: string;
+    mode: GuardMode;
+    action: string;
+    wouldBe: string;
+    risk: number;
+    reasons: string[];
+    stepUp?: string[][];
+  }[] = [];
 
   // One guard per mode over the same store: switching modes keeps every account's history.
   const guardFor = (mode: GuardMode): Guard =>
@@ -147,7 +174,12 @@ export async function createSocial(options: SocialOptions = {}) {
     });
     recent.length = Math.min(recent.length, 200);
     if (decision.mode === 'dry_run' && decision.wouldBe !== 'allow') {
-      log(`[dry-run] ${decision.accountId}: would ${decision.wouldBe} (risk ${(decision.risk * 100).toFixed(2)}%: ${decision.reasons.slice(0, 3).map((reason) => reason.code).join(', ')}); allowed because enforcement is off`);
+      log(
+        `[dry-run] ${decision.accountId}: would ${decision.wouldBe} (risk ${(decision.risk * 100).toFixed(2)}%: ${decision.reasons
+          .slice(0, 3)
+          .map((reason) => reason.code)
+          .join(', ')}); allowed because enforcement is off`,
+      );
     } else {
       log(`[guard] ${decision.accountId}: ${decision.action} (risk ${(decision.risk * 100).toFixed(2)}%)`);
     }
@@ -159,8 +191,32 @@ export async function createSocial(options: SocialOptions = {}) {
   // ---------------------------------------------------------------------------------------------
   const users = new Map<string, User>();
   const seeds = [
-    { user: { id: 'user-mei', name: 'Mei', phone: '+8613700000001', phoneBoundAt: Date.parse('2021-03-01T00:00:00Z'), passwordHash: hashPassword('mei-password'), posts: 412 }, device: 'app-install-mei', ip: '198.51.100.10', lastDaysAgo: 2 },
-    { user: { id: 'user-tao', name: 'Tao', phone: '+8613700000002', phoneBoundAt: Date.parse('2020-06-15T00:00:00Z'), passwordHash: hashPassword('tao-password'), posts: 57 }, device: 'app-install-tao', ip: '198.51.100.140', lastDaysAgo: 120 },
+    {
+      user: {
+        id: 'user-mei',
+        name: 'Mei',
+        phone: '+8613700000001',
+        phoneBoundAt: Date.parse('2021-03-01T00:00:00Z'),
+        passwordHash: hashPassword('mei-password'),
+        posts: 412,
+      },
+      device: 'app-install-mei',
+      ip: '198.51.100.10',
+      lastDaysAgo: 2,
+    },
+    {
+      user: {
+        id: 'user-tao',
+        name: 'Tao',
+        phone: '+8613700000002',
+        phoneBoundAt: Date.parse('2020-06-15T00:00:00Z'),
+        passwordHash: hashPassword('tao-password'),
+        posts: 57,
+      },
+      device: 'app-install-tao',
+      ip: '198.51.100.140',
+      lastDaysAgo: 120,
+    },
   ];
   for (const seed of seeds) {
     users.set(seed.user.id, seed.user);
@@ -168,7 +224,15 @@ export async function createSocial(options: SocialOptions = {}) {
     const guard = guards.enforce;
     for (let week = 3; week >= 0; week--) {
       const at = Date.now() - (seed.lastDaysAgo + week * 7) * DAY;
-      const decision = await guard.assess({ accountId: seed.user.id, phone: seed.user.phone, phoneBoundAt: seed.user.phoneBoundAt, ip: seed.ip, userAgent: IPHONE, deviceId: seed.device, at });
+      const decision = await guard.assess({
+        accountId: seed.user.id,
+        phone: seed.user.phone,
+        phoneBoundAt: seed.user.phoneBoundAt,
+        ip: seed.ip,
+        userAgent: IPHONE,
+        deviceId: seed.device,
+        at,
+      });
       if (decision.action === 'step_up') {
         const result = await guard.recordOutcome(decision.id, { checks: decision.stepUp!.anyOf[0]!, passed: true, accountId: seed.user.id, at: at + 60_000 });
         if (!result.satisfied) throw new Error(`seeding ${seed.user.id}: the step-up was not accepted`);
@@ -195,15 +259,19 @@ export async function createSocial(options: SocialOptions = {}) {
     return parsed?.isValid() ? parsed.number : undefined;
   };
 
-  app.post<{ Body: { phone: string } }>('/api/otp', { schema: { body: { type: 'object', required: ['phone'], properties: { phone: { type: 'string', maxLength: 32 } } } } }, async (request, reply) => {
-    const phone = phoneOf(request.body.phone);
-    if (!phone) return reply.code(400).send({ error: 'invalid_input', fields: ['phone'] });
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    otps.set(phone, { code, expiresAt: Date.now() + 5 * 60_000, wrong: 0 });
-    // The example's SMS gateway is the log.
-    log(`[sms] to ${phone}: your code is ${code}`);
-    return { sent: true, ...(options.simulation ? { devCode: code } : {}) };
-  });
+  app.post<{ Body: { phone: string } }>(
+    '/api/otp',
+    { schema: { body: { type: 'object', required: ['phone'], properties: { phone: { type: 'string', maxLength: 32 } } } } },
+    async (request, reply) => {
+      const phone = phoneOf(request.body.phone);
+      if (!phone) return reply.code(400).send({ error: 'invalid_input', fields: ['phone'] });
+      const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+      otps.set(phone, { code, expiresAt: Date.now() + 5 * 60_000, wrong: 0 });
+      // The example's SMS gateway is the log.
+      log(`[sms] to ${phone}: your code is ${code}`);
+      return { sent: true, ...(options.simulation ? { devCode: code } : {}) };
+    },
+  );
 
   /** Step 1 of the login route: the OTP. Only a correct code reaches the guard. */
   async function verifyOtp(request: FastifyRequest<{ Body: { phone: string; code: string } }>, reply: FastifyReply) {
@@ -247,7 +315,13 @@ export async function createSocial(options: SocialOptions = {}) {
     }
   }
 
-  const loginSchema = { body: { type: 'object', required: ['phone', 'code'], properties: { phone: { type: 'string', maxLength: 32 }, code: { type: 'string', pattern: '^\\d{6}$' } } } };
+  const loginSchema = {
+    body: {
+      type: 'object',
+      required: ['phone', 'code'],
+      properties: { phone: { type: 'string', maxLength: 32 }, code: { type: 'string', pattern: '^\\d{6}$' } },
+    },
+  };
   app.post<{ Body: { phone: string; code: string } }>('/api/login', { schema: loginSchema, preHandler: [verifyOtp, guardHook] }, async (request) => {
     const decision = decisionFor(request)!;
     const user = verified.get(request)!;
@@ -259,7 +333,15 @@ export async function createSocial(options: SocialOptions = {}) {
 
   app.post<{ Body: { decisionId: string; check: 'password'; password: string } }>(
     '/api/step-up',
-    { schema: { body: { type: 'object', required: ['decisionId', 'check', 'password'], properties: { decisionId: { type: 'string', maxLength: 64 }, check: { const: 'password' }, password: { type: 'string', maxLength: 256 } } } } },
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['decisionId', 'check', 'password'],
+          properties: { decisionId: { type: 'string', maxLength: 64 }, check: { const: 'password' }, password: { type: 'string', maxLength: 256 } },
+        },
+      },
+    },
     async (request, reply) => {
       const userId = challenges.get(request.body.decisionId);
       const user = userId ? users.get(userId) : undefined;
@@ -291,12 +373,16 @@ export async function createSocial(options: SocialOptions = {}) {
 
   // Admin: the switch from dry_run to enforce, and what the guard decided.
   app.get('/api/admin/mode', async (request, reply) => (isAdmin(request) ? { mode, store: chosen.kind } : reply.code(403).send({ error: 'admin_token' })));
-  app.post<{ Body: { mode: GuardMode } }>('/api/admin/mode', { schema: { body: { type: 'object', required: ['mode'], properties: { mode: { enum: ['dry_run', 'enforce'] } } } } }, async (request, reply) => {
-    if (!isAdmin(request)) return reply.code(403).send({ error: 'admin_token' });
-    if (mode !== request.body.mode) log(`[social] mode: ${mode} -> ${request.body.mode}`);
-    mode = request.body.mode;
-    return { mode };
-  });
+  app.post<{ Body: { mode: GuardMode } }>(
+    '/api/admin/mode',
+    { schema: { body: { type: 'object', required: ['mode'], properties: { mode: { enum: ['dry_run', 'enforce'] } } } } },
+    async (request, reply) => {
+      if (!isAdmin(request)) return reply.code(403).send({ error: 'admin_token' });
+      if (mode !== request.body.mode) log(`[social] mode: ${mode} -> ${request.body.mode}`);
+      mode = request.body.mode;
+      return { mode };
+    },
+  );
   app.get('/api/admin/decisions', async (request, reply) => (isAdmin(request) ? { mode, decisions: recent } : reply.code(403).send({ error: 'admin_token' })));
 
   app.setErrorHandler((error, _request, reply) => {

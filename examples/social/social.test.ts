@@ -131,7 +131,14 @@ describe('social example', async () => {
       await client.quit();
     }
     // No seeding on this one: whatever it knows about Mei, it read from Redis.
-    const second = await createSocial({ simulation: true, mode: 'enforce', seedHistory: false, trustedProxies: ['127.0.0.1'], redis: { prefix: social.redisPrefix! }, log: () => {} });
+    const second = await createSocial({
+      simulation: true,
+      mode: 'enforce',
+      seedHistory: false,
+      trustedProxies: ['127.0.0.1'],
+      redis: { prefix: social.redisPrefix! },
+      log: () => {},
+    });
     const url = await second.app.listen({ port: 0, host: '127.0.0.1' });
     try {
       const owner = await login(url, '+8613700000001', 'app-install-mei', '198.51.100.11');

@@ -63,14 +63,17 @@ export interface EvidenceRange {
  */
 export async function exportEvidence(sink: AuditSink | undefined, accountId: string, range: EvidenceRange, now: number): Promise<EvidenceExport> {
   const issues: InputIssue[] = [];
-  if (typeof accountId !== 'string' || accountId === '' || accountId.length > 256) issues.push({ field: 'accountId', message: 'a non-empty string of at most 256 characters' });
+  if (typeof accountId !== 'string' || accountId === '' || accountId.length > 256)
+    issues.push({ field: 'accountId', message: 'a non-empty string of at most 256 characters' });
   const from = range.from === undefined ? undefined : toEpochMs(range.from, 'from', issues);
   const to = range.to === undefined ? undefined : toEpochMs(range.to, 'to', issues);
   if (from !== undefined && to !== undefined && from > to) issues.push({ field: 'from', message: 'must not be after to' });
   if (issues.length > 0) throw new InvalidInputError(issues);
   if (!sink) throw new EvidenceUnavailableError('no audit sink is configured (the guard option audit)');
   if (typeof sink.readAccount !== 'function' || typeof sink.sealEvidence !== 'function') {
-    throw new EvidenceUnavailableError(`the audit sink ${sink.name} cannot read records back by account (use fileAuditSink, memoryAuditSink, or callbackAuditSink with readAccount)`);
+    throw new EvidenceUnavailableError(
+      `the audit sink ${sink.name} cannot read records back by account (use fileAuditSink, memoryAuditSink, or callbackAuditSink with readAccount)`,
+    );
   }
   let linked: AuditRecord[];
   try {
@@ -114,7 +117,7 @@ export interface EvidenceVerification {
   ok: boolean;
   /** Records checked before the first problem (all of them when `ok`). */
   records: number;
-  problem?: { kind: EvidenceProblem; /** Index of the record in `records`, when one is at fault. */ index?: number; message: string };
+  problem?: { kind: EvidenceProblem /** Index of the record in `records`, when one is at fault. */; index?: number; message: string };
 }
 
 const recordSchema = lazySchema((z) =>
@@ -159,11 +162,19 @@ export function verifyEvidence(document: unknown, options: AuditChainOptions = {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.map(String).join('.') || '(document)';
     const index = issue.path[0] === 'records' && typeof issue.path[1] === 'number' ? issue.path[1] : undefined;
-    return { ok: false, records: 0, problem: { kind: 'malformed', ...(index !== undefined ? { index } : {}), message: `not an evidence export: ${where}: ${issue.message}` } };
+    return {
+      ok: false,
+      records: 0,
+      problem: { kind: 'malformed', ...(index !== undefined ? { index } : {}), message: `not an evidence export: ${where}: ${issue.message}` },
+    };
   }
   const evidence = document as EvidenceExport;
   if (evidence.keyed && options.key === undefined) {
-    return { ok: false, records: 0, problem: { kind: 'key_required', message: 'this export is sealed with the audit key (HMAC): verifying it needs that key' } };
+    return {
+      ok: false,
+      records: 0,
+      problem: { kind: 'key_required', message: 'this export is sealed with the audit key (HMAC): verifying it needs that key' },
+    };
   }
   const key = evidence.keyed ? options.key : undefined;
   const { segment } = evidence;
@@ -176,22 +187,35 @@ export function verifyEvidence(document: unknown, options: AuditChainOptions = {
     if (record.accountSeq !== expected) {
       // A gap is a removal unless the expected record turns up later (then the records were moved).
       const moved = evidence.records.slice(index + 1).some((later) => later.accountSeq === expected);
-      if (record.accountSeq > expected && !moved) return fail('missing', `record ${index + 1} is number ${record.accountSeq} of the account's chain where ${expected} was due: records are missing`);
-      return fail('reordered', `record ${index + 1} is number ${record.accountSeq} of the account's chain where ${expected} was due: records were reordered or repeated`);
+      if (record.accountSeq > expected && !moved)
+        return fail('missing', `record ${index + 1} is number ${record.accountSeq} of the account's chain where ${expected} was due: records are missing`);
+      return fail(
+        'reordered',
+        `record ${index + 1} is number ${record.accountSeq} of the account's chain where ${expected} was due: records were reordered or repeated`,
+      );
     }
     const { accountHash, ...linked } = record;
-    if (accountDigest(linked, key) !== accountHash) return fail('tampered', `record ${index + 1} (${record.kind} at ${record.at}) was changed after it was written`);
+    if (accountDigest(linked, key) !== accountHash)
+      return fail('tampered', `record ${index + 1} (${record.kind} at ${record.at}) was changed after it was written`);
     if (record.accountPrev !== previous) return fail('reordered', `record ${index + 1} does not follow the record before it`);
     previous = accountHash;
   }
   const checked = evidence.records.length;
   if (checked !== segment.count || previous !== segment.last) {
     const kind: EvidenceProblem = checked > segment.count ? 'appended' : 'missing';
-    return { ok: false, records: checked, problem: { kind, message: `the export says ${segment.count} records ending at ${segment.last.slice(0, 12)}..., it holds ${checked}` } };
+    return {
+      ok: false,
+      records: checked,
+      problem: { kind, message: `the export says ${segment.count} records ending at ${segment.last.slice(0, 12)}..., it holds ${checked}` },
+    };
   }
   const { seal, ...body } = evidence;
   if (sealText(canonicalJson(body), key) !== seal) {
-    return { ok: false, records: checked, problem: { kind: 'seal', message: 'the seal does not match: the export was changed after it was made (or the key is wrong)' } };
+    return {
+      ok: false,
+      records: checked,
+      problem: { kind: 'seal', message: 'the seal does not match: the export was changed after it was made (or the key is wrong)' },
+    };
   }
   return { ok: true, records: checked };
 }

@@ -26,11 +26,14 @@ export function canonicalJson(value: unknown): string {
  */
 export function accountDigest(record: { accountPrev?: string }, key: string | Uint8Array | undefined): string {
   const body = canonicalJson(record);
-  return (key ? createHmac('sha256', key) : createHash('sha256')).update(record.accountPrev ?? '').update('\n').update(body).digest('hex');
+  return (key ? createHmac('sha256', key) : createHash('sha256'))
+    .update(record.accountPrev ?? '')
+    .update('\n')
+    .update(body)
+    .digest('hex');
 }
 
 /** HMAC-SHA-256 (or SHA-256) of a text: the seal of an evidence export. */
 export function sealText(text: string, key: string | Uint8Array | undefined): string {
   return (key ? createHmac('sha256', key) : createHash('sha256')).update(text).digest('hex');
 }
-

@@ -182,7 +182,10 @@ async function lastRecord(path: string): Promise<{ seq: number; hash: string }> 
       // A crash cut the last record: appending would glue the next one onto it and hide the damage.
       throw new Error(`${path}: the last record is incomplete (no final newline); verify the log and start a new file`);
     }
-    const lines = buffer.toString('utf8').split('\n').filter((line) => line.trim() !== '');
+    const lines = buffer
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.trim() !== '');
     const last = lines.at(-1);
     if (!last) return { seq: 0, hash: GENESIS };
     const parsed = JSON.parse(last) as Partial<AuditRecord>;
@@ -226,7 +229,8 @@ export function fileAuditSink(path: string, options: AuditChainOptions = {}): Au
   const scan = () =>
     (scanned ??= (async () => {
       for await (const record of readRecords(path)) {
-        if (record.accountSeq !== undefined && record.accountHash !== undefined) heads.set(record.accountId, { accountSeq: record.accountSeq, accountHash: record.accountHash });
+        if (record.accountSeq !== undefined && record.accountHash !== undefined)
+          heads.set(record.accountId, { accountSeq: record.accountSeq, accountHash: record.accountHash });
       }
     })().catch((error: unknown) => {
       scanned = undefined;
@@ -300,7 +304,15 @@ export interface CallbackAuditSinkOptions extends AuditChainOptions {
 export function callbackAuditSink(write: (record: AuditRecord) => void | Promise<void>, options: CallbackAuditSinkOptions = {}): AuditSink {
   const start = options.resume ?? { seq: 0, hash: GENESIS };
   const readAccount = options.readAccount;
-  if (!readAccount) return { name: 'callback', append: chain(async (record) => write(record), async () => start, options) };
+  if (!readAccount)
+    return {
+      name: 'callback',
+      append: chain(
+        async (record) => write(record),
+        async () => start,
+        options,
+      ),
+    };
   // Where the accounts seen in this process stand; a forgotten one is read back again.
   const known = new BoundedCache<string, AccountHead>(100_000);
   const heads: AccountHeads = {
@@ -315,7 +327,12 @@ export function callbackAuditSink(write: (record: AuditRecord) => void | Promise
   };
   return {
     name: 'callback',
-    append: chain(async (record) => write(record), async () => start, options, heads),
+    append: chain(
+      async (record) => write(record),
+      async () => start,
+      options,
+      heads,
+    ),
     keyed: options.key !== undefined,
     sealEvidence: (text) => sealText(text, options.key),
     readAccount: async (accountId) => (await readAccount(accountId)).filter((record) => record.accountId === accountId && record.accountSeq !== undefined),

@@ -90,7 +90,10 @@ async function openCsv(path: string, size: number | undefined): Promise<InputRea
           skip_empty_lines: true,
           skip_records_with_error: true,
           on_skip: (error) => {
-            skipped.push({ number: Number((error as { lines?: number } | undefined)?.lines ?? 0), error: `not valid CSV (${error?.message ?? 'unreadable record'})` });
+            skipped.push({
+              number: Number((error as { lines?: number } | undefined)?.lines ?? 0),
+              error: `not valid CSV (${error?.message ?? 'unreadable record'})`,
+            });
             return undefined;
           },
         }),
@@ -148,7 +151,15 @@ export async function parquetGroups(path: string): Promise<ParquetGroups> {
     sizes,
     async read(group) {
       let rows: unknown[][] = [];
-      await parquetRead({ file, metadata, columns, rowStart: starts[group]!, rowEnd: starts[group]! + sizes[group]!, rowFormat: 'array', onComplete: (read) => (rows = read) });
+      await parquetRead({
+        file,
+        metadata,
+        columns,
+        rowStart: starts[group]!,
+        rowEnd: starts[group]! + sizes[group]!,
+        rowFormat: 'array',
+        onComplete: (read) => (rows = read),
+      });
       return rows;
     },
   };
@@ -249,7 +260,8 @@ export type Decoded =
 function checked(record: Record<string, unknown>): Decoded {
   if (record.label !== undefined) {
     const label = record.label as Record<string, unknown> | null;
-    if (typeof label !== 'object' || label === null || typeof label.isTakeover !== 'boolean') return { error: '"label" must be an object with a boolean "isTakeover"' };
+    if (typeof label !== 'object' || label === null || typeof label.isTakeover !== 'boolean')
+      return { error: '"label" must be an object with a boolean "isTakeover"' };
     if (label.scenario !== undefined && typeof label.scenario !== 'string') return { error: '"label.scenario" must be a string' };
   }
   try {
@@ -364,7 +376,8 @@ const CONVERT: Record<Kind, (value: unknown) => unknown> = { text: asText, date:
 function tableDecoder(columns: string[], map: FieldMap): (raw: string | unknown[]) => Decoded {
   const index = new Map(columns.map((name, i) => [name, i]));
   for (const [field, column] of Object.entries(map)) {
-    if (!index.has(column)) throw new InputFormatError(`--map ${field}=${column}: the input has no column ${JSON.stringify(column)} (columns: ${columns.join(', ')})`);
+    if (!index.has(column))
+      throw new InputFormatError(`--map ${field}=${column}: the input has no column ${JSON.stringify(column)} (columns: ${columns.join(', ')})`);
   }
   // Whole objects first, so their dotted parts (label.isTakeover, ...) are set on top of them.
   const plan = Object.entries(FIELDS)
@@ -374,7 +387,9 @@ function tableDecoder(columns: string[], map: FieldMap): (raw: string | unknown[
     .map((entry) => ({ ...entry, at: index.get(entry.column)!, convert: CONVERT[entry.kind] }));
   const missing = REQUIRED.filter((field) => !plan.some((entry) => entry.field === field));
   if (missing.length > 0) {
-    throw new InputFormatError(`the input has no column for ${missing.join(', ')} (columns: ${columns.join(', ')}); name them so or use --map ${missing[0]}=<column>`);
+    throw new InputFormatError(
+      `the input has no column for ${missing.join(', ')} (columns: ${columns.join(', ')}); name them so or use --map ${missing[0]}=<column>`,
+    );
   }
   // Dates inside the carrier truth are read as text by the simulated carrier.
   const asIsoText = (value: unknown) => {

@@ -57,7 +57,8 @@ function readShard(dir: string): ShardFile {
     const issue = parsed.error.issues[0]!;
     throw new MergeError(`${path}: ${issue.path.map(String).join('.') || 'file'}: ${issue.message}`);
   }
-  if (parsed.data.shard.index >= parsed.data.shard.count) throw new MergeError(`${path}: shard ${parsed.data.shard.index} of ${parsed.data.shard.count} does not exist`);
+  if (parsed.data.shard.index >= parsed.data.shard.count)
+    throw new MergeError(`${path}: shard ${parsed.data.shard.index} of ${parsed.data.shard.count} does not exist`);
   return { ...(parsed.data as unknown as ShardFile), summary: parsed.data.summary as unknown as SummaryState };
 }
 
@@ -78,7 +79,10 @@ function checkSameRun(shards: { dir: string; file: ShardFile }[]): void {
     seen.set(file.shard.index, dir);
   }
   const missing = Array.from({ length: count }, (_, index) => index).filter((index) => !seen.has(index));
-  if (missing.length > 0) throw new MergeError(`missing shard${missing.length > 1 ? 's' : ''} ${missing.map((index) => `${index}/${count}`).join(', ')}: give every shard's directory`);
+  if (missing.length > 0)
+    throw new MergeError(
+      `missing shard${missing.length > 1 ? 's' : ''} ${missing.map((index) => `${index}/${count}`).join(', ')}: give every shard's directory`,
+    );
 }
 
 export async function mergeBacktests(options: MergeOptions): Promise<BacktestResult> {
@@ -87,7 +91,8 @@ export async function mergeBacktests(options: MergeOptions): Promise<BacktestRes
   checkSameRun(shards);
   if (options.ordered) {
     const unordered = shards.find(({ file }) => !file.decisionsOrdered);
-    if (unordered) throw new MergeError(`${unordered.dir}: its decisions.jsonl is in worker order; run that shard with --ordered (or --workers 1) to merge in input order`);
+    if (unordered)
+      throw new MergeError(`${unordered.dir}: its decisions.jsonl is in worker order; run that shard with --ordered (or --workers 1) to merge in input order`);
   }
   const first = shards[0]!.file;
   const preset = first.summary.preset;

@@ -70,7 +70,8 @@ export function optionPassed(
   anyOf: readonly (readonly StepUpCheck[])[],
 ): { passed: boolean; checks: readonly StepUpCheck[] } | undefined {
   if (!label || label.passesStepUp === undefined || anyOf.length === 0) return undefined;
-  const passes = (check: StepUpCheck) => (IDENTITY_CHECKS.has(check) && label.passesIdentityCheck !== undefined ? label.passesIdentityCheck : label.passesStepUp!);
+  const passes = (check: StepUpCheck) =>
+    IDENTITY_CHECKS.has(check) && label.passesIdentityCheck !== undefined ? label.passesIdentityCheck : label.passesStepUp!;
   const done = anyOf.find((set) => set.every(passes));
   return done ? { passed: true, checks: done } : { passed: false, checks: anyOf[0]! };
 }
@@ -132,7 +133,9 @@ export function eventTime(event: { at?: unknown }): number {
   const issues: InputIssue[] = [];
   const ms = typeof at === 'number' || typeof at === 'string' ? toEpochMs(at, 'at', issues) : undefined;
   if (ms === undefined) {
-    throw new ReplayInputError(`every line needs "at" (ISO-8601 or epoch ms): a backtest replays history in event time${issues[0] ? ` (${issues[0].message})` : ''}`);
+    throw new ReplayInputError(
+      `every line needs "at" (ISO-8601 or epoch ms): a backtest replays history in event time${issues[0] ? ` (${issues[0].message})` : ''}`,
+    );
   }
   return ms;
 }
@@ -157,7 +160,15 @@ export function createReplayer(options: ReplayOptions): Replayer {
   const hasher = createHasher(options.hashKey === undefined ? undefined : [options.hashKey], { cacheSize: 1_000_000 });
   const replayOutcomes = options.replayOutcomes ?? true;
 
-  function finish(event: ReplayEvent, at: number, attempt: NormalizedAttempt, keys: StoreKeys, device: DeviceFacts | null, snapshot: StoreSnapshot, place: Place): Decision {
+  function finish(
+    event: ReplayEvent,
+    at: number,
+    attempt: NormalizedAttempt,
+    keys: StoreKeys,
+    device: DeviceFacts | null,
+    snapshot: StoreSnapshot,
+    place: Place,
+  ): Decision {
     const profile = snapshot.profile;
     const since = intelSince(attempt.phoneBoundAt, profile?.strongProofAt);
     const carrierAnswers = carrierEvidenceInProcess(
@@ -169,7 +180,18 @@ export function createReplayer(options: ReplayOptions): Replayer {
     const { decision, write } = conclude(
       settings,
       attempt,
-      { keys, phoneAliases: [], device, snapshot, profile, place, since, carrier: carrierAnswers, numberEvents: snapshot.numberEvents, ...protectionEvidence(snapshot, true) },
+      {
+        keys,
+        phoneAliases: [],
+        device,
+        snapshot,
+        profile,
+        place,
+        since,
+        carrier: carrierAnswers,
+        numberEvents: snapshot.numberEvents,
+        ...protectionEvidence(snapshot, true),
+      },
       now,
     );
     // The protections the guard sets by itself, as assess and recordOutcome set them.
@@ -185,7 +207,8 @@ export function createReplayer(options: ReplayOptions): Replayer {
       // gets through, or the first one failed.
       const { satisfied, write: learned } = outcomeWrite(pending, new Set(done.checks), done.passed, at);
       if (learned) store.sync.write(learned, settings.limits);
-      if (protectionAfterOutcome(settings, pending, done.passed, satisfied)) store.sync.protect(pending.accountId, { since: now, reason: 'failed_step_up', by: 'guard' });
+      if (protectionAfterOutcome(settings, pending, done.passed, satisfied))
+        store.sync.protect(pending.accountId, { since: now, reason: 'failed_step_up', by: 'guard' });
     }
     return decision;
   }

@@ -28,7 +28,10 @@ function actionBars(groups: [string, GroupStats][]): string {
       const parts = (['allow', 'step_up', 'deny'] as const)
         .map((action) => {
           const width = group.n > 0 ? (group[action] / group.n) * barWidth : 0;
-          const rect = width > 0 ? `<rect x="${x.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="${COLORS[action]}"><title>${esc(action)}: ${pct(group[action] / group.n, 2)}</title></rect>` : '';
+          const rect =
+            width > 0
+              ? `<rect x="${x.toFixed(1)}" y="${y}" width="${width.toFixed(1)}" height="${rowHeight - 6}" fill="${COLORS[action]}"><title>${esc(action)}: ${pct(group[action] / group.n, 2)}</title></rect>`
+              : '';
           x += width;
           return rect;
         })
@@ -36,7 +39,12 @@ function actionBars(groups: [string, GroupStats][]): string {
       return `<text x="${labelWidth - 8}" y="${y + 12}" text-anchor="end" font-size="12">${esc(title(key))} (${num(group.n)})</text>${parts}<text x="${labelWidth + barWidth + 6}" y="${y + 12}" font-size="11">${pct((group.step_up + group.deny) / group.n)} flagged</text>`;
     })
     .join('');
-  const legend = (['allow', 'step_up', 'deny'] as const).map((action, i) => `<rect x="${labelWidth + i * 90}" y="${height - 14}" width="10" height="10" fill="${COLORS[action]}"/><text x="${labelWidth + i * 90 + 14}" y="${height - 5}" font-size="11">${action}</text>`).join('');
+  const legend = (['allow', 'step_up', 'deny'] as const)
+    .map(
+      (action, i) =>
+        `<rect x="${labelWidth + i * 90}" y="${height - 14}" width="10" height="10" fill="${COLORS[action]}"/><text x="${labelWidth + i * 90 + 14}" y="${height - 5}" font-size="11">${action}</text>`,
+    )
+    .join('');
   return `<svg width="${labelWidth + barWidth + 110}" height="${height}" role="img" aria-label="action rates per scenario">${rows}${legend}</svg>`;
 }
 
@@ -55,7 +63,9 @@ function riskDistribution(summary: BacktestSummary, groups: [string, GroupStats]
         .map((count, bin) => {
           const h = (count / max) * (rowHeight - 6);
           const color = key.startsWith('A') || key === 'takeover' ? COLORS.takeover : COLORS.legit;
-          return h > 0 ? `<rect x="${labelWidth + bin * cellWidth}" y="${(y + rowHeight - 6 - h).toFixed(1)}" width="${cellWidth - 2}" height="${h.toFixed(1)}" fill="${color}"><title>${count} with risk ${bin === 0 ? '< 1e-6' : `${edges[bin - 1]!.toExponential(1)}–${edges[bin]!.toExponential(1)}`}</title></rect>` : '';
+          return h > 0
+            ? `<rect x="${labelWidth + bin * cellWidth}" y="${(y + rowHeight - 6 - h).toFixed(1)}" width="${cellWidth - 2}" height="${h.toFixed(1)}" fill="${color}"><title>${count} with risk ${bin === 0 ? '< 1e-6' : `${edges[bin - 1]!.toExponential(1)}–${edges[bin]!.toExponential(1)}`}</title></rect>`
+            : '';
         })
         .join('');
       return `<text x="${labelWidth - 8}" y="${y + 14}" text-anchor="end" font-size="12">${esc(title(key))}</text>${bars}`;
@@ -79,7 +89,9 @@ function rocChart(summary: BacktestSummary, maxX: number): string {
   const y = (tpr: number) => pad + size - tpr * size;
   const points = roc.points.filter((point) => point.fpr <= maxX * 1.0001);
   const last = roc.points.find((point) => point.fpr > maxX);
-  const path = [...points, ...(last ? [{ fpr: maxX, tpr: points.length ? points[points.length - 1]!.tpr : 0 }] : [])].map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.fpr).toFixed(1)},${y(p.tpr).toFixed(1)}`).join(' ');
+  const path = [...points, ...(last ? [{ fpr: maxX, tpr: points.length ? points[points.length - 1]!.tpr : 0 }] : [])]
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.fpr).toFixed(1)},${y(p.tpr).toFixed(1)}`)
+    .join(' ');
   const grid = [0, 0.25, 0.5, 0.75, 1]
     .map(
       (f) =>
@@ -137,7 +149,7 @@ export function renderReport(summary: BacktestSummary): string {
   const labelled = summary.roc !== undefined;
   const rocSection = labelled
     ? `<h2>Catch rate against legitimate step-up rate</h2>
-<p>ROC of the risk score: first takeover login per account (positives, SIM-swap control excluded) against legitimate logins. Dots: each preset's operating point${(summary.presets ?? []).some((p) => !p.exact) ? ' (* = estimated from this run\'s risks with that preset\'s prior, thresholds and hard rules; run the backtest with that preset for exact figures)' : ''}. AUC first login ${summary.roc!.aucFirst.toFixed(4)}, every attempt ${summary.roc!.aucAll.toFixed(4)}.</p>
+<p>ROC of the risk score: first takeover login per account (positives, SIM-swap control excluded) against legitimate logins. Dots: each preset's operating point${(summary.presets ?? []).some((p) => !p.exact) ? " (* = estimated from this run's risks with that preset's prior, thresholds and hard rules; run the backtest with that preset for exact figures)" : ''}. AUC first login ${summary.roc!.aucFirst.toFixed(4)}, every attempt ${summary.roc!.aucAll.toFixed(4)}.</p>
 <div class="row">${rocChart(summary, 1)}${rocChart(summary, 0.05)}</div>
 <table><thead><tr><th>legitimate step-up budget</th><th>first-login catch rate</th><th>risk threshold</th></tr></thead><tbody>${summary.roc!.catchAt.map((hit) => `<tr><td>${pct(hit.budget, 0)}</td><td>${pct(hit.catchRate, 2)}</td><td>${hit.threshold.toExponential(2)}</td></tr>`).join('')}</tbody></table>
 <table><thead><tr><th>preset</th><th>legitimate flagged</th><th>first login caught</th><th>every attempt caught</th><th></th></tr></thead><tbody>${(summary.presets ?? []).map((p) => `<tr><td>${esc(p.preset)}</td><td>${pct(p.legitFriction, 2)}</td><td>${pct(p.catchFirst, 2)}</td><td>${pct(p.catchAll, 2)}</td><td>${p.exact ? 'this run' : 'estimated'}</td></tr>`).join('')}</tbody></table>`

@@ -7,7 +7,18 @@
  * same groups (shard.ts) and give every shard the whole input's clock, so each decision is the one
  * the single-threaded run makes.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, statSync, writeFileSync, type WriteStream } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  type WriteStream,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -17,7 +28,18 @@ import type { Weights } from '../core/weights.js';
 import { GuardConfigError } from '../errors/guard-config-error.js';
 import type { PresetName } from '../types/index.js';
 import type { EvidenceSource } from './evidence.js';
-import { createDecoder, inputFormat, openInput, parquetGroups, type Decoded, type DecoderSpec, type FieldMap, type InputFormat, type InputReader, type RawRecord } from './input.js';
+import {
+  createDecoder,
+  inputFormat,
+  openInput,
+  parquetGroups,
+  type Decoded,
+  type DecoderSpec,
+  type FieldMap,
+  type InputFormat,
+  type InputReader,
+  type RawRecord,
+} from './input.js';
 import { Progress } from './progress.js';
 import type { ReplayEvent } from './replay.js';
 import { replayerFor, type ReplaySetup } from './setup.js';
@@ -126,10 +148,13 @@ class LineWriter {
     if (this.buffer.length > 0) {
       const text = this.buffer.join('');
       this.buffer = [];
-      if (!this.stream.write(text)) this.draining ??= new Promise<void>((resolve) => this.stream.once('drain', () => {
-          this.draining = undefined;
-          resolve();
-        }));
+      if (!this.stream.write(text))
+        this.draining ??= new Promise<void>((resolve) =>
+          this.stream.once('drain', () => {
+            this.draining = undefined;
+            resolve();
+          }),
+        );
     }
     await this.draining;
   }
@@ -227,7 +252,8 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
       if (writer) await writer.close();
     }
     const durationMs = Math.round(performance.now() - started);
-    if (counts.outOfOrder > 0) log(`warning: ${counts.outOfOrder} ${counts.unit}s were earlier than a ${counts.unit} before them; the guard's clock did not go back for them`);
+    if (counts.outOfOrder > 0)
+      log(`warning: ${counts.outOfOrder} ${counts.unit}s were earlier than a ${counts.unit} before them; the guard's clock did not go back for them`);
     const summary = buildSummary(options, counts, durationMs);
     if (options.outDir) {
       files.push(...writeOutputs(options.outDir, summary));
@@ -282,7 +308,10 @@ export interface ShardFile {
   summary: SummaryState;
 }
 
-export function settingsOf(options: Pick<BacktestOptions, 'preset' | 'replayOutcomes' | 'strict' | 'weights' | 'stripDevice' | 'stripToken'>, setup: ReplaySetup | undefined): Record<string, unknown> {
+export function settingsOf(
+  options: Pick<BacktestOptions, 'preset' | 'replayOutcomes' | 'strict' | 'weights' | 'stripDevice' | 'stripToken'>,
+  setup: ReplaySetup | undefined,
+): Record<string, unknown> {
   const geo = !setup || setup.geo === 'none' ? 'none' : setup.geo === 'evidence' && setup.evidence ? setup.evidence.names.geo : 'guard default (geoip-lite)';
   const intel = setup?.intel === 'evidence' && setup.evidence ? setup.evidence.names.numberIntel : 'none';
   return {
@@ -332,7 +361,17 @@ export function summaryOf(input: {
 }
 
 function buildSummary(options: BacktestOptions, counts: RunCounts, durationMs: number): BacktestSummary {
-  return summaryOf({ options, settings: settingsOf(options, counts.setup), states: counts.summary ? [counts.summary] : [], lines: counts.lines, blankLines: counts.blankLines, malformed: counts.malformed, samples: counts.samples, outOfOrder: counts.outOfOrder, durationMs });
+  return summaryOf({
+    options,
+    settings: settingsOf(options, counts.setup),
+    states: counts.summary ? [counts.summary] : [],
+    lines: counts.lines,
+    blankLines: counts.blankLines,
+    malformed: counts.malformed,
+    samples: counts.samples,
+    outOfOrder: counts.outOfOrder,
+    durationMs,
+  });
 }
 
 export function writeOutputs(outDir: string, summary: BacktestSummary): string[] {
@@ -661,7 +700,12 @@ async function runStriped(context: Context, workers: number, machines: { index: 
  * A worker-thread run's counts: the workers' results and this thread's rejections together. Under
  * --strict, throws the earliest malformed record of all of them, where the single-threaded run stops.
  */
-function countsOfWorkers(context: Context, results: WorkerResult[], stop: MalformedLineError | undefined, read: Pick<RunCounts, 'setup' | 'lines' | 'blankLines'>): RunCounts {
+function countsOfWorkers(
+  context: Context,
+  results: WorkerResult[],
+  stop: MalformedLineError | undefined,
+  read: Pick<RunCounts, 'setup' | 'lines' | 'blankLines'>,
+): RunCounts {
   const { options, rejections, reader } = context;
   const stops = results.flatMap((result) => (result.stopped ? [new MalformedLineError(result.stopped.number, result.stopped.reason, reader.unit)] : []));
   if (stop) stops.push(stop);
@@ -813,7 +857,9 @@ class PoolSink {
   /** Second pass over stripes: every worker reads the stripes with records of its own and decides those. */
   async runStripes(run: StripeRun, setup: ReplaySetup): Promise<void> {
     this.stripes = { assign: new Uint8Array(run.assign), next: 0, stopBefore: run.stopBefore, done: 0 };
-    this.links.forEach((link, worker) => link.port.postMessage({ type: 'runStripes', setup, spec: this.context.decoderSpec(), worker, ...run } satisfies ToWorker));
+    this.links.forEach((link, worker) =>
+      link.port.postMessage({ type: 'runStripes', setup, spec: this.context.decoderSpec(), worker, ...run } satisfies ToWorker),
+    );
     await this.waitFor(() => this.stripes!.done === this.links.length);
     this.drainStripes();
   }

@@ -56,7 +56,12 @@ export function decisionRecord(unit: 'line' | 'row', number: number, event: Repl
     numberChangedHands: decision.numberChangedHands,
     reasons: decision.reasons.filter((reason) => reason.effect !== 0).map((reason) => ({ code: reason.code, effect: round(reason.effect) })),
   };
-  if (event.label) record.label = { isTakeover: event.label.isTakeover, ...(event.label.scenario ? { scenario: event.label.scenario } : {}), ...(event.label.actor ? { actor: event.label.actor } : {}) };
+  if (event.label)
+    record.label = {
+      isTakeover: event.label.isTakeover,
+      ...(event.label.scenario ? { scenario: event.label.scenario } : {}),
+      ...(event.label.actor ? { actor: event.label.actor } : {}),
+    };
   if (event.warmup) record.warmup = true;
   return `${JSON.stringify(record)}\n`;
 }

@@ -113,7 +113,12 @@ export class KeyDictionary {
 
 /** Decode a batch of raw records for the first pass (`null`: the reader could not read it). */
 export function scanBatch(raws: readonly (string | unknown[] | null)[], decode: (raw: string | unknown[]) => Decoded, keys: NumberKeys): ScanResult {
-  const result: ScanResult = { status: new Uint8Array(raws.length), at: new Float64Array(raws.length), accounts: new Array<string>(raws.length), numbers: new Array<string>(raws.length) };
+  const result: ScanResult = {
+    status: new Uint8Array(raws.length),
+    at: new Float64Array(raws.length),
+    accounts: new Array<string>(raws.length),
+    numbers: new Array<string>(raws.length),
+  };
   for (let i = 0; i < raws.length; i++) {
     const raw = raws[i];
     const decoded = raw === null || raw === undefined ? undefined : decode(raw);

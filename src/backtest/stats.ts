@@ -96,7 +96,11 @@ export function auc(positives: ScoreHistogram, negatives: ScoreHistogram): numbe
  * Catch rate when at most `budget` of legitimate logins may be stepped up: the lowest bin
  * threshold whose negatives above it stay within budget (a bin is never split).
  */
-export function catchAtBudget(positives: ScoreHistogram, negatives: ScoreHistogram, budget: number): { catchRate: number; legitRate: number; threshold: number } {
+export function catchAtBudget(
+  positives: ScoreHistogram,
+  negatives: ScoreHistogram,
+  budget: number,
+): { catchRate: number; legitRate: number; threshold: number } {
   if (positives.total === 0 || negatives.total === 0) return { catchRate: NaN, legitRate: NaN, threshold: NaN };
   let tp = 0;
   let fp = 0;

@@ -303,7 +303,9 @@ export class SummaryBuilder {
     }
   }
 
-  build(base: Pick<BacktestSummary, 'generatedBy' | 'input' | 'settings' | 'lines' | 'blankLines' | 'malformed' | 'outOfOrder' | 'durationMs'>): BacktestSummary {
+  build(
+    base: Pick<BacktestSummary, 'generatedBy' | 'input' | 'settings' | 'lines' | 'blankLines' | 'malformed' | 'outOfOrder' | 'durationMs'>,
+  ): BacktestSummary {
     const top = (map: Map<string, number>) =>
       [...map.entries()]
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))

@@ -101,7 +101,10 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
       decode ??= createDecoder(message.spec);
       keys ??= new NumberKeys(undefined);
       const result = scanBatch(message.raws, decode, keys);
-      port.postMessage({ type: 'scanned', id: message.id, ...result } satisfies FromWorker, [result.status.buffer as ArrayBuffer, result.at.buffer as ArrayBuffer]);
+      port.postMessage({ type: 'scanned', id: message.id, ...result } satisfies FromWorker, [
+        result.status.buffer as ArrayBuffer,
+        result.at.buffer as ArrayBuffer,
+      ]);
     }
 
     let stripeReader: { path: string; reader: StripeReader } | undefined;
@@ -237,7 +240,12 @@ export default function backtestShard(task: ShardTask): Promise<WorkerResult> {
         }
       }
       if (fdOut !== undefined && records.length > 0) writeSync(fdOut, records.join(''));
-      port.postMessage({ type: 'done', count: message.numbers.length, ...(task.records === 'return' ? { records } : {}), ...(stopped ? { stopped: true } : {}) } satisfies FromWorker);
+      port.postMessage({
+        type: 'done',
+        count: message.numbers.length,
+        ...(task.records === 'return' ? { records } : {}),
+        ...(stopped ? { stopped: true } : {}),
+      } satisfies FromWorker);
     }
 
     async function pump(): Promise<void> {

@@ -1,12 +1,5 @@
 import type { ProfilePatch } from '../types/profile.js';
-import {
-  SENSITIVE_ACTIONS,
-  type DecisionAction,
-  type NumberChangedHands,
-  type Reason,
-  type StepUpCheck,
-  type VictimAdvice,
-} from '../types/index.js';
+import { SENSITIVE_ACTIONS, type DecisionAction, type NumberChangedHands, type Reason, type StepUpCheck, type VictimAdvice } from '../types/index.js';
 import { adviceOf, reasonFrom } from '../locale/index.js';
 import { thresholdsFor, type Policy, type Thresholds } from './policy.js';
 import type { Score } from './score.js';
@@ -58,7 +51,12 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
 
   if (SENSITIVE_ACTIONS.has(attempt.action)) {
     notes.push(
-      reasonFrom('sensitive_action', 0, { key: 'sensitive_action', params: { action: attempt.action, stepUp: thresholds.stepUp, deny: thresholds.deny } }, { action: attempt.action, thresholds }),
+      reasonFrom(
+        'sensitive_action',
+        0,
+        { key: 'sensitive_action', params: { action: attempt.action, stepUp: thresholds.stepUp, deny: thresholds.deny } },
+        { action: attempt.action, thresholds },
+      ),
     );
   }
 
@@ -82,7 +80,8 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
   // guard is blind to what it would otherwise weigh, so the check has to carry the decision alone.
   const blindToHistory = input.subject.history.status === 'unavailable' && policy.failMode.history === 'step_up';
   // Carrier evidence only bears on logins that used the number (see signals.ts), so only they can be blind to it.
-  const blindToCarrier = attempt.verified.includes('sms_otp') && findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up';
+  const blindToCarrier =
+    attempt.verified.includes('sms_otp') && findings.intelMissing && findings.reissuePossible && policy.failMode.intelWhenDormant === 'step_up';
   // Whether or not the score alone already asked for a step-up (so more adverse evidence never
   // lowers the bar).
   const blind = blindToHistory || blindToCarrier;
@@ -97,11 +96,13 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
   if (blindToHistory && action !== 'deny') {
     const forced = action === 'allow';
     if (forced) action = 'step_up';
-    if (forced || blindHigh) notes.push(reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.no_history', params: { preset: policy.preset, strong: !forced } }));
+    if (forced || blindHigh)
+      notes.push(reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.no_history', params: { preset: policy.preset, strong: !forced } }));
   } else if (blindToCarrier && action !== 'deny') {
     const forced = action === 'allow';
     if (forced) action = 'step_up';
-    if (forced || blindHigh) notes.push(reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.carrier_unavailable', params: { preset: policy.preset, strong: !forced } }));
+    if (forced || blindHigh)
+      notes.push(reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.carrier_unavailable', params: { preset: policy.preset, strong: !forced } }));
   }
 
   // A protected account, one whose protection could not be read, or one dormant beyond the preset's
@@ -142,11 +143,16 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
       // assess -> step-up -> recordOutcome path does. A carrier-confirmed reissue stays above this.
       action = 'allow';
       notes.push(
-        reasonFrom('strong_factor_verified', 0, { key: 'strong_factor_verified.met', params: { required, passed: strongPassed } }, {
-          required,
-          passed: strongPassed,
-          strength: Number(passedStrength.toFixed(4)),
-        }),
+        reasonFrom(
+          'strong_factor_verified',
+          0,
+          { key: 'strong_factor_verified.met', params: { required, passed: strongPassed } },
+          {
+            required,
+            passed: strongPassed,
+            strength: Number(passedStrength.toFixed(4)),
+          },
+        ),
       );
     }
   }
@@ -157,7 +163,12 @@ export function decide(input: LoginInput, result: Score, findings: NumberFinding
       action = 'deny';
       stepUp = undefined;
       notes.push(
-        reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.no_check', params: { required, available: input.checks } }, { required, available: input.checks }),
+        reasonFrom(
+          'fail_mode_applied',
+          0,
+          { key: 'fail_mode_applied.no_check', params: { required, available: input.checks } },
+          { required, available: input.checks },
+        ),
       );
     }
   }
@@ -192,7 +203,12 @@ export function smsAloneGate(input: LoginInput, findings: NumberFindings, contin
   const proven = continuity.proof === 'vouched_device' || continuity.proof === 'carrier';
   if (limit !== null && findings.dormancyDays >= limit && !proven) {
     const days = Math.floor(findings.dormancyDays);
-    return reasonFrom('dormant_account', 0, { key: 'dormant_account', params: { days, preset: policy.preset, limitDays: limit } }, { dormancyDays: days, smsAloneAfterDays: limit });
+    return reasonFrom(
+      'dormant_account',
+      0,
+      { key: 'dormant_account', params: { days, preset: policy.preset, limitDays: limit } },
+      { dormancyDays: days, smsAloneAfterDays: limit },
+    );
   }
   return null;
 }
@@ -234,7 +250,11 @@ export function advise(input: LoginInput, changed: NumberChangedHands, action: D
     return adviceOf({ newHolder: 'none', previousHolder: 'review_binding', stepIds: ['owner_confirm_bound_number'] });
   }
   if (input.login.action === 'register' && action !== 'allow') {
-    return adviceOf({ newHolder: 'offer_new_account', previousHolder: 'review_binding', stepIds: ['register_offer_fresh_account', 'register_hide_and_review'] });
+    return adviceOf({
+      newHolder: 'offer_new_account',
+      previousHolder: 'review_binding',
+      stepIds: ['register_offer_fresh_account', 'register_hide_and_review'],
+    });
   }
   return { newHolder: 'none', previousHolder: 'none', steps: [], stepIds: [] };
 }

@@ -31,7 +31,12 @@ export function evaluate(input: LoginInput): CoreResult {
   // The risk an SMS-only attempt would have had: checks passed in this attempt lower the score, so
   // they must not also lower the bar they are measured against.
   const passedChecks = signals.some((signal) => signal.code === 'strong_factor_verified');
-  const riskBeforeChecks = passedChecks ? score(input.policy.prior, signals.filter((signal) => signal.code !== 'strong_factor_verified')).risk : scored.risk;
+  const riskBeforeChecks = passedChecks
+    ? score(
+        input.policy.prior,
+        signals.filter((signal) => signal.code !== 'strong_factor_verified'),
+      ).risk
+    : scored.risk;
   const verdict = decide(input, scored, findings, continuity, riskBeforeChecks);
   return {
     action: verdict.action,
@@ -67,5 +72,10 @@ export interface NumberResult {
 export function evaluateNumber(input: CoreInput): NumberResult {
   const { signals, findings } = collectNumberSignals(input);
   const scored = score(input.policy.prior, signals);
-  return { numberChangedHands: numberChangedHands(findings, scored.risk, input.policy), risk: scored.risk, reasons: scored.reasons, reissuePossible: findings.reissuePossible };
+  return {
+    numberChangedHands: numberChangedHands(findings, scored.risk, input.policy),
+    risk: scored.risk,
+    reasons: scored.reasons,
+    reissuePossible: findings.reissuePossible,
+  };
 }

@@ -125,7 +125,10 @@ export function createAssess(context: GuardContext): Assess {
         risk: policy.prior,
         prior: policy.prior,
         reasons: [
-          reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.internal_error', params: { error: error instanceof Error ? error.message : String(error) } }),
+          reasonFrom('fail_mode_applied', 0, {
+            key: 'fail_mode_applied.internal_error',
+            params: { error: error instanceof Error ? error.message : String(error) },
+          }),
         ],
         numberChangedHands: 'unknown',
         advice: { newHolder: 'none', previousHolder: 'none', steps: [] },

@@ -8,7 +8,17 @@ import type { LoginInput, Subject } from '../core/signals/index.js';
 import type { CarrierEvidence } from '../evidence/number-intel/gather.js';
 import { randomId128 } from '../persist/keys.js';
 import type { AccountProfile, DeviceRecord, NumberEvent, PendingDecision, ProtectionReason, StoreKeys, StoreSnapshot, StoreWrite } from '../persist/types.js';
-import type { Decision, DecisionAction, StepUpDecision, DeviceFacts, GeoLookup, GeoResult, NormalizedAttempt, SignalStatus, StepUpCheck } from '../types/index.js';
+import type {
+  Decision,
+  DecisionAction,
+  StepUpDecision,
+  DeviceFacts,
+  GeoLookup,
+  GeoResult,
+  NormalizedAttempt,
+  SignalStatus,
+  StepUpCheck,
+} from '../types/index.js';
 import { localizeAdvice, localizeReasons } from '../locale/index.js';
 import { isoTime } from '../util/iso-time.js';
 import { coreSubject } from './core-input.js';
@@ -187,12 +197,22 @@ export function protectionEvidence(snapshot: StoreSnapshot | null, storeHoldsPro
  * holder (`carrier_event`), and after a failed step-up where a reissue was possible, when the preset
  * says so (`failed_step_up`). The live guard and the replay engine both ask here.
  */
-export function protectionAfterDecision(settings: Pick<ResolvedOptions, 'mode'>, attempt: NormalizedAttempt, decision: Decision, alreadyProtected: boolean): ProtectionReason | undefined {
+export function protectionAfterDecision(
+  settings: Pick<ResolvedOptions, 'mode'>,
+  attempt: NormalizedAttempt,
+  decision: Decision,
+  alreadyProtected: boolean,
+): ProtectionReason | undefined {
   if (settings.mode !== 'enforce' || alreadyProtected) return undefined;
   return decision.numberChangedHands === 'yes' && attempt.verified.includes('sms_otp') ? 'carrier_event' : undefined;
 }
 
-export function protectionAfterOutcome(settings: Pick<ResolvedOptions, 'mode' | 'policy'>, pending: PendingDecision, passed: boolean, satisfied: boolean): ProtectionReason | undefined {
+export function protectionAfterOutcome(
+  settings: Pick<ResolvedOptions, 'mode' | 'policy'>,
+  pending: PendingDecision,
+  passed: boolean,
+  satisfied: boolean,
+): ProtectionReason | undefined {
   if (settings.mode !== 'enforce' || satisfied || passed || !pending.reissuePossible || !settings.policy.protectOnFailedStepUp) return undefined;
   return 'failed_step_up';
 }
@@ -202,12 +222,20 @@ export function protectionAfterOutcome(settings: Pick<ResolvedOptions, 'mode' | 
  * device becomes vouched for); a failed one is remembered as a failed step-up; a passed check that
  * was not one of those asked for changes nothing.
  */
-export function outcomeWrite(pending: PendingDecision, ran: ReadonlySet<StepUpCheck>, passed: boolean, outcomeAt: number): { satisfied: boolean; write?: StoreWrite } {
+export function outcomeWrite(
+  pending: PendingDecision,
+  ran: ReadonlySet<StepUpCheck>,
+  passed: boolean,
+  outcomeAt: number,
+): { satisfied: boolean; write?: StoreWrite } {
   const satisfied = passed && pending.anyOf.some((set) => set.every((check) => ran.has(check as StepUpCheck)));
   const keys: StoreKeys = { account: pending.accountKey, phone: pending.onPass.phoneHash };
   if (satisfied) return { satisfied, write: { keys, patch: pending.onPass } };
   if (passed) return { satisfied };
   // The retired hashes travel along, or a profile not yet migrated would read as another number and lose its proofs.
   const aliases = pending.onPass.phoneHashAliases ? { phoneHashAliases: pending.onPass.phoneHashAliases } : {};
-  return { satisfied, write: { keys, patch: { at: outcomeAt, phoneHash: pending.onPass.phoneHash, ...aliases, failedStepUp: { at: outcomeAt, checks: [...ran] } } } };
+  return {
+    satisfied,
+    write: { keys, patch: { at: outcomeAt, phoneHash: pending.onPass.phoneHash, ...aliases, failedStepUp: { at: outcomeAt, checks: [...ran] } } },
+  };
 }

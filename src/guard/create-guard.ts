@@ -24,7 +24,15 @@ import { createSweep, type SweepOptions, type SweepRun } from './sweep.js';
 import { createSweepDormancy, type DormancyBatch, type DormancySweepOptions } from './dormancy.js';
 import { createFreeze, type FreezeInput, type FreezeResult } from './freeze.js';
 import type { CheckProof } from './proof.js';
-import { createProtect, createProtectionOf, createUnprotect, type ProtectInput, type ProtectResult, type ProtectionState, type UnprotectResult } from './protect.js';
+import {
+  createProtect,
+  createProtectionOf,
+  createUnprotect,
+  type ProtectInput,
+  type ProtectResult,
+  type ProtectionState,
+  type UnprotectResult,
+} from './protect.js';
 import { createReleaseNumber, type ReleaseInput, type ReleaseResult } from './release.js';
 import { createIngestUnbindNotice, type UnbindNotice, type UnbindNoticeResult } from './unbind.js';
 

@@ -42,14 +42,17 @@ export interface IngestDeps {
 
 const optionsSchema = lazySchema((z) =>
   z.object({
-  format: z.enum(['csv', 'jsonl']).optional(),
-  columns: z.array(z.string().min(1).max(64)).min(1).max(64).optional(),
-  maxLineChars: z.number().int().min(64).max(1_000_000).optional(),
-  strict: z.boolean().optional(),
-  defaultCountry: z.string().regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2').optional(),
-  source: z.string().min(1).max(100).optional(),
-  maxErrors: z.number().int().min(0).max(100_000).optional(),
-}),
+    format: z.enum(['csv', 'jsonl']).optional(),
+    columns: z.array(z.string().min(1).max(64)).min(1).max(64).optional(),
+    maxLineChars: z.number().int().min(64).max(1_000_000).optional(),
+    strict: z.boolean().optional(),
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/, 'ISO 3166-1 alpha-2')
+      .optional(),
+    source: z.string().min(1).max(100).optional(),
+    maxErrors: z.number().int().min(0).max(100_000).optional(),
+  }),
 );
 
 /** Events are written per number in batches, so a large file never sits in memory whole. */

@@ -53,17 +53,18 @@ export interface NormalizedBinding {
   lastSeenAt?: number;
 }
 
-const dateInput = lazySchema((z) =>
-  z.union([z.string().max(64), z.date(), z.number()]),
-);
+const dateInput = lazySchema((z) => z.union([z.string().max(64), z.date(), z.number()]));
 export const bindingSchema = lazySchema((z) =>
   z.object({
-  accountId: z.string().min(1).max(256),
-  phone: z.string().min(1).max(40),
-  phoneBoundAt: dateInput(),
-  lastSeenAt: dateInput().optional(),
-  defaultCountry: z.string().regex(/^[A-Za-z]{2}$/).optional(),
-}),
+    accountId: z.string().min(1).max(256),
+    phone: z.string().min(1).max(40),
+    phoneBoundAt: dateInput(),
+    lastSeenAt: dateInput().optional(),
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/)
+      .optional(),
+  }),
 );
 
 /** Validate a binding; throws `InvalidInputError` naming every bad field. */
@@ -74,7 +75,8 @@ export function normalizeBinding(input: unknown, now: number, defaultCountry: st
   const issues: InputIssue[] = [];
   const phoneBoundAt = toEpochMs(raw.phoneBoundAt, 'phoneBoundAt', issues);
   const lastSeenAt = raw.lastSeenAt === undefined ? undefined : toEpochMs(raw.lastSeenAt, 'lastSeenAt', issues);
-  if (phoneBoundAt !== undefined && phoneBoundAt > now) issues.push({ field: 'phoneBoundAt', message: 'in the future: a number cannot be bound in the future' });
+  if (phoneBoundAt !== undefined && phoneBoundAt > now)
+    issues.push({ field: 'phoneBoundAt', message: 'in the future: a number cannot be bound in the future' });
   const phone = parsePhone(raw.phone, raw.defaultCountry?.toUpperCase() ?? defaultCountry);
   if ('error' in phone) issues.push({ field: 'phone', message: phone.error });
   if (issues.length > 0 || phoneBoundAt === undefined || 'error' in phone) throw new InvalidInputError(issues);
@@ -144,7 +146,11 @@ export async function judgeNumber(deps: NumberCheckDeps, binding: NormalizedBind
   const profile = snapshot?.profile ?? null;
   const since = intelSince(binding.phoneBoundAt, profile?.strongProofAt);
 
-  const { status: intel, answers, fresh } = await carrierEvidence(
+  const {
+    status: intel,
+    answers,
+    fresh,
+  } = await carrierEvidence(
     { runner: deps.runner, ttl: deps.intelCacheTtl, now, accountScope: () => deps.hasher.token(`account:${binding.accountId}`), report: deps.report },
     rotation?.intel ?? snapshot?.intel ?? null,
     { phone: binding.phoneE164, since, accountId: binding.accountId },

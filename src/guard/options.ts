@@ -124,45 +124,64 @@ export interface ResolvedOptions {
 }
 
 const thresholdsSchema = lazySchema((z) =>
-  z
-  .object({ stepUp: z.number().min(0).max(1), deny: z.number().min(0).max(1) })
-  .refine((t) => t.stepUp <= t.deny, { message: 'stepUp must not exceed deny' }),
+  z.object({ stepUp: z.number().min(0).max(1), deny: z.number().min(0).max(1) }).refine((t) => t.stepUp <= t.deny, { message: 'stepUp must not exceed deny' }),
 );
 
 const optionsSchema = lazySchema((z) =>
   z.object({
-  preset: z.enum(['cloud-drive', 'social', 'fintech']).optional(),
-  checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).optional(),
-  passwordResetBySms: z.boolean().optional(),
-  mode: z.enum(['enforce', 'dry_run']).optional(),
-  locale: z.enum(LOCALES as [Locale, ...Locale[]]).optional(),
-  thresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
-  sensitiveThresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
-  actionThresholds: z.partialRecord(z.enum(ATTEMPT_ACTIONS as [string, ...string[]]), thresholdsSchema()).optional(),
-  alwaysStepUp: z.array(z.enum(ATTEMPT_ACTIONS as [string, ...string[]])).max(ATTEMPT_ACTIONS.length).optional(),
-  minAgingDays: z.record(z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case'), z.number().min(0).max(3650)).optional(),
-  defaultCountry: z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case').optional(),
-  budgetMs: z.number().int().min(10).max(60_000).optional(),
-  stepUpTtlMs: z.number().int().min(1_000).max(86_400_000).optional(),
-  intelCacheTtl: z
-    .object({ changedMs: z.number().int().min(0).optional(), unchangedMs: z.number().int().min(0).optional(), inconclusiveMs: z.number().int().min(0).optional() })
-    .optional(),
-  intelBreaker: z.object({ failureThreshold: z.number().int().min(1).max(1000).optional(), cooldownMs: z.number().int().min(0).max(3_600_000).optional() }).optional(),
-  limits: z
-    .object({
-      maxDevices: z.number().int().min(1).max(1000).optional(),
-      maxLocations: z.number().int().min(1).max(1000).optional(),
-      maxFailedStepUps: z.number().int().min(1).max(1000).optional(),
-      retentionMs: z.number().int().min(DAY).optional(),
-    })
-    .optional(),
-  weights: z.record(z.string(), z.number().refine(Number.isFinite, 'must be finite')).optional(),
-  dormancy: z
-    .object({ smsAloneAfterDays: z.number().min(1).max(36_500).nullable().optional(), protectAfterDays: z.number().min(1).max(36_500).nullable().optional() })
-    .optional(),
-  protectOnFailedStepUp: z.boolean().optional(),
-  freezeLimit: z.object({ attempts: z.number().int().min(1).max(1000), windowMs: z.number().int().min(1_000).max(30 * DAY) }).optional(),
-}),
+    preset: z.enum(['cloud-drive', 'social', 'fintech']).optional(),
+    checks: z.array(z.enum(STEP_UP_CHECKS as [string, ...string[]])).optional(),
+    passwordResetBySms: z.boolean().optional(),
+    mode: z.enum(['enforce', 'dry_run']).optional(),
+    locale: z.enum(LOCALES as [Locale, ...Locale[]]).optional(),
+    thresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
+    sensitiveThresholds: z.object({ stepUp: z.number().min(0).max(1).optional(), deny: z.number().min(0).max(1).optional() }).optional(),
+    actionThresholds: z.partialRecord(z.enum(ATTEMPT_ACTIONS as [string, ...string[]]), thresholdsSchema()).optional(),
+    alwaysStepUp: z
+      .array(z.enum(ATTEMPT_ACTIONS as [string, ...string[]]))
+      .max(ATTEMPT_ACTIONS.length)
+      .optional(),
+    minAgingDays: z.record(z.string().regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case'), z.number().min(0).max(3650)).optional(),
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'ISO 3166-1 alpha-2, upper case')
+      .optional(),
+    budgetMs: z.number().int().min(10).max(60_000).optional(),
+    stepUpTtlMs: z.number().int().min(1_000).max(86_400_000).optional(),
+    intelCacheTtl: z
+      .object({
+        changedMs: z.number().int().min(0).optional(),
+        unchangedMs: z.number().int().min(0).optional(),
+        inconclusiveMs: z.number().int().min(0).optional(),
+      })
+      .optional(),
+    intelBreaker: z
+      .object({ failureThreshold: z.number().int().min(1).max(1000).optional(), cooldownMs: z.number().int().min(0).max(3_600_000).optional() })
+      .optional(),
+    limits: z
+      .object({
+        maxDevices: z.number().int().min(1).max(1000).optional(),
+        maxLocations: z.number().int().min(1).max(1000).optional(),
+        maxFailedStepUps: z.number().int().min(1).max(1000).optional(),
+        retentionMs: z.number().int().min(DAY).optional(),
+      })
+      .optional(),
+    weights: z.record(z.string(), z.number().refine(Number.isFinite, 'must be finite')).optional(),
+    dormancy: z
+      .object({ smsAloneAfterDays: z.number().min(1).max(36_500).nullable().optional(), protectAfterDays: z.number().min(1).max(36_500).nullable().optional() })
+      .optional(),
+    protectOnFailedStepUp: z.boolean().optional(),
+    freezeLimit: z
+      .object({
+        attempts: z.number().int().min(1).max(1000),
+        windowMs: z
+          .number()
+          .int()
+          .min(1_000)
+          .max(30 * DAY),
+      })
+      .optional(),
+  }),
 );
 
 function mergeThresholds(base: Thresholds, patch: Partial<Thresholds> | undefined, field: string): Thresholds {
@@ -223,7 +242,10 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
     throw new GuardConfigError('hashKey', `the ${options.store.name} store keeps history across restarts, so it needs a stable hashKey`);
   }
   const telemetry = options.telemetry as Partial<GuardTelemetry> | undefined;
-  if (telemetry !== undefined && (typeof telemetry?.assess !== 'function' || typeof telemetry.recordOutcome !== 'function' || typeof telemetry.providerCall !== 'function')) {
+  if (
+    telemetry !== undefined &&
+    (typeof telemetry?.assess !== 'function' || typeof telemetry.recordOutcome !== 'function' || typeof telemetry.providerCall !== 'function')
+  ) {
     throw new GuardConfigError('telemetry', 'assess, recordOutcome and providerCall methods (openTelemetry() from recycled-number-guard/opentelemetry)');
   }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new GuardConfigError('clock', 'must be a function returning epoch ms');
@@ -253,8 +275,7 @@ export function resolveOptions(options: GuardOptions): ResolvedOptions {
  * never happens.
  */
 function assertReissueDominates(weights: Weights): void {
-  const superseded =
-    Math.max(0, weights.dormant_beyond_aging_cap) + Math.max(0, weights.tenure_after_binding) + Math.max(0, weights.sim_changed_after_binding);
+  const superseded = Math.max(0, weights.dormant_beyond_aging_cap) + Math.max(0, weights.tenure_after_binding) + Math.max(0, weights.sim_changed_after_binding);
   if (weights.number_reissued_after_binding < superseded) {
     throw new GuardConfigError(
       'weights.number_reissued_after_binding',

@@ -54,9 +54,9 @@ export interface RecipientDecision {
 
 const inputSchema = lazySchema((z) =>
   z.object({
-  purpose: z.enum(RECIPIENT_PURPOSES),
-  strictness: z.enum(['strict', 'standard']).optional(),
-}),
+    purpose: z.enum(RECIPIENT_PURPOSES),
+    strictness: z.enum(['strict', 'standard']).optional(),
+  }),
 );
 
 /**
@@ -99,7 +99,10 @@ export function createRecipientCheck(deps: NumberCheckDeps) {
         strictness,
         numberChangedHands: 'unknown',
         why: catalogue(locale).recipient.internalError(message),
-        reasons: localizeReasons([reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.recipient_internal_error', params: { error: message } })], locale),
+        reasons: localizeReasons(
+          [reasonFrom('fail_mode_applied', 0, { key: 'fail_mode_applied.recipient_internal_error', params: { error: message } })],
+          locale,
+        ),
         evidence: { numberIntel: 'unavailable', intelSources: [] },
       };
     } finally {

@@ -55,11 +55,14 @@ export interface SweepRun extends AsyncIterable<SweepFinding> {
 
 const optionsSchema = lazySchema((z) =>
   z.object({
-  concurrency: z.number().int().min(1).max(256).optional(),
-  ratePerSecond: z.union([z.number().positive().max(100_000), z.record(z.string(), z.number().positive().max(100_000))]).optional(),
-  budgetMs: z.number().int().min(10).max(600_000).optional(),
-  include: z.array(z.enum(['yes', 'likely', 'unknown', 'no'])).min(1).optional(),
-}),
+    concurrency: z.number().int().min(1).max(256).optional(),
+    ratePerSecond: z.union([z.number().positive().max(100_000), z.record(z.string(), z.number().positive().max(100_000))]).optional(),
+    budgetMs: z.number().int().min(10).max(600_000).optional(),
+    include: z
+      .array(z.enum(['yes', 'likely', 'unknown', 'no']))
+      .min(1)
+      .optional(),
+  }),
 );
 
 /**
@@ -137,7 +140,9 @@ export function createSweep(deps: NumberCheckDeps) {
 
     async function* run(): AsyncGenerator<SweepFinding> {
       const source: AsyncIterator<BindingInput> | Iterator<BindingInput> =
-        Symbol.asyncIterator in bindings ? (bindings as AsyncIterable<BindingInput>)[Symbol.asyncIterator]() : (bindings as Iterable<BindingInput>)[Symbol.iterator]();
+        Symbol.asyncIterator in bindings
+          ? (bindings as AsyncIterable<BindingInput>)[Symbol.asyncIterator]()
+          : (bindings as Iterable<BindingInput>)[Symbol.iterator]();
       const inFlight = new Map<number, Promise<{ id: number; finding: SweepFinding | null }>>();
       let exhausted = false;
       let next = 0;
@@ -152,7 +157,10 @@ export function createSweep(deps: NumberCheckDeps) {
             }
             const id = next++;
             stats.read += 1;
-            inFlight.set(id, checkOne(item.value, id).then((finding) => ({ id, finding })));
+            inFlight.set(
+              id,
+              checkOne(item.value, id).then((finding) => ({ id, finding })),
+            );
           }
           if (inFlight.size === 0) return;
           const { id, finding } = await Promise.race(inFlight.values());

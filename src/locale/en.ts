@@ -32,7 +32,8 @@ export const en: Catalogue = {
     number_intel_conflict: (p) => `providers disagree; ${p.used} takes precedence over ${p.overruled.join(', ')}`,
     dormant_beyond_aging: (p) =>
       `last proof the owner held the number was ${p.days} days ago (${proofWord[p.proofFrom]}), beyond the ${p.agingDays}-day aging period for ${p.country}: a reissue was possible`,
-    recent_owner_proof: (p) => `the owner held the number ${p.days} days ago (${proofWord[p.proofFrom]}), within the ${p.agingDays}-day aging period: no reissue can have happened since`,
+    recent_owner_proof: (p) =>
+      `the owner held the number ${p.days} days ago (${proofWord[p.proofFrom]}), within the ${p.agingDays}-day aging period: no reissue can have happened since`,
     'continuity_unproven.carrier': (p) =>
       `${p.source} says the number changed subscriber after it was bound: the SMS code alone is not enough${p.raised ? '; risk raised to the step-up line' : ''}`,
     account_protected: (p) => `the account is protected since ${p.since} (${p.reason}): the SMS code alone does not enter it; a non-SMS check must`,
@@ -68,7 +69,8 @@ export const en: Catalogue = {
     'fail_mode_applied.no_history': (p) => `${p.preset} does not allow without the account's history${p.strong ? ': the step-up must be a strong check' : ''}`,
     'fail_mode_applied.carrier_unavailable': (p) =>
       `${p.preset} does not allow a dormant account while carrier evidence is unavailable${p.strong ? ': the step-up must be a strong check' : ''}`,
-    'fail_mode_applied.no_check': (p) => `a step-up of strength ${p.required} is needed and none of the host's checks (${p.available.join(', ') || 'none'}) suffices`,
+    'fail_mode_applied.no_check': (p) =>
+      `a step-up of strength ${p.required} is needed and none of the host's checks (${p.available.join(', ') || 'none'}) suffices`,
     'fail_mode_applied.internal_error': (p) => `internal error while assessing (${p.error}): failing closed`,
     'fail_mode_applied.recipient_internal_error': (p) => `internal error (${p.error}): failing closed, the message is not sent`,
   },
@@ -113,7 +115,7 @@ export const en: Catalogue = {
     history_unavailable: 'history unavailable',
     fail_mode_applied: 'safety rule applied',
     account_protected: 'account protected: the SMS code alone does not enter',
-    dormant_account: 'account dormant beyond the preset\'s rule: the SMS code alone does not enter',
+    dormant_account: "account dormant beyond the preset's rule: the SMS code alone does not enter",
   },
   advice: {
     protected_hide_data: "Show none of this account's data to someone holding only the number's SMS code.",
@@ -204,16 +206,28 @@ export const en: Catalogue = {
       unprotect: 'Protection lifted',
       release: 'Number released',
     },
-    outcome: (passed, satisfied, checks) => `${checks}: ${passed ? 'passed' : 'failed'}${satisfied ? ', verification complete' : passed ? ', not the check asked for' : ''}`,
+    outcome: (passed, satisfied, checks) =>
+      `${checks}: ${passed ? 'passed' : 'failed'}${satisfied ? ', verification complete' : passed ? ', not the check asked for' : ''}`,
     rejected: (why) => `refused (${why})`,
     unknownKind: (kind) => `Entry of kind "${kind}"`,
     risk: (percent) => `risk ${percent}`,
-    changedHands: { yes: 'number changed hands (carrier)', likely: 'number likely changed hands', unknown: 'unknown whether the number changed hands', no: 'number did not change hands' },
+    changedHands: {
+      yes: 'number changed hands (carrier)',
+      likely: 'number likely changed hands',
+      unknown: 'unknown whether the number changed hands',
+      no: 'number did not change hands',
+    },
     mode: { enforce: 'enforced', dry_run: 'observed only (dry run)' },
     footer: 'Phone numbers appear only as keyed hashes; no IP address and nothing about other accounts is in this record.',
   },
   recipient: {
-    purposes: { login_link: 'login link', debt_collection: 'debt collection', account_notice: 'account notice', security_alert: 'security alert', marketing: 'marketing' },
+    purposes: {
+      login_link: 'login link',
+      debt_collection: 'debt collection',
+      account_notice: 'account notice',
+      security_alert: 'security alert',
+      marketing: 'marketing',
+    },
     strictness: { strict: 'strict', standard: 'standard' },
     changed: (what) => `not sending the ${what}: the carrier says the number changed subscriber after it was bound`,
     likely: (what) => `not sending the ${what}: the number likely changed hands (dormant beyond the aging period, and the evidence points to a new holder)`,

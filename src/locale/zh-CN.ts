@@ -57,7 +57,8 @@ export const zhCN: Catalogue = {
     dormant_beyond_aging: (p) =>
       `机主最后一次证明持有该号码是在 ${p.days} 天前（${proofWord[p.proofFrom]}），已超过 ${p.country} 的 ${p.agingDays} 天号码冷冻期：该号码可能已被回收并二次放号`,
     recent_owner_proof: (p) => `机主在 ${p.days} 天前（${proofWord[p.proofFrom]}）仍持有该号码，未超过 ${p.agingDays} 天号码冷冻期：此后不可能被二次放号`,
-    'continuity_unproven.carrier': (p) => `${p.source} 表示该号码在绑定后已更换机主：仅凭短信验证码不足以登录${p.raised ? '；风险已提升至需要额外验证的水平' : ''}`,
+    'continuity_unproven.carrier': (p) =>
+      `${p.source} 表示该号码在绑定后已更换机主：仅凭短信验证码不足以登录${p.raised ? '；风险已提升至需要额外验证的水平' : ''}`,
     account_protected: (p) => `该账号自 ${p.since} 起受保护（${p.reason}）：仅凭短信验证码不能登录，必须通过非短信验证`,
     'account_protected.unreadable': () => '无法读取该账号是否受保护：按失败即拒绝处理，仅凭短信验证码不能登录',
     dormant_account: (p) => `已有 ${p.days} 天无人证明持有该号码；${p.preset} 预设最多允许 ${p.limitDays} 天内仅凭短信验证码登录：必须通过非短信验证确认机主`,

@@ -1,10 +1,4 @@
-import type {
-  AccountProfile,
-  DeviceRecord,
-  LocationRecord,
-  ProfileLimits,
-  ProfilePatch,
-} from './types.js';
+import type { AccountProfile, DeviceRecord, LocationRecord, ProfileLimits, ProfilePatch } from './types.js';
 
 const DAY = 86_400_000;
 
@@ -97,8 +91,7 @@ export function mergeProfile(current: AccountProfile | null, patch: ProfilePatch
 
   // A new number voids the proofs about the old one; proofs about the account (strong) remain.
   // A hash under a retired key (key rotation) is the same number, not a new one.
-  const sameNumber =
-    profile.phoneHash === undefined || profile.phoneHash === patch.phoneHash || (patch.phoneHashAliases?.includes(profile.phoneHash) ?? false);
+  const sameNumber = profile.phoneHash === undefined || profile.phoneHash === patch.phoneHash || (patch.phoneHashAliases?.includes(profile.phoneHash) ?? false);
   const numberIsNewer = !sameNumber && patch.at >= profile.updatedAt;
 
   let devices = profile.devices;
@@ -114,11 +107,9 @@ export function mergeProfile(current: AccountProfile | null, patch: ProfilePatch
   if (patch.ownerProofAt !== undefined && (sameNumber || numberIsNewer)) {
     ownerProofAt = Math.max(ownerProofAt ?? -Infinity, patch.ownerProofAt);
   }
-  const strongProofAt =
-    patch.strongProofAt === undefined ? profile.strongProofAt : Math.max(profile.strongProofAt ?? -Infinity, patch.strongProofAt);
+  const strongProofAt = patch.strongProofAt === undefined ? profile.strongProofAt : Math.max(profile.strongProofAt ?? -Infinity, patch.strongProofAt);
 
-  const lastLogin =
-    patch.lastLogin && (!profile.lastLogin || patch.lastLogin.at >= profile.lastLogin.at) ? patch.lastLogin : profile.lastLogin;
+  const lastLogin = patch.lastLogin && (!profile.lastLogin || patch.lastLogin.at >= profile.lastLogin.at) ? patch.lastLogin : profile.lastLogin;
 
   const failedStepUps = (patch.failedStepUp ? [...profile.failedStepUps, patch.failedStepUp] : profile.failedStepUps)
     .filter((entry) => entry.at >= horizon)

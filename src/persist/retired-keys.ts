@@ -18,7 +18,9 @@ export async function readUnderRetiredKeys(
 ): Promise<ReturnType<typeof joinRetired> | undefined> {
   try {
     const signal = store.capabilities.shared ? deadline.signal : undefined;
-    const retired = await Promise.all(aliases.map((alias) => withinDeadline(store.read({ account: accountId, phone: alias }, signal), deadline, `${store.name} store`)));
+    const retired = await Promise.all(
+      aliases.map((alias) => withinDeadline(store.read({ account: accountId, phone: alias }, signal), deadline, `${store.name} store`)),
+    );
     return joinRetired(current, retired);
   } catch (error) {
     report(error, 'store_read');

@@ -11,7 +11,8 @@ import type { AccountProfile, CachedIntel, NumberEvent, PendingDecision, Protect
  */
 
 // Lua's cjson writes an empty array as {}: accept that as [].
-const list = <T extends z.ZodType>(item: T) => z.preprocess((value) => (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0 ? [] : value), z.array(item));
+const list = <T extends z.ZodType>(item: T) =>
+  z.preprocess((value) => (value && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 0 ? [] : value), z.array(item));
 const time = z.number().finite();
 
 const deviceSchema = z.object({
@@ -69,9 +70,7 @@ export const cachedIntelSchema = z.object({
   account: z.string().optional(),
 });
 
-export const numberEventsSchema = list(
-  z.object({ type: z.enum(['disconnected', 'reissued', 'ported', 'sim_change']), at: time, source: z.string() }),
-);
+export const numberEventsSchema = list(z.object({ type: z.enum(['disconnected', 'reissued', 'ported', 'sim_change']), at: time, source: z.string() }));
 
 export const pendingSchema = z.object({
   decisionId: z.string(),

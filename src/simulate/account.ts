@@ -18,27 +18,9 @@ import {
   type SimConfig,
   type TakeoverScenario,
 } from './config.js';
-import {
-  clientHintsAt,
-  deviceCatalog,
-  mostCommonDevice,
-  newDevice,
-  newToken,
-  userAgentAt,
-  type Device,
-  type DeviceModel,
-} from './devices.js';
+import { clientHintsAt, deviceCatalog, mostCommonDevice, newDevice, newToken, userAgentAt, type Device, type DeviceModel } from './devices.js';
 import type { Actor, EventLabel, NumberTruth, SimChangeKind, SimEvent } from './events.js';
-import {
-  TRAVEL_DESTINATIONS,
-  VPN_EXITS,
-  addressIn,
-  distanceKmBetween,
-  homeCities,
-  locationByName,
-  type Location,
-  type NetworkKind,
-} from './locations.js';
+import { TRAVEL_DESTINATIONS, VPN_EXITS, addressIn, distanceKmBetween, homeCities, locationByName, type Location, type NetworkKind } from './locations.js';
 import { phoneNumberFor } from './phones.js';
 import { Rng, hash32 } from './random.js';
 
@@ -110,8 +92,12 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 function truthAt(number: NumberState, at: number): NumberTruth {
   let change: HolderChange | undefined;
-  for (const candidate of number.changes) if (candidate.disconnectedAt <= at && (!change || candidate.disconnectedAt > change.disconnectedAt)) change = candidate;
-  const sims = number.sims.filter((sim) => sim.at <= at).sort((a, b) => a.at - b.at).slice(-4);
+  for (const candidate of number.changes)
+    if (candidate.disconnectedAt <= at && (!change || candidate.disconnectedAt > change.disconnectedAt)) change = candidate;
+  const sims = number.sims
+    .filter((sim) => sim.at <= at)
+    .sort((a, b) => a.at - b.at)
+    .slice(-4);
   return {
     disconnectedAt: change ? iso(change.disconnectedAt) : null,
     reissuedAt: change && change.reissuedAt <= at ? iso(change.reissuedAt) : null,
@@ -349,9 +335,7 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
   const addTrips = (perYear: number, foreign: boolean, days: [number, number]) => {
     if (perYear <= 0) return;
     for (let t = firstDay + rng.exp(YEAR_DAYS / perYear) * DAY_MS; t < ctx.end; t += rng.exp(YEAR_DAYS / perYear) * DAY_MS) {
-      const city = foreign
-        ? locationByName(rng.pick(TRAVEL_DESTINATIONS[profile]))
-        : ctx.cities[rng.weightedIndex(ctx.cityWeights)]!;
+      const city = foreign ? locationByName(rng.pick(TRAVEL_DESTINATIONS[profile])) : ctx.cities[rng.weightedIndex(ctx.cityWeights)]!;
       if (city === home) continue;
       const hours = distanceKmBetween(home, city) / 800 + 3;
       const depart = t;
@@ -519,7 +503,12 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
 
     const action: AttemptAction = rng.chance(config.ownerRecoverShare) ? 'recover' : 'login';
     const verified: VerifiedFactor[] | undefined = owner.passwordOnly ? ['password'] : undefined;
-    emit(t, { ip, userAgent, ...(clientHints ? { clientHints } : {}), deviceId: device.token, action, ...(verified ? { verified } : {}) }, owner.number, ownerLabel(scenario));
+    emit(
+      t,
+      { ip, userAgent, ...(clientHints ? { clientHints } : {}), deviceId: device.token, action, ...(verified ? { verified } : {}) },
+      owner.number,
+      ownerLabel(scenario),
+    );
     device.lastUa = userAgent;
     owner.lastUa = userAgent;
     owner.lastHints = clientHints;
@@ -714,7 +703,9 @@ export function simulateAccount(ctx: RunContext, index: number): SimEvent[] {
     if (!device && tokenMode === 'kept') device = newDevice(owner.primary.model, config, rng, firstAt);
     const keptToken = newToken(rng);
 
-    const attempts = retries ? config.retryAttempts[0] + rng.int(config.retryAttempts[1] - config.retryAttempts[0] + 1) : 1 + rng.geometric(config.attackerExtraAttempts);
+    const attempts = retries
+      ? config.retryAttempts[0] + rng.int(config.retryAttempts[1] - config.retryAttempts[0] + 1)
+      : 1 + rng.geometric(config.attackerExtraAttempts);
     // A SIM swapper acts within hours of the swap; the others at a local waking hour, never
     // before the number was theirs. The early strategy acts within hours, whatever the hour.
     const early = strategy === 'early' || strategy === 'all';

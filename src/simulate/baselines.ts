@@ -126,7 +126,7 @@ export function freemanModel(maxAccounts = 1_000_000, smoothing = 1): Baseline &
   const pUser = (user: UserHistory | undefined, values: string[], base: number): number => {
     // base = 0 for IP levels 0..2, 3 for UA levels 3..5; back off from the coarsest level up.
     const n = user?.n ?? 0;
-    const count = (level: number) => (user ? user.levels[level]!.get(values[level]!) ?? 0 : 0);
+    const count = (level: number) => (user ? (user.levels[level]!.get(values[level]!) ?? 0) : 0);
     let p = (count(base + 2) + smoothing * pGlobal(base + 2, values[base + 2]!)) / (n + smoothing);
     p = (count(base + 1) + smoothing * p * pChild(base + 1, values[base + 1]!, base + 2, values[base + 2]!)) / (n + smoothing);
     p = (count(base) + smoothing * p * pChild(base, values[base]!, base + 1, values[base + 1]!)) / (n + smoothing);

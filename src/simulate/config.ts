@@ -43,7 +43,6 @@ export const STRATEGY_TITLES: Record<AttackerStrategy, string> = {
   all: 'all of the above at once',
 };
 
-
 export interface FrequencyClass {
   name: 'daily' | 'several_days' | 'weekly' | 'several_weeks' | 'monthly_or_less';
   share: number;
@@ -276,48 +275,207 @@ const pct = (x: number) => `${Math.round(x * 1000) / 10}%`;
 
 /** The table published in docs/evaluation.md; `bench/evaluate.ts --params` prints it from the code. */
 export const PARAMETERS: ParameterDoc[] = [
-  { id: 'P1', what: 'accounts', value: (c) => String(c.accounts), source: '[A]; volume checked against Wiefling et al. 2022 (~9.5 attempts/user-year) [D], see parameter S1 below' },
-  { id: 'P2', what: 'region profile (run separately)', value: () => 'us, cn', source: '47 CFR 52.15(f) (US), MIIT/CAICT 二次号 measures and published carrier periods (CN)' },
-  { id: 'P3', what: 'login-frequency class shares daily / several days / weekly / several weeks / <= monthly', value: (c) => c.classes.map((k) => pct(k.share)).join(' / '), source: 'classes Wiefling et al. 2022 [V]; shares [A]' },
-  { id: 'P4', what: 'mean gap between days of activity per class (exponential)', value: (c) => c.classes.map((k) => `${k.meanGapDays} d`).join(' / '), source: '[A]' },
-  { id: 'S1', what: 'session lifetime app / web: an SMS login happens only when the device has no live session', value: (c) => `${c.sessionDays.app} d / ${c.sessionDays.web} d`, source: '[A], set once so the mean SMS logins per user-year lands near Wiefling et al. 2022 (9.5 attempts/user-year [D]); measured value reported' },
-  { id: 'S2', what: 'devices using the host app (install id) mobile / tablet / desktop; web devices carry a cookie token', value: (c) => `${pct(c.appShare.mobile)} / ${pct(c.appShare.tablet)} / ${pct(c.appShare.desktop)}`, source: '[A]' },
+  {
+    id: 'P1',
+    what: 'accounts',
+    value: (c) => String(c.accounts),
+    source: '[A]; volume checked against Wiefling et al. 2022 (~9.5 attempts/user-year) [D], see parameter S1 below',
+  },
+  {
+    id: 'P2',
+    what: 'region profile (run separately)',
+    value: () => 'us, cn',
+    source: '47 CFR 52.15(f) (US), MIIT/CAICT 二次号 measures and published carrier periods (CN)',
+  },
+  {
+    id: 'P3',
+    what: 'login-frequency class shares daily / several days / weekly / several weeks / <= monthly',
+    value: (c) => c.classes.map((k) => pct(k.share)).join(' / '),
+    source: 'classes Wiefling et al. 2022 [V]; shares [A]',
+  },
+  {
+    id: 'P4',
+    what: 'mean gap between days of activity per class (exponential)',
+    value: (c) => c.classes.map((k) => `${k.meanGapDays} d`).join(' / '),
+    source: '[A]',
+  },
+  {
+    id: 'S1',
+    what: 'session lifetime app / web: an SMS login happens only when the device has no live session',
+    value: (c) => `${c.sessionDays.app} d / ${c.sessionDays.web} d`,
+    source: '[A], set once so the mean SMS logins per user-year lands near Wiefling et al. 2022 (9.5 attempts/user-year [D]); measured value reported',
+  },
+  {
+    id: 'S2',
+    what: 'devices using the host app (install id) mobile / tablet / desktop; web devices carry a cookie token',
+    value: (c) => `${pct(c.appShare.mobile)} / ${pct(c.appShare.tablet)} / ${pct(c.appShare.desktop)}`,
+    source: '[A]',
+  },
   { id: 'S3', what: 'web token lost per day of activity (cookies cleared, private window)', value: (c) => pct(c.webTokenLossPerActivity), source: '[A]' },
   { id: 'P5', what: 'hour-of-day profile (local time)', value: () => 'trough 00-05h, plateau 08-20h', source: 'Wiefling et al. 2022 login overview [F]' },
-  { id: 'P6', what: 'P(new IP) on home networks, set so all legit logins (VPN, trips, moves included) show the 1 in 8 of Firefox Accounts 2017 (measured value in the results); network home / mobile / work', value: (c) => `${pct(c.newIpRate)}; ${pct(c.networkShares.home)} / ${pct(c.networkShares.mobile)} / ${pct(c.networkShares.work)}`, source: 'Firefox Accounts 2017 (1 in 8) [D]; network shares [A]' },
-  { id: 'P7', what: 'phone replacement hazard per month (secondary devices)', value: (c) => `${pct(c.deviceReplacementPerMonth)} (${pct(c.secondaryReplacementPerMonth)})`, source: 'Counterpoint / Strategy Analytics 21-33 month cycles [V]; secondary [A]' },
-  { id: 'P8', what: 'Android logins with the reduced UA "Android 10; K" (Chrome major every 28 d, iOS yearly, update lag Exp(21 d))', value: (c) => `${pct(c.reducedAndroidShare)}`, source: 'Chromium User-Agent Reduction format [V]; cadence [U]; shares [A] (CN lower: vendor and in-app browsers)' },
+  {
+    id: 'P6',
+    what: 'P(new IP) on home networks, set so all legit logins (VPN, trips, moves included) show the 1 in 8 of Firefox Accounts 2017 (measured value in the results); network home / mobile / work',
+    value: (c) => `${pct(c.newIpRate)}; ${pct(c.networkShares.home)} / ${pct(c.networkShares.mobile)} / ${pct(c.networkShares.work)}`,
+    source: 'Firefox Accounts 2017 (1 in 8) [D]; network shares [A]',
+  },
+  {
+    id: 'P7',
+    what: 'phone replacement hazard per month (secondary devices)',
+    value: (c) => `${pct(c.deviceReplacementPerMonth)} (${pct(c.secondaryReplacementPerMonth)})`,
+    source: 'Counterpoint / Strategy Analytics 21-33 month cycles [V]; secondary [A]',
+  },
+  {
+    id: 'P8',
+    what: 'Android logins with the reduced UA "Android 10; K" (Chrome major every 28 d, iOS yearly, update lag Exp(21 d))',
+    value: (c) => `${pct(c.reducedAndroidShare)}`,
+    source: 'Chromium User-Agent Reduction format [V]; cadence [U]; shares [A] (CN lower: vendor and in-app browsers)',
+  },
   { id: 'S4', what: 'Chromium logins carrying Sec-CH-UA-Model', value: (c) => pct(c.modelHintShare), source: '[A]' },
-  { id: 'P9', what: 'users with >= 2 devices; share of logins on the second', value: (c) => `${pct(c.multiDeviceShare)}; ${pct(c.secondaryUseShare)}`, source: '[A]' },
-  { id: 'P10', what: 'foreign trips per user-year (days); domestic trips (flights at 800 km/h + 3 h)', value: (c) => `${c.foreignTripsPerYear} (${c.tripDays[0]}-${c.tripDays[1]} d); ${c.domesticTripsPerYear} (${c.domesticTripDays[0]}-${c.domesticTripDays[1]} d)`, source: 'UNWTO [D] + [A]' },
-  { id: 'P11', what: 'VPN users / share of their logins / toggles within minutes', value: (c) => `${pct(c.vpnUserShare)} / ${pct(c.vpnLoginShare)} / ${pct(c.vpnToggleShare)}`, source: 'GWI [V/S] + [A]' },
+  {
+    id: 'P9',
+    what: 'users with >= 2 devices; share of logins on the second',
+    value: (c) => `${pct(c.multiDeviceShare)}; ${pct(c.secondaryUseShare)}`,
+    source: '[A]',
+  },
+  {
+    id: 'P10',
+    what: 'foreign trips per user-year (days); domestic trips (flights at 800 km/h + 3 h)',
+    value: (c) =>
+      `${c.foreignTripsPerYear} (${c.tripDays[0]}-${c.tripDays[1]} d); ${c.domesticTripsPerYear} (${c.domesticTripDays[0]}-${c.domesticTripDays[1]} d)`,
+    source: 'UNWTO [D] + [A]',
+  },
+  {
+    id: 'P11',
+    what: 'VPN users / share of their logins / toggles within minutes',
+    value: (c) => `${pct(c.vpnUserShare)} / ${pct(c.vpnLoginShare)} / ${pct(c.vpnToggleShare)}`,
+    source: 'GWI [V/S] + [A]',
+  },
   { id: 'P12', what: 'annual number disconnection by the owner', value: (c) => pct(c.numberDropPerYear), source: 'FCC/CTIA 8-13% [D] (US); CN [A]' },
-  { id: 'P13', what: 'stale binding: owner drops the number without updating it here', value: (c) => pct(c.staleBindingRate), sweep: '0.10 / 0.30 / 0.66', source: 'upper bound 66% Lee & Narayanan 2021 [V]; default [A], swept' },
-  { id: 'P14', what: 'US aging before reissue', value: (c) => `${c.agingUs.minDays} + Exp(${c.agingUs.meanExtraDays}) d, capped ${c.agingUs.maxDays}`, source: '47 CFR 52.15(f) [V]; Lee & Narayanan 2021 monthly turnover [V]' },
-  { id: "P14'", what: 'CN lifecycle: suspension, then freeze after cancellation', value: (c) => `${c.agingCn.suspensionDays[0]}-${c.agingCn.suspensionDays[1]} d, then ${c.agingCn.freezeMinDays} + Exp(${c.agingCn.freezeMeanExtraDays}) d`, source: 'China Mobile / China Unicom published periods (2023) [V]' },
-  { id: 'P15', what: 'P(new holder tries the stale account within a year)', value: (c) => pct(c.newHolderLoginRate), sweep: '0.05 / 0.20 / 0.50', source: 'Lee & Narayanan 2021 ~10% of numbers still get prior-owner traffic [S]; [A], swept' },
-  { id: 'P16', what: 'mean delay reissue -> first attempt A1 / A2 / A3 / A5 (A5 also waits out the SIM look-back)', value: (c) => `${c.firstAttemptDelayDays.A1} / ${c.firstAttemptDelayDays.A2} / ${c.firstAttemptDelayDays.A3} / ${c.a5ExtraWaitDays} + ${c.firstAttemptDelayDays.A5} d`, source: '[A]' },
-  { id: 'S5', what: 'takeover mix A1 / A2 / A3 / A5', value: (c) => `${pct(c.takeoverMix.A1)} / ${pct(c.takeoverMix.A2)} / ${pct(c.takeoverMix.A3)} / ${pct(c.takeoverMix.A5)}`, source: 'default mix [A] (supersedes P15\'s 75/25 accidental/deliberate split)' },
-  { id: 'S6', what: 'A1 "register" share; A1 in the number\'s home region; A2 via recovery', value: (c) => `${pct(c.a1RegisterShare)}; ${pct(c.a1HomeRegionShare)}; ${pct(c.a2RecoverShare)}`, source: 'home region 80% [A]; others [A]' },
+  {
+    id: 'P13',
+    what: 'stale binding: owner drops the number without updating it here',
+    value: (c) => pct(c.staleBindingRate),
+    sweep: '0.10 / 0.30 / 0.66',
+    source: 'upper bound 66% Lee & Narayanan 2021 [V]; default [A], swept',
+  },
+  {
+    id: 'P14',
+    what: 'US aging before reissue',
+    value: (c) => `${c.agingUs.minDays} + Exp(${c.agingUs.meanExtraDays}) d, capped ${c.agingUs.maxDays}`,
+    source: '47 CFR 52.15(f) [V]; Lee & Narayanan 2021 monthly turnover [V]',
+  },
+  {
+    id: "P14'",
+    what: 'CN lifecycle: suspension, then freeze after cancellation',
+    value: (c) => `${c.agingCn.suspensionDays[0]}-${c.agingCn.suspensionDays[1]} d, then ${c.agingCn.freezeMinDays} + Exp(${c.agingCn.freezeMeanExtraDays}) d`,
+    source: 'China Mobile / China Unicom published periods (2023) [V]',
+  },
+  {
+    id: 'P15',
+    what: 'P(new holder tries the stale account within a year)',
+    value: (c) => pct(c.newHolderLoginRate),
+    sweep: '0.05 / 0.20 / 0.50',
+    source: 'Lee & Narayanan 2021 ~10% of numbers still get prior-owner traffic [S]; [A], swept',
+  },
+  {
+    id: 'P16',
+    what: 'mean delay reissue -> first attempt A1 / A2 / A3 / A5 (A5 also waits out the SIM look-back)',
+    value: (c) =>
+      `${c.firstAttemptDelayDays.A1} / ${c.firstAttemptDelayDays.A2} / ${c.firstAttemptDelayDays.A3} / ${c.a5ExtraWaitDays} + ${c.firstAttemptDelayDays.A5} d`,
+    source: '[A]',
+  },
+  {
+    id: 'S5',
+    what: 'takeover mix A1 / A2 / A3 / A5',
+    value: (c) => `${pct(c.takeoverMix.A1)} / ${pct(c.takeoverMix.A2)} / ${pct(c.takeoverMix.A3)} / ${pct(c.takeoverMix.A5)}`,
+    source: "default mix [A] (supersedes P15's 75/25 accidental/deliberate split)",
+  },
+  {
+    id: 'S6',
+    what: 'A1 "register" share; A1 in the number\'s home region; A2 via recovery',
+    value: (c) => `${pct(c.a1RegisterShare)}; ${pct(c.a1HomeRegionShare)}; ${pct(c.a2RecoverShare)}`,
+    source: 'home region 80% [A]; others [A]',
+  },
   {
     id: 'S15',
     what: 'deliberate attackers (A2, A3, A5) using an adaptive strategy, split evenly; retrying strategies: attempts, days apart',
     value: (c) => `${pct(c.adaptiveShare)}; ${c.retryAttempts[0]}-${c.retryAttempts[1]}, ${c.retrySpacingDays[0]}-${c.retrySpacingDays[1]} d`,
     source: '[A] (no published measurement of how attackers adapt; issue 14: an independent world with "hunters" and "mimics")',
   },
-  { id: 'S7', what: 'attacker attempts after the first (geometric mean), spacing', value: (c) => `${c.attackerExtraAttempts}, Exp(${c.attackerAttemptSpacingHours} h)`, source: '[A]' },
-  { id: 'P17', what: 'carrier evidence per number exact / coarse / missing', value: (c) => `${pct(c.evidence.exact)} / ${pct(c.evidence.coarse)} / ${pct(c.evidence.missing)}`, sweep: 'exact 0-100%', source: 'FCC RND is coarse, CN 焕新 push-based [V]; shares [A], swept' },
-  { id: 'S8', what: 'exact provider: port reported as a new subscriber; SIM-change look-back', value: (c) => `${pct(c.portMisreportRate)}; ${c.simLookbackDays} d`, source: 'CAMARA Number Recycling answers per operator [V]; rate [A]; CAMARA SIM Swap maxAge 2400 h [V]' },
-  { id: 'P18', what: 'owner port-outs / SIM replacements per account-year; SIM change with a new phone', value: (c) => `${pct(c.decoyCarrierEventsPerYear)}; ${pct(c.simChangeWithNewPhone)}`, source: '[A]; Lee et al. 2020 (SIM changes are common)' },
-  { id: 'P19', what: 'previous owner still active by other methods (password logins, not emitted by default)', value: (c) => `${pct(c.ownerActiveOtherMethods)}${c.emitNonSmsLogins ? ', emitted' : ', not emitted'}`, sweep: 'emitted vs not', source: '[A] (MIIT/CAICT 二次号 measures CoCo Lee case)' },
-  { id: 'P20', what: 'accounts forced into the stale-binding takeover storyline (oversampling)', value: (c) => pct(c.takeoverOversample), source: 'design: >= 2,000 takeover logins per default run; precision reported at the natural prior' },
+  {
+    id: 'S7',
+    what: 'attacker attempts after the first (geometric mean), spacing',
+    value: (c) => `${c.attackerExtraAttempts}, Exp(${c.attackerAttemptSpacingHours} h)`,
+    source: '[A]',
+  },
+  {
+    id: 'P17',
+    what: 'carrier evidence per number exact / coarse / missing',
+    value: (c) => `${pct(c.evidence.exact)} / ${pct(c.evidence.coarse)} / ${pct(c.evidence.missing)}`,
+    sweep: 'exact 0-100%',
+    source: 'FCC RND is coarse, CN 焕新 push-based [V]; shares [A], swept',
+  },
+  {
+    id: 'S8',
+    what: 'exact provider: port reported as a new subscriber; SIM-change look-back',
+    value: (c) => `${pct(c.portMisreportRate)}; ${c.simLookbackDays} d`,
+    source: 'CAMARA Number Recycling answers per operator [V]; rate [A]; CAMARA SIM Swap maxAge 2400 h [V]',
+  },
+  {
+    id: 'P18',
+    what: 'owner port-outs / SIM replacements per account-year; SIM change with a new phone',
+    value: (c) => `${pct(c.decoyCarrierEventsPerYear)}; ${pct(c.simChangeWithNewPhone)}`,
+    source: '[A]; Lee et al. 2020 (SIM changes are common)',
+  },
+  {
+    id: 'P19',
+    what: 'previous owner still active by other methods (password logins, not emitted by default)',
+    value: (c) => `${pct(c.ownerActiveOtherMethods)}${c.emitNonSmsLogins ? ', emitted' : ', not emitted'}`,
+    sweep: 'emitted vs not',
+    source: '[A] (MIIT/CAICT 二次号 measures CoCo Lee case)',
+  },
+  {
+    id: 'P20',
+    what: 'accounts forced into the stale-binding takeover storyline (oversampling)',
+    value: (c) => pct(c.takeoverOversample),
+    source: 'design: >= 2,000 takeover logins per default run; precision reported at the natural prior',
+  },
   { id: 'S9', what: 'A4 SIM-swap control accounts', value: (c) => pct(c.simSwapShare), source: '[A]' },
-  { id: 'S10', what: 'L5/L6 long breaks: accounts, length, moved + new phone on return', value: (c) => `${pct(c.dormancyBreakShare)}, ${c.dormancyBreakDays[0]}-${c.dormancyBreakDays[1]} d, ${pct(c.dormantMoveShare)}`, source: '180-720 d [A]; shares [A] (no published dormancy rate)' },
-  { id: 'S11', what: 'L8: bound a number reissued to them shortly before (mean days activation -> binding)', value: (c) => `${pct(c.recycledAtBindingShare)} (${c.bindDelayAfterActivationDays} d)`, source: '[A]; Lee & Narayanan 2021: most numbers on offer are recycled' },
+  {
+    id: 'S10',
+    what: 'L5/L6 long breaks: accounts, length, moved + new phone on return',
+    value: (c) => `${pct(c.dormancyBreakShare)}, ${c.dormancyBreakDays[0]}-${c.dormancyBreakDays[1]} d, ${pct(c.dormantMoveShare)}`,
+    source: '180-720 d [A]; shares [A] (no published dormancy rate)',
+  },
+  {
+    id: 'S11',
+    what: 'L8: bound a number reissued to them shortly before (mean days activation -> binding)',
+    value: (c) => `${pct(c.recycledAtBindingShare)} (${c.bindDelayAfterActivationDays} d)`,
+    source: '[A]; Lee & Narayanan 2021: most numbers on offer are recycled',
+  },
   { id: 'S12', what: 'existing accounts at start / account age', value: (c) => `${pct(c.existingAccountShare)} / up to ${c.accountAgeYears} y`, source: '[A]' },
-  { id: 'S13', what: 'step-up pass rate owner / A1 / A2 / A3 / A4 / A5', value: (c) => `${c.stepUpPass.owner} / ${c.stepUpPass.A1} / ${c.stepUpPass.A2} / ${c.stepUpPass.A3} / ${c.stepUpPass.A4} / ${c.stepUpPass.A5}`, source: 'owner: Doerfler et al. 2019 97% eventually sign in [V]; attackers [A] (Lee & Narayanan 2021: 38.6% of numbers linked to leaked credentials somewhere)' },
-  { id: 'S16', what: 'identity check (ID match, face, enrolled device) pass rate owner / A1 / A2 / A3 / A4 / A5', value: (c) => `${c.identityCheckPass.owner} / ${c.identityCheckPass.A1} / ${c.identityCheckPass.A2} / ${c.identityCheckPass.A3} / ${c.identityCheckPass.A4} / ${c.identityCheckPass.A5}`, source: 'owner [A] below FCC 18-177 (document capture and liveness retries fail some owners); attackers [A]: a new holder does not hold the previous holder\'s document or face; targeted attackers may hold a leaked ID scan' },
-  { id: 'S14', what: 'horizon / warm-up (not scored)', value: (c) => `${c.horizonDays} d / ${c.warmupDays} d from ${c.startDate.slice(0, 10)}`, source: '[A]; Wiefling et al. 2022 (history beyond 6 months adds little)' },
+  {
+    id: 'S13',
+    what: 'step-up pass rate owner / A1 / A2 / A3 / A4 / A5',
+    value: (c) => `${c.stepUpPass.owner} / ${c.stepUpPass.A1} / ${c.stepUpPass.A2} / ${c.stepUpPass.A3} / ${c.stepUpPass.A4} / ${c.stepUpPass.A5}`,
+    source:
+      'owner: Doerfler et al. 2019 97% eventually sign in [V]; attackers [A] (Lee & Narayanan 2021: 38.6% of numbers linked to leaked credentials somewhere)',
+  },
+  {
+    id: 'S16',
+    what: 'identity check (ID match, face, enrolled device) pass rate owner / A1 / A2 / A3 / A4 / A5',
+    value: (c) =>
+      `${c.identityCheckPass.owner} / ${c.identityCheckPass.A1} / ${c.identityCheckPass.A2} / ${c.identityCheckPass.A3} / ${c.identityCheckPass.A4} / ${c.identityCheckPass.A5}`,
+    source:
+      "owner [A] below FCC 18-177 (document capture and liveness retries fail some owners); attackers [A]: a new holder does not hold the previous holder's document or face; targeted attackers may hold a leaked ID scan",
+  },
+  {
+    id: 'S14',
+    what: 'horizon / warm-up (not scored)',
+    value: (c) => `${c.horizonDays} d / ${c.warmupDays} d from ${c.startDate.slice(0, 10)}`,
+    source: '[A]; Wiefling et al. 2022 (history beyond 6 months adds little)',
+  },
 ];
 
 /** Stable fingerprint of a configuration, printed with every evaluation so results name their generator. */

@@ -27,33 +27,105 @@ export interface DeviceModel {
   weight: number;
 }
 
-const IOS_WEB_US: [Browser, number][] = [['safari', 0.88], ['crios', 0.12]];
-const IOS_WEB_CN: [Browser, number][] = [['safari', 0.5], ['wechat', 0.5]];
+const IOS_WEB_US: [Browser, number][] = [
+  ['safari', 0.88],
+  ['crios', 0.12],
+];
+const IOS_WEB_CN: [Browser, number][] = [
+  ['safari', 0.5],
+  ['wechat', 0.5],
+];
 
 function catalog(profile: ProfileName): { primary: DeviceModel[]; secondary: DeviceModel[] } {
   if (profile === 'us') {
     return {
       primary: [
         { id: 'iphone', type: 'mobile', os: 'ios', browsers: IOS_WEB_US, weight: 55 },
-        { id: 'galaxy-s24', type: 'mobile', os: 'android', code: 'SM-S921U', androidBase: 14, browsers: [['samsung', 0.8], ['firefox', 0.2]], weight: 8 },
-        { id: 'galaxy-s23', type: 'mobile', os: 'android', code: 'SM-S911U', androidBase: 13, browsers: [['samsung', 0.8], ['firefox', 0.2]], weight: 7 },
-        { id: 'galaxy-a54', type: 'mobile', os: 'android', code: 'SM-A546U', androidBase: 13, browsers: [['samsung', 0.8], ['firefox', 0.2]], weight: 6 },
-        { id: 'galaxy-a15', type: 'mobile', os: 'android', code: 'SM-A156U', androidBase: 14, browsers: [['samsung', 0.8], ['firefox', 0.2]], weight: 4 },
+        {
+          id: 'galaxy-s24',
+          type: 'mobile',
+          os: 'android',
+          code: 'SM-S921U',
+          androidBase: 14,
+          browsers: [
+            ['samsung', 0.8],
+            ['firefox', 0.2],
+          ],
+          weight: 8,
+        },
+        {
+          id: 'galaxy-s23',
+          type: 'mobile',
+          os: 'android',
+          code: 'SM-S911U',
+          androidBase: 13,
+          browsers: [
+            ['samsung', 0.8],
+            ['firefox', 0.2],
+          ],
+          weight: 7,
+        },
+        {
+          id: 'galaxy-a54',
+          type: 'mobile',
+          os: 'android',
+          code: 'SM-A546U',
+          androidBase: 13,
+          browsers: [
+            ['samsung', 0.8],
+            ['firefox', 0.2],
+          ],
+          weight: 6,
+        },
+        {
+          id: 'galaxy-a15',
+          type: 'mobile',
+          os: 'android',
+          code: 'SM-A156U',
+          androidBase: 14,
+          browsers: [
+            ['samsung', 0.8],
+            ['firefox', 0.2],
+          ],
+          weight: 4,
+        },
         { id: 'pixel-8', type: 'mobile', os: 'android', code: 'Pixel 8', androidBase: 14, browsers: [['firefox', 1]], weight: 5 },
         { id: 'pixel-7a', type: 'mobile', os: 'android', code: 'Pixel 7a', androidBase: 13, browsers: [['firefox', 1]], weight: 5 },
         { id: 'moto-g', type: 'mobile', os: 'android', code: 'moto g power 5G - 2024', androidBase: 14, browsers: [['firefox', 1]], weight: 5 },
         { id: 'oneplus-12', type: 'mobile', os: 'android', code: 'CPH2581', androidBase: 14, browsers: [['firefox', 1]], weight: 5 },
       ],
       secondary: [
-        { id: 'windows-pc', type: 'desktop', os: 'windows', browsers: [['chrome', 0.65], ['edge', 0.25], ['firefox', 0.1]], weight: 45 },
-        { id: 'mac', type: 'desktop', os: 'macos', browsers: [['safari', 0.5], ['chrome', 0.5]], weight: 30 },
+        {
+          id: 'windows-pc',
+          type: 'desktop',
+          os: 'windows',
+          browsers: [
+            ['chrome', 0.65],
+            ['edge', 0.25],
+            ['firefox', 0.1],
+          ],
+          weight: 45,
+        },
+        {
+          id: 'mac',
+          type: 'desktop',
+          os: 'macos',
+          browsers: [
+            ['safari', 0.5],
+            ['chrome', 0.5],
+          ],
+          weight: 30,
+        },
         { id: 'ipad', type: 'tablet', os: 'ios', browsers: [['safari', 1]], weight: 15 },
         { id: 'chromebook', type: 'desktop', os: 'chromeos', browsers: [['chrome', 1]], weight: 5 },
         { id: 'galaxy-tab', type: 'tablet', os: 'android', code: 'SM-X210', androidBase: 14, browsers: [['samsung', 1]], weight: 5 },
       ],
     };
   }
-  const cnAndroid: [Browser, number][] = [['wechat', 0.55], ['qq', 0.15]];
+  const cnAndroid: [Browser, number][] = [
+    ['wechat', 0.55],
+    ['qq', 0.15],
+  ];
   return {
     primary: [
       { id: 'mate-60', type: 'mobile', os: 'android', code: 'ALN-AL00', androidBase: 12, browsers: [...cnAndroid, ['huawei', 0.3]], weight: 15 },
@@ -68,8 +140,27 @@ function catalog(profile: ProfileName): { primary: DeviceModel[]; secondary: Dev
       { id: 'honor-magic6', type: 'mobile', os: 'android', code: 'BVL-AN00', androidBase: 14, browsers: cnAndroid, weight: 9 },
     ],
     secondary: [
-      { id: 'windows-pc', type: 'desktop', os: 'windows', browsers: [['chrome', 0.35], ['edge', 0.35], ['qq', 0.3]], weight: 60 },
-      { id: 'mac', type: 'desktop', os: 'macos', browsers: [['safari', 0.5], ['chrome', 0.5]], weight: 15 },
+      {
+        id: 'windows-pc',
+        type: 'desktop',
+        os: 'windows',
+        browsers: [
+          ['chrome', 0.35],
+          ['edge', 0.35],
+          ['qq', 0.3],
+        ],
+        weight: 60,
+      },
+      {
+        id: 'mac',
+        type: 'desktop',
+        os: 'macos',
+        browsers: [
+          ['safari', 0.5],
+          ['chrome', 0.5],
+        ],
+        weight: 15,
+      },
       { id: 'ipad', type: 'tablet', os: 'ios', browsers: [['safari', 1]], weight: 15 },
       { id: 'matepad', type: 'tablet', os: 'android', code: 'BTK-W00', androidBase: 12, browsers: [['huawei', 1]], weight: 10 },
     ],
@@ -133,7 +224,10 @@ export function newDevice(model: DeviceModel, config: SimConfig, rng: Rng, at: n
 
 export function newToken(rng: Rng): string {
   let out = 'dv_';
-  for (let i = 0; i < 4; i++) out += Math.floor(rng.next() * 0x100000000).toString(36).padStart(7, '0');
+  for (let i = 0; i < 4; i++)
+    out += Math.floor(rng.next() * 0x100000000)
+      .toString(36)
+      .padStart(7, '0');
   return out;
 }
 
@@ -242,7 +336,8 @@ export function userAgentAt(device: Device, at: number): string {
     }
   }
   if (model.os === 'windows') {
-    if (device.browser === 'firefox') return `Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:${firefoxMajor(effective)}.0) Gecko/20100101 Firefox/${firefoxMajor(effective)}.0`;
+    if (device.browser === 'firefox')
+      return `Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:${firefoxMajor(effective)}.0) Gecko/20100101 Firefox/${firefoxMajor(effective)}.0`;
     const base = `Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/${chrome}.0.0.0 Safari/537.36`;
     if (device.browser === 'edge') return `${base} Edg/${chrome}.0.0.0`;
     if (device.browser === 'qq') return `${base} QQBrowser/12.${monthsSince(Date.UTC(2024, 0, 1), effective)}.0.0`;

@@ -38,7 +38,13 @@ export const VARIANTS: Record<string, GuardVariant> = {
   'no-carrier': { id: 'no-carrier', title: 'no carrier evidence at all', preset: 'cloud-drive', intel: 'none' },
   social: { id: 'social', title: 'preset social', preset: 'social', intel: 'truth' },
   fintech: { id: 'fintech', title: 'preset fintech (host checks: password only)', preset: 'fintech', intel: 'truth' },
-  'fintech-kyc': { id: 'fintech-kyc', title: 'preset fintech, host checks password, ID match, face', preset: 'fintech', intel: 'truth', checks: ['password', 'id_match', 'face'] },
+  'fintech-kyc': {
+    id: 'fintech-kyc',
+    title: 'preset fintech, host checks password, ID match, face',
+    preset: 'fintech',
+    intel: 'truth',
+    checks: ['password', 'id_match', 'face'],
+  },
   'coarse-only': { id: 'coarse-only', title: 'coarse evidence only (every number RND-style)', preset: 'cloud-drive', intel: 'truth', signal: 'coarse' },
   'exact-only': { id: 'exact-only', title: 'exact evidence for every number (P17 exact 100%)', preset: 'cloud-drive', intel: 'truth', signal: 'exact' },
   'no-device': { id: 'no-device', title: 'no device signal (no UA, hints or token)', preset: 'cloud-drive', intel: 'truth', stripDevice: true },
@@ -51,10 +57,34 @@ export const VARIANTS: Record<string, GuardVariant> = {
   'full-t004': { id: 'full-t004', title: 'full, step-up at 0.004', preset: 'cloud-drive', intel: 'truth', thresholds: { stepUp: 0.004 } },
   'full-t003': { id: 'full-t003', title: 'full, step-up at 0.003', preset: 'cloud-drive', intel: 'truth', thresholds: { stepUp: 0.003 } },
   'no-carrier-t004': { id: 'no-carrier-t004', title: 'no carrier, step-up at 0.004', preset: 'cloud-drive', intel: 'none', thresholds: { stepUp: 0.004 } },
-  'p17-exact-0': { id: 'p17-exact-0', title: 'P17: exact 0%, missing 100%', preset: 'cloud-drive', intel: 'truth', shares: { exact: 0, coarse: 0, missing: 1 } },
-  'p17-exact-25': { id: 'p17-exact-25', title: 'P17: exact 25%, missing 75%', preset: 'cloud-drive', intel: 'truth', shares: { exact: 0.25, coarse: 0, missing: 0.75 } },
-  'p17-exact-50': { id: 'p17-exact-50', title: 'P17: exact 50%, missing 50%', preset: 'cloud-drive', intel: 'truth', shares: { exact: 0.5, coarse: 0, missing: 0.5 } },
-  'p17-exact-75': { id: 'p17-exact-75', title: 'P17: exact 75%, missing 25%', preset: 'cloud-drive', intel: 'truth', shares: { exact: 0.75, coarse: 0, missing: 0.25 } },
+  'p17-exact-0': {
+    id: 'p17-exact-0',
+    title: 'P17: exact 0%, missing 100%',
+    preset: 'cloud-drive',
+    intel: 'truth',
+    shares: { exact: 0, coarse: 0, missing: 1 },
+  },
+  'p17-exact-25': {
+    id: 'p17-exact-25',
+    title: 'P17: exact 25%, missing 75%',
+    preset: 'cloud-drive',
+    intel: 'truth',
+    shares: { exact: 0.25, coarse: 0, missing: 0.75 },
+  },
+  'p17-exact-50': {
+    id: 'p17-exact-50',
+    title: 'P17: exact 50%, missing 50%',
+    preset: 'cloud-drive',
+    intel: 'truth',
+    shares: { exact: 0.5, coarse: 0, missing: 0.5 },
+  },
+  'p17-exact-75': {
+    id: 'p17-exact-75',
+    title: 'P17: exact 75%, missing 25%',
+    preset: 'cloud-drive',
+    intel: 'truth',
+    shares: { exact: 0.75, coarse: 0, missing: 0.25 },
+  },
 };
 
 interface Cell {
@@ -156,7 +186,18 @@ export class Scorecard {
           : 'carrier: none';
     const dormant = byCode.get('dormant_beyond_aging');
     const days = typeof dormant?.details?.dormancyDays === 'number' ? (dormant.details.dormancyDays as number) : undefined;
-    const dormancy = days === undefined ? (byCode.has('recent_owner_proof') ? 'owner proof within aging' : 'dormancy ?') : days < 90 ? 'dormant < 90 d' : days < 180 ? 'dormant 90-180 d' : days < 365 ? 'dormant 180-365 d' : 'dormant > 365 d';
+    const dormancy =
+      days === undefined
+        ? byCode.has('recent_owner_proof')
+          ? 'owner proof within aging'
+          : 'dormancy ?'
+        : days < 90
+          ? 'dormant < 90 d'
+          : days < 180
+            ? 'dormant 90-180 d'
+            : days < 365
+              ? 'dormant 180-365 d'
+              : 'dormant > 365 d';
     const known = byCode.get('known_device') ?? byCode.get('vouched_device');
     const fresh = byCode.get('new_device');
     const device = known
@@ -167,12 +208,20 @@ export class Scorecard {
         ? byCode.has('device_class_change')
           ? 'new device, other OS/type'
           : fresh.details?.likelihoodRatio !== undefined && (fresh.details.likelihoodRatio as number) < 4
-            ? 'new token, owner\'s device class'
+            ? "new token, owner's device class"
             : 'new device'
         : byCode.has('no_history')
           ? 'no history'
           : 'device ?';
-    const region = byCode.has('known_region') ? 'known region' : byCode.has('new_region') ? 'new region' : byCode.has('new_country') ? 'new country' : byCode.has('no_history') ? '' : 'region ?';
+    const region = byCode.has('known_region')
+      ? 'known region'
+      : byCode.has('new_region')
+        ? 'new region'
+        : byCode.has('new_country')
+          ? 'new country'
+          : byCode.has('no_history')
+            ? ''
+            : 'region ?';
     const pattern = [carrier, dormancy, device, region, event.action === 'login' || event.action === undefined ? '' : event.action].filter(Boolean).join(' · ');
     let patterns = this.misses.get(event.label.scenario);
     if (!patterns) this.misses.set(event.label.scenario, (patterns = new Map()));
@@ -204,7 +253,10 @@ export class Scorecard {
       misses[scenario] = {
         count: [...patterns.values()].reduce((a, b) => a + b, 0),
         medianDormancyDays: sorted.length ? sorted[Math.floor(sorted.length / 2)]! : null,
-        patterns: [...patterns.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8).map(([pattern, count]) => ({ pattern, count })),
+        patterns: [...patterns.entries()]
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 8)
+          .map(([pattern, count]) => ({ pattern, count })),
       };
     }
     const frequency: Record<string, number> = {};
@@ -230,7 +282,9 @@ export class Scorecard {
       controlN: this.control.n,
       aucFirst: hasScores ? auc(this.posFirst, this.neg) : NaN,
       aucAll: hasScores ? auc(this.posAll, this.neg) : NaN,
-      catchAt: Object.fromEntries([0.01, 0.02, 0.05, 0.1].map((budget) => [String(budget), hasScores ? catchAtBudget(this.posFirst, this.neg, budget).catchRate : NaN])),
+      catchAt: Object.fromEntries(
+        [0.01, 0.02, 0.05, 0.1].map((budget) => [String(budget), hasScores ? catchAtBudget(this.posFirst, this.neg, budget).catchRate : NaN]),
+      ),
       legitFor995: hasScores ? budgetForCatch(this.posFirst, this.neg, 0.995) : NaN,
       legitFor95: hasScores ? budgetForCatch(this.posFirst, this.neg, 0.95) : NaN,
       scenarios,
@@ -298,7 +352,9 @@ export async function evaluateStream(options: EvaluateOptions): Promise<RunResul
     const replay: ReplayOptions = {
       preset: variant.preset,
       geo: variant.geo === false ? false : simulationGeo(),
-      ...(variant.intel === 'truth' ? { numberIntel: simReplayIntel({ ...(variant.signal ? { signal: variant.signal } : {}), ...(variant.shares ? { shares: variant.shares } : {}) }) } : {}),
+      ...(variant.intel === 'truth'
+        ? { numberIntel: simReplayIntel({ ...(variant.signal ? { signal: variant.signal } : {}), ...(variant.shares ? { shares: variant.shares } : {}) }) }
+        : {}),
       ...(variant.weights ? { weights: variant.weights } : {}),
       ...(variant.thresholds ? { thresholds: variant.thresholds } : {}),
       ...(variant.checks ? { checks: variant.checks } : {}),
@@ -372,7 +428,7 @@ export async function evaluateStream(options: EvaluateOptions): Promise<RunResul
       b2Summary.firstCatch = atFriction;
       b2Summary.legitFlagged = catchAtBudget(b2Scores.first, b2Scores.neg, full.legitFlagged).legitRate;
       b2Summary.legitStepUp = b2Summary.legitFlagged;
-      b2Summary.title += ' (threshold at the guard\'s legitimate step-up rate)';
+      b2Summary.title += " (threshold at the guard's legitimate step-up rate)";
     }
   }
   return result;

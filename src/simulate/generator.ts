@@ -26,7 +26,13 @@ export interface SimulateOptions {
 }
 
 export function simulationConfig(options: Pick<SimulateOptions, 'profile' | 'accounts' | 'seed' | 'overrides'> & Partial<SimulateOptions>): SimConfig {
-  return { ...defaultConfig(options.profile, options.accounts, options.seed), ...options.overrides, profile: options.profile, accounts: options.accounts, seed: options.seed };
+  return {
+    ...defaultConfig(options.profile, options.accounts, options.seed),
+    ...options.overrides,
+    profile: options.profile,
+    accounts: options.accounts,
+    seed: options.seed,
+  };
 }
 
 interface Keyed {

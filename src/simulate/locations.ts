@@ -152,7 +152,8 @@ export interface Location extends City {
 function build(): Location[] {
   const out: Location[] = [];
   const add = (city: City, home: ProfileName | null) => out.push({ ...city, index: out.length, home });
-  for (const [name, region, lat, lon, tz, weight, areaCodes] of US_ROWS) add({ name, country: 'US', region, lat, lon, tz, weight, areaCodes: areaCodes! }, 'us');
+  for (const [name, region, lat, lon, tz, weight, areaCodes] of US_ROWS)
+    add({ name, country: 'US', region, lat, lon, tz, weight, areaCodes: areaCodes! }, 'us');
   for (const [name, region, lat, lon, tz, weight] of CN_ROWS) add({ name, country: 'CN', region, lat, lon, tz, weight }, 'cn');
   for (const [name, country, region, lat, lon, tz] of FOREIGN_ROWS) add({ name, country, region, lat, lon, tz, weight: 0 }, null);
   if (out.length > 255) throw new Error('location table outgrew the 10.x.0.0/16 plan');

@@ -20,7 +20,9 @@ for (let exchange = 201; exchange <= 999; exchange++) {
 const US_SPACE = US_EXCHANGES.length * 10_000;
 
 // Mobile prefixes of the three carriers (China Mobile, Unicom, Telecom) that libphonenumber accepts.
-const CN_PREFIXES = [134, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158, 159, 182, 183, 184, 187, 188, 130, 131, 132, 155, 156, 185, 186, 133, 153, 180, 181, 189, 199];
+const CN_PREFIXES = [
+  134, 135, 136, 137, 138, 139, 150, 151, 152, 157, 158, 159, 182, 183, 184, 187, 188, 130, 131, 132, 155, 156, 185, 186, 133, 153, 180, 181, 189, 199,
+];
 const CN_SPACE = 100_000_000;
 
 /** Multiplier coprime with both spaces, so `id -> (id * A + salt) mod space` is a bijection. */

@@ -33,11 +33,29 @@ export const WORLD_VARIANTS: WorldVariant[] = [
   { id: 'cloud-drive/none', title: 'cloud-drive, no carrier evidence', preset: 'cloud-drive', coverage: 'none' },
   { id: 'cloud-drive/60%', title: 'cloud-drive, exact carrier records for 60% of numbers, none for the rest', preset: 'cloud-drive', coverage: 0.6 },
   { id: 'cloud-drive/100%', title: 'cloud-drive, exact carrier records for every number', preset: 'cloud-drive', coverage: 1 },
-  { id: 'cloud-drive+id/none', title: 'cloud-drive, host checks password and ID match, no carrier evidence', preset: 'cloud-drive', coverage: 'none', checks: DRIVE_WITH_ID },
-  { id: 'cloud-drive+id/100%', title: 'cloud-drive, host checks password and ID match, exact carrier records for every number', preset: 'cloud-drive', coverage: 1, checks: DRIVE_WITH_ID },
+  {
+    id: 'cloud-drive+id/none',
+    title: 'cloud-drive, host checks password and ID match, no carrier evidence',
+    preset: 'cloud-drive',
+    coverage: 'none',
+    checks: DRIVE_WITH_ID,
+  },
+  {
+    id: 'cloud-drive+id/100%',
+    title: 'cloud-drive, host checks password and ID match, exact carrier records for every number',
+    preset: 'cloud-drive',
+    coverage: 1,
+    checks: DRIVE_WITH_ID,
+  },
   { id: 'social/none', title: 'social, no carrier evidence', preset: 'social', coverage: 'none' },
   { id: 'fintech/none', title: 'fintech, host checks a password only, no carrier evidence', preset: 'fintech', coverage: 'none' },
-  { id: 'fintech+kyc/none', title: 'fintech, host checks password, ID match and face (KYC), no carrier evidence', preset: 'fintech', coverage: 'none', checks: LENDER_WITH_KYC },
+  {
+    id: 'fintech+kyc/none',
+    title: 'fintech, host checks password, ID match and face (KYC), no carrier evidence',
+    preset: 'fintech',
+    coverage: 'none',
+    checks: LENDER_WITH_KYC,
+  },
 ];
 
 /** Step-up lines swept for the catch-vs-friction curve, per preset, without carrier evidence. */
@@ -112,7 +130,13 @@ export async function runWorld(options: RunWorldOptions): Promise<WorldResult> {
   let scored = 0;
   let takeoverAttempts = 0;
   let legitLogins = 0;
-  const stream = simulateEvents({ profile: draw.profile, accounts, seed: draw.seed, overrides: draw.overrides, ...(options.tmpDir ? { tmpDir: options.tmpDir } : {}) });
+  const stream = simulateEvents({
+    profile: draw.profile,
+    accounts,
+    seed: draw.seed,
+    overrides: draw.overrides,
+    ...(options.tmpDir ? { tmpDir: options.tmpDir } : {}),
+  });
   for await (const event of stream) {
     events++;
     const recycled = event.label.isTakeover && event.label.scenario !== 'A4';

@@ -51,7 +51,8 @@ export const WORLD_RANGES: WorldRange[] = [
     id: 'P13',
     what: 'owner leaves the dropped number bound here (stale binding)',
     us: [0.1, 0.66],
-    source: 'Lee & Narayanan, "Security and Privacy Risks of Number Recycling at Mobile Carriers in the United States" (APWG eCrime 2021): 66% of recycled numbers still tied to an account at one of six sites, an upper bound',
+    source:
+      'Lee & Narayanan, "Security and Privacy Risks of Number Recycling at Mobile Carriers in the United States" (APWG eCrime 2021): 66% of recycled numbers still tied to an account at one of six sites, an upper bound',
     apply: (c, v) => (c.staleBindingRate = v),
   },
   {
@@ -153,7 +154,7 @@ export const WORLD_RANGES: WorldRange[] = [
   },
   {
     id: 'P11b',
-    what: 'share of a VPN user\'s logins through the VPN',
+    what: "share of a VPN user's logins through the VPN",
     us: [0.1, 0.4],
     source: '[A]',
     apply: (c, v) => (c.vpnLoginShare = v),
@@ -225,14 +226,14 @@ export const WORLD_RANGES: WorldRange[] = [
   },
   {
     id: 'P16a',
-    what: 'mean days from reissue to an accidental holder\'s first login (A1)',
+    what: "mean days from reissue to an accidental holder's first login (A1)",
     us: [10, 60],
     source: '[A]',
     apply: (c, v) => (c.firstAttemptDelayDays = { ...c.firstAttemptDelayDays, A1: v }),
   },
   {
     id: 'P16b',
-    what: 'mean days from reissue to a hunter\'s or targeted attacker\'s first login (A2, A3)',
+    what: "mean days from reissue to a hunter's or targeted attacker's first login (A2, A3)",
     us: [1, 15],
     log: true,
     source: 'Lee & Narayanan 2021: hunters pick numbers as they come back on offer [A]',
@@ -249,7 +250,8 @@ export const WORLD_RANGES: WorldRange[] = [
     id: 'S13a',
     what: 'owner passes a step-up (per login)',
     us: [0.9, 0.97],
-    source: 'Doerfler et al., "Evaluating Login Challenges as a Defense Against Account Takeover" (WWW 2019): 97% of challenged users get back in, 52% fail the first time',
+    source:
+      'Doerfler et al., "Evaluating Login Challenges as a Defense Against Account Takeover" (WWW 2019): 97% of challenged users get back in, 52% fail the first time',
     apply: (c, v) => (c.stepUpPass = { ...c.stepUpPass, owner: v }),
   },
   {
@@ -268,7 +270,7 @@ export const WORLD_RANGES: WorldRange[] = [
   },
   {
     id: 'S8',
-    what: 'exact provider reports an owner\'s port as a new subscriber',
+    what: "exact provider reports an owner's port as a new subscriber",
     us: [0.03, 0.2],
     source: 'CAMARA Number Recycling answers per operator; rate [A]',
     apply: (c, v) => (c.portMisreportRate = v),
@@ -298,7 +300,7 @@ export const IDENTITY_RANGES: WorldRange[] = [
     id: 'S16a',
     what: 'owner passes an identity check (ID match, face), per login',
     us: [0.85, 0.97],
-    source: '[A], at most the owners\' step-up pass rate (S13a): document capture and liveness retries fail some owners',
+    source: "[A], at most the owners' step-up pass rate (S13a): document capture and liveness retries fail some owners",
     apply: (c, v) => (c.identityCheckPass = { ...c.identityCheckPass, owner: v }),
   },
   {
@@ -306,7 +308,7 @@ export const IDENTITY_RANGES: WorldRange[] = [
     what: 'targeted attacker (A3) or SIM swapper (A4) passes an identity check',
     us: [0.005, 0.05],
     log: true,
-    source: '[A]: only with the previous holder\'s leaked ID scan or a face deepfake that beats liveness',
+    source: "[A]: only with the previous holder's leaked ID scan or a face deepfake that beats liveness",
     apply: (c, v) => (c.identityCheckPass = { ...c.identityCheckPass, A3: v, A4: v }),
   },
   {
@@ -369,10 +371,34 @@ export function drawWorld(profile: ProfileName, seed: number): WorldDraw {
     range.apply(config, value);
   }
   const keys: (keyof SimConfig)[] = [
-    'numberDropPerYear', 'staleBindingRate', 'newHolderLoginRate', 'agingUs', 'agingCn', 'classes', 'dormancyBreakShare', 'dormancyBreakDays',
-    'sessionDays', 'webTokenLossPerActivity', 'appShare', 'vpnUserShare', 'vpnLoginShare', 'foreignTripsPerYear', 'domesticTripsPerYear',
-    'deviceReplacementPerMonth', 'sameOsFamilyOnReplacement', 'multiDeviceShare', 'newIpRate', 'reducedAndroidShare', 'takeoverMix',
-    'adaptiveShare', 'firstAttemptDelayDays', 'attackerExtraAttempts', 'stepUpPass', 'identityCheckPass', 'portMisreportRate', 'decoyCarrierEventsPerYear',
+    'numberDropPerYear',
+    'staleBindingRate',
+    'newHolderLoginRate',
+    'agingUs',
+    'agingCn',
+    'classes',
+    'dormancyBreakShare',
+    'dormancyBreakDays',
+    'sessionDays',
+    'webTokenLossPerActivity',
+    'appShare',
+    'vpnUserShare',
+    'vpnLoginShare',
+    'foreignTripsPerYear',
+    'domesticTripsPerYear',
+    'deviceReplacementPerMonth',
+    'sameOsFamilyOnReplacement',
+    'multiDeviceShare',
+    'newIpRate',
+    'reducedAndroidShare',
+    'takeoverMix',
+    'adaptiveShare',
+    'firstAttemptDelayDays',
+    'attackerExtraAttempts',
+    'stepUpPass',
+    'identityCheckPass',
+    'portMisreportRate',
+    'decoyCarrierEventsPerYear',
     'recycledAtBindingShare',
   ];
   const overrides: Partial<SimConfig> = { ...WORLD_DESIGN };

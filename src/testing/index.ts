@@ -7,7 +7,17 @@
 import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../persist/merge-profile.js';
 import { createGuard } from '../guard/create-guard.js';
 import { createHasher } from '../persist/keys.js';
-import type { AccountProfile, CachedIntel, NumberEvent, PendingDecision, ProfileLimits, ProfilePatch, Protection, Store, StoreCapabilities } from '../persist/types.js';
+import type {
+  AccountProfile,
+  CachedIntel,
+  NumberEvent,
+  PendingDecision,
+  ProfileLimits,
+  ProfilePatch,
+  Protection,
+  Store,
+  StoreCapabilities,
+} from '../persist/types.js';
 import { prng } from '../util/prng.js';
 import { StoreConformanceError } from '../errors/store-conformance-error.js';
 
@@ -100,7 +110,11 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
   add('read-after-write: a written profile reads back exactly as mergeProfile computes it; unknown keys read as empty', async () => {
     const store = await make();
     const keys = { account: 'acct-raw', phone: 'phone-raw' };
-    assertEqual(await store.read(keys), { profile: null, intel: null, numberEvents: [], ...(capabilities.protection ? { protection: null } : {}) }, 'an empty store reads as empty');
+    assertEqual(
+      await store.read(keys),
+      { profile: null, intel: null, numberEvents: [], ...(capabilities.protection ? { protection: null } : {}) },
+      'an empty store reads as empty',
+    );
     const patch: ProfilePatch = {
       at: T0,
       phoneHash: 'phone-raw',
@@ -150,14 +164,24 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
     let reference: AccountProfile | null = null;
     for (let i = 0; i < 40; i++) {
       const at = T0 + i * 3_600_000;
-      const patch: ProfilePatch = { at, phoneHash: 'phone-bounded', device: device(`t:d${String(i).padStart(2, '0')}`, i === 3 || i === 7), location: place(`L${i}`), failedStepUp: { at, checks: ['password'] } };
+      const patch: ProfilePatch = {
+        at,
+        phoneHash: 'phone-bounded',
+        device: device(`t:d${String(i).padStart(2, '0')}`, i === 3 || i === 7),
+        location: place(`L${i}`),
+        failedStepUp: { at, checks: ['password'] },
+      };
       await store.write({ keys, patch }, limits);
       reference = mergeProfile(reference, patch, limits);
     }
     const profile = (await store.read(keys)).profile;
     assertEqual(profile, reference, 'the bounded profile');
     assertEqual(profile?.devices.length, limits.maxDevices, 'devices kept');
-    assertEqual(profile?.devices.slice(0, 3).map((d) => d.key), ['t:d07', 't:d03', 't:d39'], 'vouched devices first, then the newest');
+    assertEqual(
+      profile?.devices.slice(0, 3).map((d) => d.key),
+      ['t:d07', 't:d03', 't:d39'],
+      'vouched devices first, then the newest',
+    );
     assertEqual(profile?.locations.length, limits.maxLocations, 'places kept');
     assertEqual(profile?.failedStepUps.length, limits.maxFailedStepUps, 'failed step-ups kept');
     assertEqual(profile?.failedStepUps[0]?.at, T0 + 39 * 3_600_000, 'newest failed step-up first');
@@ -166,22 +190,46 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
   add('retention: a write drops every device, place, failed step-up and owner proof older than the window', async () => {
     const store = await make();
     const keys = { account: 'acct-retention', phone: 'phone-retention' };
-    const first: ProfilePatch = { at: T0, phoneHash: 'phone-retention', device: device('t:old'), location: place('Old'), ownerProofAt: T0, strongProofAt: T0, failedStepUp: { at: T0, checks: ['face'] } };
+    const first: ProfilePatch = {
+      at: T0,
+      phoneHash: 'phone-retention',
+      device: device('t:old'),
+      location: place('Old'),
+      ownerProofAt: T0,
+      strongProofAt: T0,
+      failedStepUp: { at: T0, checks: ['face'] },
+    };
     const late: ProfilePatch = { at: T0 + limits.retentionMs + DAY, phoneHash: 'phone-retention', device: device('t:new') };
     await store.write({ keys, patch: first }, limits);
     await store.write({ keys, patch: late }, limits);
     const profile = (await store.read(keys)).profile;
     assertEqual(profile, mergeProfile(mergeProfile(null, first, limits), late, limits), 'the profile after the window passed');
-    assertEqual(profile?.devices.map((d) => d.key), ['t:new'], 'only the new device is left');
-    assertEqual([profile?.locations.length, profile?.failedStepUps.length, profile?.ownerProofAt], [0, 0, undefined], 'old places, failures and owner proof are gone');
+    assertEqual(
+      profile?.devices.map((d) => d.key),
+      ['t:new'],
+      'only the new device is left',
+    );
+    assertEqual(
+      [profile?.locations.length, profile?.failedStepUps.length, profile?.ownerProofAt],
+      [0, 0, undefined],
+      'old places, failures and owner proof are gone',
+    );
   });
 
   add('accounts are isolated: one account never sees another account’s profile', async () => {
     const store = await make();
     await store.write({ keys: { account: 'acct-a', phone: 'pa' }, patch: { at: T0, phoneHash: 'pa', device: device('t:a') } }, limits);
     await store.write({ keys: { account: 'acct-b', phone: 'pb' }, patch: { at: T0, phoneHash: 'pb', device: device('t:b') } }, limits);
-    assertEqual((await store.read({ account: 'acct-a', phone: 'pa' })).profile?.devices.map((d) => d.key), ['t:a'], 'account a');
-    assertEqual((await store.read({ account: 'acct-b', phone: 'pb' })).profile?.devices.map((d) => d.key), ['t:b'], 'account b');
+    assertEqual(
+      (await store.read({ account: 'acct-a', phone: 'pa' })).profile?.devices.map((d) => d.key),
+      ['t:a'],
+      'account a',
+    );
+    assertEqual(
+      (await store.read({ account: 'acct-b', phone: 'pb' })).profile?.devices.map((d) => d.key),
+      ['t:b'],
+      'account b',
+    );
     assertEqual((await store.read({ account: 'acct-c', phone: 'pa' })).profile, null, 'an unknown account on a known number');
   });
 
@@ -236,7 +284,14 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
     await store.addNumberEvents('phone-many', many.slice(0, 20));
     await store.addNumberEvents('phone-many', many.slice(20));
     const kept = (await store.read({ account: 'someone', phone: 'phone-many' })).numberEvents;
-    assertEqual(kept.map((e) => e.at), many.slice(-maxEvents).map((e) => e.at).reverse(), `the newest ${maxEvents}`);
+    assertEqual(
+      kept.map((e) => e.at),
+      many
+        .slice(-maxEvents)
+        .map((e) => e.at)
+        .reverse(),
+      `the newest ${maxEvents}`,
+    );
   });
 
   add(
@@ -304,7 +359,11 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
       const profile = (await store.read({ account: 'acct-concurrent', phone: hasher.phone('+8613800138000') })).profile;
       const expected = Array.from({ length: 50 }, (_, i) => `t:${hasher.token(`device-${i}`)}`).sort();
       assertEqual(profile?.devices.map((d) => d.key).sort(), expected, 'the 50 devices known afterwards');
-      assertEqual(profile?.devices.map((d) => d.count), Array.from({ length: 50 }, () => 4), 'each device seen 4 times');
+      assertEqual(
+        profile?.devices.map((d) => d.count),
+        Array.from({ length: 50 }, () => 4),
+        'each device seen 4 times',
+      );
       const again = await guard.assess({
         accountId: 'acct-concurrent',
         phone: '+8613800138000',
@@ -314,7 +373,11 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
         userAgent: IPHONE_UA,
         at: '2026-01-10T09:00:00Z',
       });
-      assertEqual(again.reasons.some((reason) => reason.code === 'known_device' || reason.code === 'vouched_device'), true, 'the guard knows device-17');
+      assertEqual(
+        again.reasons.some((reason) => reason.code === 'known_device' || reason.code === 'vouched_device'),
+        true,
+        'the guard knows device-17',
+      );
     },
     120_000,
     { flag: 'atomicMerge', why: 'concurrent updates may be lost' },
@@ -352,7 +415,11 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
       const keys = { account: 'acct-protected', phone: 'phone-protected' };
       const first: Protection = { since: T0, reason: 'owner_request', by: 'owner' };
       assertEqual(await store.protect!(keys.account, first), { created: true, protection: first }, 'the first protect');
-      assertEqual(await store.protect!(keys.account, { since: T0 + DAY, reason: 'failed_step_up', by: 'guard' }), { created: false, protection: first }, 'a second protect keeps the first');
+      assertEqual(
+        await store.protect!(keys.account, { since: T0 + DAY, reason: 'failed_step_up', by: 'guard' }),
+        { created: false, protection: first },
+        'a second protect keeps the first',
+      );
       assertEqual((await store.read(keys)).protection, first, 'read returns the protection');
       assertEqual((await store.read({ account: 'acct-other', phone: 'phone-protected' })).protection, null, 'another account on the same number');
       assertEqual(await store.unprotect!(keys.account), true, 'unprotect lifts it');
@@ -372,7 +439,11 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
       assertEqual(counts, [1, 2, 3], 'hits in one window');
       assertEqual(await store.hit!('freeze:k2', 60_000), 1, 'another key counts on its own');
       const concurrent = await Promise.all(Array.from({ length: 20 }, () => store.hit!('notice:k3', 60_000)));
-      assertEqual([...concurrent].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i + 1), '20 concurrent hits each get their own count');
+      assertEqual(
+        [...concurrent].sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+        '20 concurrent hits each get their own count',
+      );
       assertEqual(await store.hit!('short:k4', 1_000), 1, 'a short window opens');
       await sleep(1_300);
       assertEqual(await store.hit!('short:k4', 1_000), 1, 'after the window a new one starts');
@@ -400,15 +471,27 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
           at: '2026-01-10T09:00:00Z',
         });
       const [protects] = await Promise.all([
-        Promise.all(Array.from({ length: 20 }, (_, i) => guard.protect('acct-protect-race', { reason: i % 2 ? 'owner_request' : 'unbind_notice', by: i % 2 ? 'owner' : 'carrier' }))),
+        Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            guard.protect('acct-protect-race', { reason: i % 2 ? 'owner_request' : 'unbind_notice', by: i % 2 ? 'owner' : 'carrier' }),
+          ),
+        ),
         Promise.all(Array.from({ length: 20 }, (_, i) => attempt(i))),
       ]);
       assertEqual(protects.filter((result) => result.created).length, 1, 'protects that created the protection');
       assertEqual(new Set(protects.map((result) => `${result.since}|${result.reason}|${result.by}`)).size, 1, 'every caller sees the same (first) protection');
       const after = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(i)));
       assertEqual(after.filter((decision) => decision.action === 'allow').length, 0, 'SMS-alone attempts allowed after protect answered');
-      assertEqual(after.every((decision) => decision.reasons.some((reason) => reason.code === 'account_protected')), true, 'each names account_protected');
-      assertEqual(after.every((decision) => decision.stepUp?.anyOf.some((set) => set.includes('password')) === true), true, 'each asks for the non-SMS check the host runs');
+      assertEqual(
+        after.every((decision) => decision.reasons.some((reason) => reason.code === 'account_protected')),
+        true,
+        'each names account_protected',
+      );
+      assertEqual(
+        after.every((decision) => decision.stepUp?.anyOf.some((set) => set.includes('password')) === true),
+        true,
+        'each asks for the non-SMS check the host runs',
+      );
     },
     120_000,
     protectionRequired,
@@ -420,7 +503,11 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
       const store = await make();
       await store.protect!('acct-protect-restart', { since: T0, reason: 'owner_request', by: 'owner' });
       const other = await options.reopen!(store);
-      assertEqual((await other.read({ account: 'acct-protect-restart', phone: 'p' })).protection, { since: T0, reason: 'owner_request', by: 'owner' }, 'the protection seen by the second instance');
+      assertEqual(
+        (await other.read({ account: 'acct-protect-restart', phone: 'p' })).protection,
+        { since: T0, reason: 'owner_request', by: 'owner' },
+        'the protection seen by the second instance',
+      );
       const guard = createGuard({ store: other, geo: false, hashKey: HASH_KEY, clock: () => T0 + DAY, budgetMs: 30_000, checks: [] });
       const decision = await guard.assess({
         accountId: 'acct-protect-restart',
@@ -441,8 +528,7 @@ export async function storeConformanceCases(options: ConformanceOptions): Promis
   return cases;
 }
 
-const IPHONE_UA =
-  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const IPHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 /** Default, tight and degenerate limits: the tight ones make truncation and tie-breaks decide. */
 const LIMIT_SETS: ProfileLimits[] = [
@@ -457,7 +543,18 @@ const LIMIT_SETS: ProfileLimits[] = [
  * punctuation, a common prefix, Cyrillic, a private-use character (U+E000) against characters above
  * U+FFFF (JavaScript puts the surrogate pair first; UTF-8 byte order would not).
  */
-const DEVICE_KEYS = ['t:Zeta', 't:alpha', 't:alpha-2', 't:_under', 't:A', 'c:android|mobile#Галактика', 'c:ios|mobile#\uE000', 'c:ios|mobile#😀', 'c:ios|mobile#𠀋', 'c:windows|desktop'];
+const DEVICE_KEYS = [
+  't:Zeta',
+  't:alpha',
+  't:alpha-2',
+  't:_under',
+  't:A',
+  'c:android|mobile#Галактика',
+  'c:ios|mobile#\uE000',
+  'c:ios|mobile#😀',
+  'c:ios|mobile#𠀋',
+  'c:windows|desktop',
+];
 const LOCATION_KEYS: [string, string][] = [
   ['CN|BJ|Beijing', 'CN'],
   ['BR|SP|São Paulo', 'BR'],
@@ -487,10 +584,20 @@ function randomPatch(random: () => number, at: number): ProfilePatch {
   const roll = random();
   // Usually the account's number; sometimes a new number; sometimes the same number under a rotated key.
   const patch: ProfilePatch =
-    roll < 0.75 ? { at, phoneHash: 'ph-main' } : roll < 0.88 ? { at, phoneHash: 'ph-other' } : { at, phoneHash: 'ph-rotated', phoneHashAliases: ['ph-main', 'ph-retired'] };
+    roll < 0.75
+      ? { at, phoneHash: 'ph-main' }
+      : roll < 0.88
+        ? { at, phoneHash: 'ph-other' }
+        : { at, phoneHash: 'ph-rotated', phoneHashAliases: ['ph-main', 'ph-retired'] };
   if (random() < 0.85) {
     const key = pick(random, DEVICE_KEYS);
-    patch.device = { key, fromToken: key.startsWith('t:'), classKey: random() < 0.5 ? 'ios|mobile#iphone' : 'android|mobile#pixel 8', deviceType: random() < 0.8 ? 'mobile' : 'desktop', vouched: random() < 0.25 };
+    patch.device = {
+      key,
+      fromToken: key.startsWith('t:'),
+      classKey: random() < 0.5 ? 'ios|mobile#iphone' : 'android|mobile#pixel 8',
+      deviceType: random() < 0.8 ? 'mobile' : 'desktop',
+      vouched: random() < 0.25,
+    };
     if (random() < 0.6) patch.device.osFamily = random() < 0.5 ? 'ios' : 'android';
   }
   if (random() < 0.7) {
@@ -556,14 +663,16 @@ function assertNewestFirst(events: NumberEvent[], what: string): void {
 
 /** JSON with sorted object keys and undefined fields dropped: what a JSON round trip preserves. */
 function stable(value: unknown): string {
-  return JSON.stringify(value, (_key, entry: unknown) => {
-    if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
-      const out: Record<string, unknown> = {};
-      for (const key of Object.keys(entry).sort()) out[key] = (entry as Record<string, unknown>)[key];
-      return out;
-    }
-    return entry;
-  }) ?? 'undefined';
+  return (
+    JSON.stringify(value, (_key, entry: unknown) => {
+      if (entry && typeof entry === 'object' && !Array.isArray(entry)) {
+        const out: Record<string, unknown> = {};
+        for (const key of Object.keys(entry).sort()) out[key] = (entry as Record<string, unknown>)[key];
+        return out;
+      }
+      return entry;
+    }) ?? 'undefined'
+  );
 }
 
 function assertEqual(actual: unknown, expected: unknown, what: string): void {

@@ -4,15 +4,7 @@
  */
 
 /** What the person is trying to do after the SMS code was accepted. */
-export type AttemptAction =
-  | 'login'
-  | 'register'
-  | 'recover'
-  | 'change_phone'
-  | 'reset_password'
-  | 'view_sensitive'
-  | 'payment'
-  | 'export';
+export type AttemptAction = 'login' | 'register' | 'recover' | 'change_phone' | 'reset_password' | 'view_sensitive' | 'payment' | 'export';
 
 export const ATTEMPT_ACTIONS: readonly AttemptAction[] = [
   'login',
@@ -26,33 +18,12 @@ export const ATTEMPT_ACTIONS: readonly AttemptAction[] = [
 ];
 
 /** Actions that raise the bar: a wrong "allow" here moves money or data out of the owner's reach. */
-export const SENSITIVE_ACTIONS: ReadonlySet<AttemptAction> = new Set<AttemptAction>([
-  'change_phone',
-  'reset_password',
-  'payment',
-  'export',
-  'view_sensitive',
-]);
+export const SENSITIVE_ACTIONS: ReadonlySet<AttemptAction> = new Set<AttemptAction>(['change_phone', 'reset_password', 'payment', 'export', 'view_sensitive']);
 
 /** Step-up checks a host may be able to run. None of them is delivered over the phone number. */
-export type StepUpCheck =
-  | 'password'
-  | 'previous_password'
-  | 'id_match'
-  | 'face'
-  | 'known_address'
-  | 'trusted_device'
-  | 'email';
+export type StepUpCheck = 'password' | 'previous_password' | 'id_match' | 'face' | 'known_address' | 'trusted_device' | 'email';
 
-export const STEP_UP_CHECKS: readonly StepUpCheck[] = [
-  'password',
-  'previous_password',
-  'id_match',
-  'face',
-  'known_address',
-  'trusted_device',
-  'email',
-];
+export const STEP_UP_CHECKS: readonly StepUpCheck[] = ['password', 'previous_password', 'id_match', 'face', 'known_address', 'trusted_device', 'email'];
 
 /** Factors already passed in this attempt. `sms_otp` proves possession of the SIM, nothing more. */
 export type VerifiedFactor = 'sms_otp' | StepUpCheck;

@@ -126,7 +126,14 @@ export type ProtectionReason =
   /** No proof of possession for longer than the preset's dormancy rule allows. */
   | 'dormancy';
 
-export const PROTECTION_REASONS: readonly ProtectionReason[] = ['owner_request', 'failed_step_up', 'carrier_event', 'unbind_notice', 'number_released', 'dormancy'];
+export const PROTECTION_REASONS: readonly ProtectionReason[] = [
+  'owner_request',
+  'failed_step_up',
+  'carrier_event',
+  'unbind_notice',
+  'number_released',
+  'dormancy',
+];
 
 /** Who set the protection. */
 export type ProtectionActor = 'owner' | 'support' | 'guard' | 'carrier' | 'host';

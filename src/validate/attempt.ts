@@ -14,26 +14,31 @@ const MAX_HINT_CHARS = 256;
 const MAX_FUTURE_MS = 24 * 3_600_000;
 const EARLIEST = Date.UTC(1990, 0, 1);
 
-const dateInput = lazySchema((z) =>
-  z.union([z.string().max(64), z.date(), z.number()]),
-);
+const dateInput = lazySchema((z) => z.union([z.string().max(64), z.date(), z.number()]));
 
 const attemptSchema = lazySchema((z) =>
   z.object({
-  accountId: z.string().min(1).max(MAX_ID_CHARS),
-  phone: z.string().min(1).max(40),
-  phoneBoundAt: dateInput(),
-  ip: z.string().min(2).max(64),
-  userAgent: z.string().optional(),
-  clientHints: z.record(z.string().max(64), z.string().max(MAX_HINT_CHARS)).optional(),
-  deviceId: z.string().min(1).max(MAX_ID_CHARS).optional(),
-  action: z.enum(ATTEMPT_ACTIONS as [string, ...string[]]).optional(),
-  // The guard judges an attempt that passed something; an empty list is a host bug, not a login.
-  verified: z.array(z.enum(['sms_otp', ...STEP_UP_CHECKS] as [string, ...string[]])).min(1, 'list at least one passed factor (usually sms_otp)').max(16).optional(),
-  at: dateInput().optional(),
-  lastSeenAt: dateInput().optional(),
-  defaultCountry: z.string().regex(/^[A-Za-z]{2}$/).optional(),
-}),
+    accountId: z.string().min(1).max(MAX_ID_CHARS),
+    phone: z.string().min(1).max(40),
+    phoneBoundAt: dateInput(),
+    ip: z.string().min(2).max(64),
+    userAgent: z.string().optional(),
+    clientHints: z.record(z.string().max(64), z.string().max(MAX_HINT_CHARS)).optional(),
+    deviceId: z.string().min(1).max(MAX_ID_CHARS).optional(),
+    action: z.enum(ATTEMPT_ACTIONS as [string, ...string[]]).optional(),
+    // The guard judges an attempt that passed something; an empty list is a host bug, not a login.
+    verified: z
+      .array(z.enum(['sms_otp', ...STEP_UP_CHECKS] as [string, ...string[]]))
+      .min(1, 'list at least one passed factor (usually sms_otp)')
+      .max(16)
+      .optional(),
+    at: dateInput().optional(),
+    lastSeenAt: dateInput().optional(),
+    defaultCountry: z
+      .string()
+      .regex(/^[A-Za-z]{2}$/)
+      .optional(),
+  }),
 );
 
 /** Strict ISO-8601 timestamp (date, or date-time with seconds optional and a zone or none). */

@@ -3,21 +3,39 @@ import { describe, expect, it } from 'vitest';
 import { GuardConfigError } from 'recycled-number-guard';
 import { clientIp, trustedProxyMatcher } from 'recycled-number-guard/http';
 
-const request = (remoteAddress: string | undefined, headers: Record<string, string | string[]> = {}) => ({ headers, socket: remoteAddress === undefined ? null : { remoteAddress } });
+const request = (remoteAddress: string | undefined, headers: Record<string, string | string[]> = {}) => ({
+  headers,
+  socket: remoteAddress === undefined ? null : { remoteAddress },
+});
 
-const anyIp = fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4().map((ip) => `::ffff:${ip}`));
+const anyIp = fc.oneof(
+  fc.ipV4(),
+  fc.ipV6(),
+  fc.ipV4().map((ip) => `::ffff:${ip}`),
+);
 const headerJunk = fc.array(fc.oneof(anyIp, fc.string({ maxLength: 40 }), fc.constant('unknown'), fc.constant('for=8.8.8.8')), { maxLength: 6 });
 
 describe('clientIp: without configuration the headers are never believed', () => {
   it('for any peer and any forwarded headers, the answer is the peer (property)', () => {
     fc.assert(
-      fc.property(fc.ipV4().filter((ip) => ip !== '192.0.2.1'), headerJunk, headerJunk, (peer, xff, forwarded) => {
-        const headers = { 'x-forwarded-for': xff.join(', '), forwarded: forwarded.join(', '), 'x-real-ip': '1.2.3.4', 'true-client-ip': '5.6.7.8', 'cf-connecting-ip': '9.9.9.9' };
-        expect(clientIp(request(peer, headers))).toBe(peer);
-        expect(clientIp(request(peer, headers), { header: 'forwarded' })).toBe(peer);
-        // A trusted-proxy list that does not contain the peer changes nothing either.
-        expect(clientIp(request(peer, headers), { trustedProxies: ['192.0.2.1'] })).toBe(peer);
-      }),
+      fc.property(
+        fc.ipV4().filter((ip) => ip !== '192.0.2.1'),
+        headerJunk,
+        headerJunk,
+        (peer, xff, forwarded) => {
+          const headers = {
+            'x-forwarded-for': xff.join(', '),
+            forwarded: forwarded.join(', '),
+            'x-real-ip': '1.2.3.4',
+            'true-client-ip': '5.6.7.8',
+            'cf-connecting-ip': '9.9.9.9',
+          };
+          expect(clientIp(request(peer, headers))).toBe(peer);
+          expect(clientIp(request(peer, headers), { header: 'forwarded' })).toBe(peer);
+          // A trusted-proxy list that does not contain the peer changes nothing either.
+          expect(clientIp(request(peer, headers), { trustedProxies: ['192.0.2.1'] })).toBe(peer);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -25,11 +43,15 @@ describe('clientIp: without configuration the headers are never believed', () =>
   it('behind trusted proxies, a client can prepend anything and still only ever appear as itself', () => {
     const trustedProxies = ['10.0.0.0/8'];
     fc.assert(
-      fc.property(fc.ipV4().filter((ip) => !ip.startsWith('10.')), headerJunk, (realClient, forged) => {
-        // The client sends its own X-Forwarded-For; the edge proxy appends the address it saw.
-        const xff = [...forged, realClient].join(', ');
-        expect(clientIp(request('10.1.2.3', { 'x-forwarded-for': xff }), { trustedProxies })).toBe(realClient);
-      }),
+      fc.property(
+        fc.ipV4().filter((ip) => !ip.startsWith('10.')),
+        headerJunk,
+        (realClient, forged) => {
+          // The client sends its own X-Forwarded-For; the edge proxy appends the address it saw.
+          const xff = [...forged, realClient].join(', ');
+          expect(clientIp(request('10.1.2.3', { 'x-forwarded-for': xff }), { trustedProxies })).toBe(realClient);
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -19,7 +19,9 @@ describe('clientIp: forwarded headers cannot be spoofed', () => {
     // The client wrote 1.1.1.1 itself; the edge proxy appended the real peer 198.51.100.7.
     expect(clientIp(request('10.0.0.2', { 'x-forwarded-for': '1.1.1.1, 198.51.100.7, 10.0.0.1' }), options)).toBe('198.51.100.7');
     expect(clientIp(request('2001:db8:ffff::2', { 'x-forwarded-for': ['1.1.1.1', '2001:db8:1::9'] }), options)).toBe('2001:db8:1::9');
-    expect(clientIp(request('10.0.0.2', { forwarded: 'for=1.1.1.1, for="[2001:db8:1::9]:4711";proto=https' }), { ...options, header: 'forwarded' })).toBe('2001:db8:1::9');
+    expect(clientIp(request('10.0.0.2', { forwarded: 'for=1.1.1.1, for="[2001:db8:1::9]:4711";proto=https' }), { ...options, header: 'forwarded' })).toBe(
+      '2001:db8:1::9',
+    );
   });
 
   it('a malformed hop stops the walk at the proxy that forwarded it', () => {

@@ -17,7 +17,11 @@ const lookup = (who: unknown): AttemptFields => {
 };
 
 async function post(base: string, path: string, body: unknown, headers: Record<string, string> = {}) {
-  const response = await fetch(`${base}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'user-agent': ANDROID, ...headers }, body: JSON.stringify(body) });
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'user-agent': ANDROID, ...headers },
+    body: JSON.stringify(body),
+  });
   return { status: response.status, headers: response.headers, body: (await response.json()) as Record<string, unknown> };
 }
 
@@ -93,7 +97,12 @@ describe('Express: expressGuard and expressAcceptClientHints', () => {
   });
 
   it('onChallenge takes over the non-allow answer', async () => {
-    const response = await fetch(`${base}/custom`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ who: 'dormant' }) });
+    const response = await fetch(`${base}/custom`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ who: 'dormant' }),
+    });
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toMatch(/^\/step-up\?d=dec_[\w-]+&checks=face,id_match$/);
   });
@@ -112,7 +121,9 @@ describe('Fastify: fastifyGuard and fastifyAcceptClientHints', () => {
     const guard = testGuard({ mode: 'enforce' });
     const dryRun = testGuard({ mode: 'dry_run' });
     const hints: onRequestAsyncHookHandler = fastifyAcceptClientHints({ critical: true });
-    const guarded: preHandlerAsyncHookHandler = fastifyGuard(guard, { attempt: (request: FastifyRequest) => lookup((request.body as { who?: string } | undefined)?.who) });
+    const guarded: preHandlerAsyncHookHandler = fastifyGuard(guard, {
+      attempt: (request: FastifyRequest) => lookup((request.body as { who?: string } | undefined)?.who),
+    });
     app.addHook('onRequest', hints);
     app.post('/session', { preHandler: guarded }, async (request) => ({ session: 'issued', decisionId: decisionFor(request)?.id }));
     app.post(
@@ -143,7 +154,12 @@ describe('Fastify: fastifyGuard and fastifyAcceptClientHints', () => {
     const answer = await post(base, '/session', { who: 'nobody' });
     expect(answer.status).toBe(400);
     // The body names the fields, never their values; its one line for the person is in the request's language.
-    expect(answer.body).toEqual({ error: 'invalid_input', locale: 'en', message: 'Some details are missing or not valid. Please check them and try again.', fields: expect.arrayContaining(['accountId']) });
+    expect(answer.body).toEqual({
+      error: 'invalid_input',
+      locale: 'en',
+      message: 'Some details are missing or not valid. Please check them and try again.',
+      fields: expect.arrayContaining(['accountId']),
+    });
   });
 
   it('dry_run lets the request through and records what enforcement would do', async () => {

@@ -69,7 +69,9 @@ describe('attemptFromRequest', () => {
   });
 
   it('keeps only the Client Hints the device signal reads, and drops oversized values', () => {
-    const hints = clientHintsFrom(req({ 'sec-ch-ua-model': 'x'.repeat(300), 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-made-up': '1', 'sec-ch-prefers-color-scheme': 'dark' }));
+    const hints = clientHintsFrom(
+      req({ 'sec-ch-ua-model': 'x'.repeat(300), 'sec-ch-ua-mobile': '?0', 'sec-ch-ua-made-up': '1', 'sec-ch-prefers-color-scheme': 'dark' }),
+    );
     expect(hints).toEqual({ 'sec-ch-ua-mobile': '?0' });
     expect(clientHintsFrom(req({}))).toBeUndefined();
   });
@@ -82,7 +84,9 @@ describe('attemptFromRequest', () => {
   });
 
   it('webRequestLike: a fetch-API request with the address the platform vouches for', () => {
-    const request = new Request('https://example.test/login', { headers: { 'User-Agent': ANDROID, 'Sec-CH-UA-Model': '"Pixel 8"', Cookie: 'rng_device=d9', 'X-Forwarded-For': '8.8.8.8' } });
+    const request = new Request('https://example.test/login', {
+      headers: { 'User-Agent': ANDROID, 'Sec-CH-UA-Model': '"Pixel 8"', Cookie: 'rng_device=d9', 'X-Forwarded-For': '8.8.8.8' },
+    });
     const attempt = attemptFromRequest(webRequestLike(request, { remoteAddress: '203.0.113.7' }), { ...fields, deviceCookie: 'rng_device' });
     expect(attempt).toMatchObject({ ip: '203.0.113.7', userAgent: ANDROID, clientHints: { 'sec-ch-ua-model': '"Pixel 8"' }, deviceId: 'd9' });
     expect(() => attemptFromRequest(webRequestLike(request, { remoteAddress: undefined }), fields)).toThrow(InvalidInputError);
@@ -90,7 +94,9 @@ describe('attemptFromRequest', () => {
 
   it('feeds the guard: the attempt it builds is valid input', async () => {
     const guard = testGuard();
-    const decision = await guard.assess(attemptFromRequest(req({ 'user-agent': ANDROID, cookie: 'rng_device=d1' }), { ...ACCOUNTS.fresh, deviceCookie: 'rng_device' }));
+    const decision = await guard.assess(
+      attemptFromRequest(req({ 'user-agent': ANDROID, cookie: 'rng_device=d1' }), { ...ACCOUNTS.fresh, deviceCookie: 'rng_device' }),
+    );
     expect(decision.action).toBe('allow');
     expect(decision.evidence.device).toBe('ok');
     expect(decision.evidence.geo).toBe('ok');
@@ -100,7 +106,11 @@ describe('attemptFromRequest', () => {
 describe('acceptClientHints', () => {
   const target = () => {
     const headers = new Map<string, string>();
-    return { headers, setHeader: (name: string, value: string) => headers.set(name.toLowerCase(), value), getHeader: (name: string) => headers.get(name.toLowerCase()) };
+    return {
+      headers,
+      setHeader: (name: string, value: string) => headers.set(name.toLowerCase(), value),
+      getHeader: (name: string) => headers.get(name.toLowerCase()),
+    };
   };
 
   it('asks for model, platform, platform version and mobile; no Critical-CH unless asked', () => {
@@ -156,7 +166,11 @@ describe('decisionResponse', () => {
     expect(stepUp.body.stepUp).toEqual({
       anyOf: d.stepUp.stepUp!.anyOf,
       expiresAt: d.stepUp.stepUp!.expiresAt,
-      prompts: { password: 'Enter your account password.', face: 'Verify your face.', id_match: 'Confirm your identity with the ID document registered on this account.' },
+      prompts: {
+        password: 'Enter your account password.',
+        face: 'Verify your face.',
+        id_match: 'Confirm your identity with the ID document registered on this account.',
+      },
     });
     expect(stepUp.body.decisionId).toBe(d.stepUp.id);
     expect(stepUp.headers['www-authenticate']).toBe(`StepUp decision="${d.stepUp.id}", checks="face id_match"`);
@@ -197,7 +211,11 @@ describe('decisionResponse', () => {
     expect(answer.body.action).toBe('allow');
     expect(answer.body).not.toHaveProperty('stepUp');
     expect(answer.body.advice).toEqual({ newHolder: 'none', previousHolder: 'none' });
-    expect(answer.body.debug).toMatchObject({ wouldBe: 'step_up', mode: 'dry_run', advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' } });
+    expect(answer.body.debug).toMatchObject({
+      wouldBe: 'step_up',
+      mode: 'dry_run',
+      advice: { newHolder: 'offer_new_account', previousHolder: 'protect_account' },
+    });
   });
 
   it('a step_up without checks to offer is answered as deny, never as a 401 nobody can complete', async () => {
@@ -241,7 +259,12 @@ describe('outcomeResponse and guardErrorResponse', () => {
     expect(guardErrorResponse(invalid)).toEqual({
       status: 400,
       headers: { 'cache-control': 'no-store', 'content-language': 'en' },
-      body: { error: 'invalid_input', locale: 'en', message: 'Some details are missing or not valid. Please check them and try again.', fields: expect.arrayContaining(['ip', 'phoneBoundAt']) },
+      body: {
+        error: 'invalid_input',
+        locale: 'en',
+        message: 'Some details are missing or not valid. Please check them and try again.',
+        fields: expect.arrayContaining(['ip', 'phoneBoundAt']),
+      },
     });
     const replay = await guard.recordOutcome('dec_AAAAAAAAAAAAAAAAAAAAAA', { check: 'password', passed: true }).catch((error: unknown) => error);
     expect(replay).toBeInstanceOf(OutcomeRejectedError);

@@ -60,7 +60,12 @@ describe('verifyAuditLog finds the first problem', () => {
     ['a record moved to the end', (rows: string[]) => [...rows.slice(0, 1), ...rows.slice(2), rows[1]!], 2, 'reordered'],
     ['a record replayed (duplicated)', (rows: string[]) => [...rows.slice(0, 3), rows[1]!, ...rows.slice(3)], 4, 'reordered'],
     ['the first record removed', (rows: string[]) => rows.slice(1), 1, 'missing'],
-    ['a record removed and the rest renumbered', (rows: string[]) => [rows[0]!, ...rows.slice(2).map((row) => row.replace(/"seq":(\d+)/, (_m, n: string) => `"seq":${Number(n) - 1}`))], 2, 'tampered'],
+    [
+      'a record removed and the rest renumbered',
+      (rows: string[]) => [rows[0]!, ...rows.slice(2).map((row) => row.replace(/"seq":(\d+)/, (_m, n: string) => `"seq":${Number(n) - 1}`))],
+      2,
+      'tampered',
+    ],
     ['a field added', (rows: string[]) => rows.map((row, i) => (i === 1 ? row.replace('{', '{"note":"ok",') : row)), 2, 'tampered'],
     ['a cut line', (rows: string[]) => rows.map((row, i) => (i === 2 ? row.slice(0, 40) : row)), 3, 'malformed'],
   ] as const)('%s', async (name, edit, line, problem) => {
@@ -81,7 +86,11 @@ describe('verifyAuditLog finds the first problem', () => {
   it('the CLI takes the key from an environment variable only', () => {
     const path = join(dir, 'keyed.jsonl');
     const cli = (args: string[], env: Record<string, string> = {}) =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify-audit', ...args], { cwd: root, encoding: 'utf8', env: { ...process.env, ...env } });
+      spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify-audit', ...args], {
+        cwd: root,
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      });
     expect(cli([path, '--key-env', 'RNG_AUDIT_KEY'], { RNG_AUDIT_KEY: 'audit-hmac-key-0123456789' }).status).toBe(0);
     expect(cli([path, '--key-env', 'RNG_AUDIT_KEY'], { RNG_AUDIT_KEY: 'wrong-key-0123456789abcdef' }).status).toBe(1);
     expect(cli([path, '--key-env', 'RNG_UNSET_VARIABLE']).status).toBe(2);
@@ -100,7 +109,12 @@ describe('resuming a log', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const guard = createGuard({ geo: false, clock: () => AT, audit: fileAuditSink(path), onError: (error, stage) => errors.push(`${stage}: ${(error as Error).message}`) });
+      const guard = createGuard({
+        geo: false,
+        clock: () => AT,
+        audit: fileAuditSink(path),
+        onError: (error, stage) => errors.push(`${stage}: ${(error as Error).message}`),
+      });
       for (const i of [8, 9]) expect((await guard.assess(attempt(i))).action).toBe('step_up');
       await new Promise((resolve) => setTimeout(resolve, 20));
     } finally {
@@ -117,7 +131,17 @@ describe('resuming a log', () => {
 describe('redactText', () => {
   // Text around the value that cannot be mistaken for part of a number or an address.
   const around = fc.stringMatching(/^[g-zG-Z ,;!?'"=/_\][)(]{0,20}$/);
-  const phones = fc.constantFrom('+8613800138000', '8613800138000', '13800138000', '138 0013 8000', '138-0013-8000', '+1 (415) 555-2671', '+44 7911 123456', '0044 7911 123456', '(415) 555-2671');
+  const phones = fc.constantFrom(
+    '+8613800138000',
+    '8613800138000',
+    '13800138000',
+    '138 0013 8000',
+    '138-0013-8000',
+    '+1 (415) 555-2671',
+    '+44 7911 123456',
+    '0044 7911 123456',
+    '(415) 555-2671',
+  );
 
   it('no phone number, in any usual spelling, survives', () => {
     fc.assert(
@@ -133,9 +157,18 @@ describe('redactText', () => {
 
   it('no IPv4 or IPv6 address survives', () => {
     fc.assert(
-      fc.property(around, fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4().map((ip) => `::ffff:${ip}`)), around, (before, ip, after) => {
-        expect(redactText(`${before}${ip}${after}`)).not.toContain(ip);
-      }),
+      fc.property(
+        around,
+        fc.oneof(
+          fc.ipV4(),
+          fc.ipV6(),
+          fc.ipV4().map((ip) => `::ffff:${ip}`),
+        ),
+        around,
+        (before, ip, after) => {
+          expect(redactText(`${before}${ip}${after}`)).not.toContain(ip);
+        },
+      ),
       { numRuns: 3000 },
     );
   });

@@ -112,7 +112,8 @@ describe('guard.evidenceFor', () => {
       for (const field of Object.keys(evidence.records[index]!)) {
         const copy = clone(evidence);
         const record = copy.records[index] as unknown as Record<string, unknown>;
-        record[field] = typeof record[field] === 'number' ? (record[field] as number) + 1 : typeof record[field] === 'string' ? `${record[field] as string}x` : null;
+        record[field] =
+          typeof record[field] === 'number' ? (record[field] as number) + 1 : typeof record[field] === 'string' ? `${record[field] as string}x` : null;
         expect(verifyEvidence(copy, { key: KEY }).ok, `record ${index} field ${field}`).toBe(false);
       }
     }
@@ -164,7 +165,14 @@ describe('guard.evidenceFor', () => {
     const sink = memoryAuditSink();
     const { guard, setNow } = await history(sink);
     setNow(START + 7 * DAY);
-    const freeze = { kind: 'freeze', at: new Date(START + 7 * DAY).toISOString(), decisionId: '', accountId: 'acct-A', phoneHash: 'h', proof: { check: 'password', passed: true } };
+    const freeze = {
+      kind: 'freeze',
+      at: new Date(START + 7 * DAY).toISOString(),
+      decisionId: '',
+      accountId: 'acct-A',
+      phoneHash: 'h',
+      proof: { check: 'password', passed: true },
+    };
     await sink.append(freeze as unknown as AuditEntry);
     const evidence = await guard.evidenceFor('acct-A');
     expect(evidence.records.at(-1)).toMatchObject({ kind: 'freeze', proof: { check: 'password', passed: true } });
@@ -195,7 +203,10 @@ describe('guard.evidenceFor', () => {
     await expect(createGuard({ geo: false }).evidenceFor('acct-A')).rejects.toMatchObject({ code: 'EVIDENCE_UNAVAILABLE' });
 
     const table: AuditRecord[] = [];
-    const readBack = callbackAuditSink((record) => void table.push(record), { key: KEY, readAccount: async (accountId) => table.filter((record) => record.accountId === accountId) });
+    const readBack = callbackAuditSink((record) => void table.push(record), {
+      key: KEY,
+      readAccount: async (accountId) => table.filter((record) => record.accountId === accountId),
+    });
     const { guard } = await history(readBack);
     const evidence = await guard.evidenceFor('acct-B');
     expect(verifyEvidence(evidence, { key: KEY }).ok).toBe(true);
@@ -210,7 +221,16 @@ describe('the printable view', () => {
     const sink = memoryAuditSink();
     const hostile = '<script>alert("x")</script>&<img src=x onerror=alert(1)>';
     const reasons = [{ code: 'new_device', effect: 0.2, message: hostile }];
-    await sink.append({ kind: 'decision', at: '2026-01-10T09:00:00.000Z', decisionId: 'dec_1', accountId: hostile, phoneHash: 'h', action: 'deny', risk: 0.5, reasons });
+    await sink.append({
+      kind: 'decision',
+      at: '2026-01-10T09:00:00.000Z',
+      decisionId: 'dec_1',
+      accountId: hostile,
+      phoneHash: 'h',
+      action: 'deny',
+      risk: 0.5,
+      reasons,
+    });
     const guard = createGuard({ geo: false, audit: sink });
     const evidence = await guard.evidenceFor(hostile);
     for (const locale of ['en', 'zh-CN'] as const) {
@@ -229,7 +249,10 @@ describe('recycled-number-guard verify-evidence', () => {
   const cli = (...args: string[]) => {
     try {
       const env = { ...process.env, RNG_AUDIT_KEY: KEY };
-      return { code: 0, out: execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify-evidence', ...args], { cwd: root, encoding: 'utf8', env }) };
+      return {
+        code: 0,
+        out: execFileSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'verify-evidence', ...args], { cwd: root, encoding: 'utf8', env }),
+      };
     } catch (error) {
       const failed = error as { status: number; stdout: string };
       return { code: failed.status, out: failed.stdout };

@@ -25,7 +25,26 @@ const INVALID_PHONE = 40;
 const NO_AT = 90;
 const FORMAT_SPECIFIC = 130;
 
-const COLUMNS = ['user_id', 'phone', 'phoneBoundAt', 'ip', 'userAgent', 'clientHints', 'deviceId', 'action', 'verified', 'at', 'lastSeenAt', 'label.isTakeover', 'label.scenario', 'label.actor', 'label.passesStepUp', 'label.frequency', 'number', 'warmup'] as const;
+const COLUMNS = [
+  'user_id',
+  'phone',
+  'phoneBoundAt',
+  'ip',
+  'userAgent',
+  'clientHints',
+  'deviceId',
+  'action',
+  'verified',
+  'at',
+  'lastSeenAt',
+  'label.isTakeover',
+  'label.scenario',
+  'label.actor',
+  'label.passesStepUp',
+  'label.frequency',
+  'number',
+  'warmup',
+] as const;
 
 function cellsOf(event: SimEvent): unknown[] {
   return [
@@ -135,7 +154,14 @@ describe('backtest input formats', () => {
     for (const summary of [jsonl.summary, csv.summary, parquet.summary]) expect(summary.malformed).toBe(3);
     expect(records(join(dir, 'out-csv'))).toEqual(records(join(dir, 'out-jsonl')));
     expect(records(join(dir, 'out-parquet'))).toEqual(records(join(dir, 'out-jsonl')));
-    const strip = (summary: typeof jsonl.summary) => ({ ...summary, input: '', durationMs: 0, eventsPerSecond: 0, lines: 0, settings: { ...summary.settings, malformedLines: [] } });
+    const strip = (summary: typeof jsonl.summary) => ({
+      ...summary,
+      input: '',
+      durationMs: 0,
+      eventsPerSecond: 0,
+      lines: 0,
+      settings: { ...summary.settings, malformedLines: [] },
+    });
     expect(strip(csv.summary)).toEqual(strip(jsonl.summary));
     expect(strip(parquet.summary)).toEqual(strip(jsonl.summary));
 
@@ -171,7 +197,9 @@ describe('backtest input formats', () => {
       for (const workers of [1, 2]) {
         const strict = runBacktest({ ...base, input: paths[format], workers, strict: true, ...extra });
         await expect(strict).rejects.toBeInstanceOf(MalformedLineError);
-        await expect(runBacktest({ ...base, input: paths[format], workers, strict: true, ...extra })).rejects.toThrow(new RegExp(`^${unit} ${number}: invalid attempt: phone:`));
+        await expect(runBacktest({ ...base, input: paths[format], workers, strict: true, ...extra })).rejects.toThrow(
+          new RegExp(`^${unit} ${number}: invalid attempt: phone:`),
+        );
       }
     }
   });

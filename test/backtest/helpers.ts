@@ -18,7 +18,11 @@ export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; input?: 
 
 /** summary.json without its timing fields (the only fields allowed to differ between runs). */
 export function summaryWithoutTiming(dir: string): Omit<BacktestSummary, 'durationMs' | 'eventsPerSecond'> {
-  const { durationMs: _durationMs, eventsPerSecond: _eventsPerSecond, ...rest } = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as BacktestSummary;
+  const {
+    durationMs: _durationMs,
+    eventsPerSecond: _eventsPerSecond,
+    ...rest
+  } = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as BacktestSummary;
   return rest;
 }
 

@@ -24,7 +24,10 @@ beforeAll(() => {
   dir = tempDir('parallel');
   const simulated = cli(['simulate', '--profile', 'us', '--accounts', '250', '--seed', '8']);
   expect(simulated.code).toBe(0);
-  events = simulated.stdout.trim().split('\n').map((line) => JSON.parse(line) as ReplayEvent);
+  events = simulated.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as ReplayEvent);
   const first = new Map<string, ReplayEvent>();
   for (const event of events) if (!first.has(event.accountId)) first.set(event.accountId, event);
   const accounts = [...first.keys()];
@@ -119,10 +122,11 @@ describe('backtest on every core and on many machines', () => {
     const lines = (await import('node:fs')).readFileSync(input, 'utf8').split('\n');
     lines[1500] = lines[1499]!;
     writeFileSync(late, lines.join('\n'));
-    for (const workers of [1, 2]) await expect(runBacktest({ ...base, input: late, workers, strict: true })).rejects.toThrow(/^line 2501: invalid attempt: phone:/);
+    for (const workers of [1, 2])
+      await expect(runBacktest({ ...base, input: late, workers, strict: true })).rejects.toThrow(/^line 2501: invalid attempt: phone:/);
   });
 
-  it('every shard runs on the whole input\'s clock: a late line is decided as of the latest time seen anywhere', { timeout: 60_000 }, async () => {
+  it("every shard runs on the whole input's clock: a late line is decided as of the latest time seen anywhere", { timeout: 60_000 }, async () => {
     const day = 86_400_000;
     const start = Date.parse('2024-03-01T00:00:00Z');
     const iso = (ms: number) => new Date(ms).toISOString();
@@ -132,11 +136,28 @@ describe('backtest on every core and on many machines', () => {
     const b = names.find((name) => shardHash(DEFAULT_SHARD_KEY, name) % 2 === 1)!;
     const number = { disconnectedAt: iso(start + 2 * day), reissuedAt: iso(start + 5 * day), signal: 'exact', simChanges: [] };
     const login = (accountId: string, phone: string, at: number) =>
-      JSON.stringify({ accountId, phone, phoneBoundAt: '2021-06-01T00:00:00Z', ip: '10.1.0.9', deviceId: `dv-${accountId}`, at: iso(at), number, label: { isTakeover: false, scenario: 'L1', actor: 'owner' } });
+      JSON.stringify({
+        accountId,
+        phone,
+        phoneBoundAt: '2021-06-01T00:00:00Z',
+        ip: '10.1.0.9',
+        deviceId: `dv-${accountId}`,
+        at: iso(at),
+        number,
+        label: { isTakeover: false, scenario: 'L1', actor: 'owner' },
+      });
     const file = join(dir, 'clock.jsonl');
     // a's second login is logged after b's login ten days later: the guard's clock is then day 10, a's
     // cached "same subscriber" answer (kept a day) has expired, and the carrier knows of the day-5 reissue.
-    writeFileSync(file, [login(a, '+12025550101', start), login(b, '+12025550102', start + 3_600_000), login(b, '+12025550102', start + 10 * day), login(a, '+12025550101', start + day / 2)].join('\n'));
+    writeFileSync(
+      file,
+      [
+        login(a, '+12025550101', start),
+        login(b, '+12025550102', start + 3_600_000),
+        login(b, '+12025550102', start + 10 * day),
+        login(a, '+12025550101', start + day / 2),
+      ].join('\n'),
+    );
     const base = { input: file, preset: 'cloud-drive' as const, evidence: simulationEvidence(), progress: false, log: () => {} };
     await runBacktest({ ...base, outDir: join(dir, 'clock-1'), workers: 1 });
     await runBacktest({ ...base, outDir: join(dir, 'clock-2'), workers: 2, ordered: true });
@@ -153,7 +174,16 @@ describe('backtest on every core and on many machines', () => {
     await expect(mergeBacktests({ dirs: [shard0, shard0], outDir: target })).rejects.toThrow(/both shard 0\/2/);
     await expect(mergeBacktests({ dirs: [shard0, join(dir, 'w1')], outDir: target })).rejects.toThrow(/no shard\.json/);
     const otherKey = join(dir, 'other-key');
-    await runBacktest({ input, preset: 'cloud-drive', outDir: otherKey, evidence: simulationEvidence(), progress: false, log: () => {}, shard: { index: 1, count: 2 }, shardKey: 'another key' });
+    await runBacktest({
+      input,
+      preset: 'cloud-drive',
+      outDir: otherKey,
+      evidence: simulationEvidence(),
+      progress: false,
+      log: () => {},
+      shard: { index: 1, count: 2 },
+      shardKey: 'another key',
+    });
     await expect(mergeBacktests({ dirs: [shard0, otherKey], outDir: target })).rejects.toThrow(/shard keys/);
     await expect(mergeBacktests({ dirs: [join(dir, 'w2'), join(dir, 'w2')], outDir: target })).rejects.toThrow(/no shard\.json/);
   });
@@ -163,7 +193,8 @@ describe('shard placement', () => {
   it('joins the accounts of one number, however it is written, and places the group by its smallest account', () => {
     const grouping = new Grouping();
     const keys = new NumberKeys('US');
-    const add = (accountId: string, phone: string) => grouping.add(accountId, keys.of({ accountId, phone, phoneBoundAt: '2024-01-01', ip: '10.0.0.1', at: '2024-02-01' }));
+    const add = (accountId: string, phone: string) =>
+      grouping.add(accountId, keys.of({ accountId, phone, phoneBoundAt: '2024-01-01', ip: '10.0.0.1', at: '2024-02-01' }));
     const a = add('b-account', '+1 202-555-0143');
     const b = add('a-account', '(202) 555-0143');
     const c = add('c-account', '+12025550199');

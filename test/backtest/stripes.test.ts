@@ -25,15 +25,26 @@ function stripesOf(path: string, size: number, bytes: number): string[] {
 
 describe('JSONL stripes', () => {
   it('cut anywhere, the stripes hold the lines readLines reads, each once, in order', async () => {
-    const line = fc.oneof(fc.string({ maxLength: 30 }), fc.constant(''), fc.constant('{"a":"é€😀"}'), fc.string({ maxLength: 3 }).map((text) => `${text}\r`));
+    const line = fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.constant(''),
+      fc.constant('{"a":"é€😀"}'),
+      fc.string({ maxLength: 3 }).map((text) => `${text}\r`),
+    );
     await fc.assert(
-      fc.asyncProperty(fc.array(line, { maxLength: 40 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.integer({ min: 1, max: 64 }), async (lines, eol, closed, bytes) => {
-        const text = lines.map((entry) => entry.replace(/\n/g, '')).join(eol) + (closed && lines.length > 0 ? eol : '');
-        const path = join(dir, 'lines.jsonl');
-        writeFileSync(path, text);
-        const size = Buffer.byteLength(text);
-        expect(stripesOf(path, size, bytes)).toEqual(await linesOf(path));
-      }),
+      fc.asyncProperty(
+        fc.array(line, { maxLength: 40 }),
+        fc.constantFrom('\n', '\r\n'),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 64 }),
+        async (lines, eol, closed, bytes) => {
+          const text = lines.map((entry) => entry.replace(/\n/g, '')).join(eol) + (closed && lines.length > 0 ? eol : '');
+          const path = join(dir, 'lines.jsonl');
+          writeFileSync(path, text);
+          const size = Buffer.byteLength(text);
+          expect(stripesOf(path, size, bytes)).toEqual(await linesOf(path));
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -13,7 +13,9 @@ const REDUCED_ANDROID = 'Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (
 const PIXEL = { userAgent: REDUCED_ANDROID, hints: { platform: 'Android', platformVersion: '14.0.0', model: 'Pixel 8' } };
 const GALAXY = { userAgent: REDUCED_ANDROID, hints: { platform: 'Android', platformVersion: '14.0.0', model: 'SM-S9180' } };
 // Safari sends no Client Hints.
-const IPHONE = { userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1' };
+const IPHONE = {
+  userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+};
 
 if (!chromiumAvailable) {
   if (process.env.CI) {
@@ -29,7 +31,13 @@ if (!chromiumAvailable) {
 
 type Drive = Awaited<ReturnType<typeof startCloudDrive>>;
 interface AdminState {
-  decisions: { accountId: string; action: string; stepUp?: string[][]; reasons: { code: string; message: string }[]; advice: { newHolder: string; previousHolder: string } }[];
+  decisions: {
+    accountId: string;
+    action: string;
+    stepUp?: string[][];
+    reasons: { code: string; message: string }[];
+    advice: { newHolder: string; previousHolder: string };
+  }[];
   accounts: { id: string; protectedSince: number | null; protectionReason: string | null }[];
 }
 
@@ -41,7 +49,11 @@ describe.runIf(chromiumAvailable)('cloud-drive in Chromium', { timeout: 180_000 
 
   const admin = async (): Promise<AdminState> => (await fetch(`${drive.url}/admin/decisions.json`)).json() as Promise<AdminState>;
   const advanceDays = async (days: number) => {
-    const response = await fetch(`${drive.url}/__sim/clock`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ days }) });
+    const response = await fetch(`${drive.url}/__sim/clock`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ days }),
+    });
     expect(response.status).toBe(200);
   };
   const person = async (options: Parameters<typeof launchPerson>[0]) => {
@@ -148,7 +160,9 @@ describe.runIf(chromiumAvailable)('cloud-drive in Chromium', { timeout: 180_000 
     expect(decision.reasons.map((reason) => reason.code)).toEqual(expect.arrayContaining(['dormant_beyond_aging', 'new_device']));
     // The model came from Sec-CH-UA-Model, which the browser sent because the login page asked (Accept-CH).
     expect(decision.reasons.find((reason) => reason.code === 'new_device')?.message).toContain('Pixel 8');
-    const offered = await page.locator('[data-testid="step-up-option"]').evaluateAll((buttons) => buttons.map((button) => (button.getAttribute('data-checks') ?? '').split('+')));
+    const offered = await page
+      .locator('[data-testid="step-up-option"]')
+      .evaluateAll((buttons) => buttons.map((button) => (button.getAttribute('data-checks') ?? '').split('+')));
     expect(offered).toEqual(decision.stepUp);
     expect(JSON.parse((await page.getAttribute('[data-testid="step-up"]', 'data-any-of'))!)).toEqual(decision.stepUp);
     await shot(page, 'd-new-phone-step-up');
@@ -176,7 +190,10 @@ describe.runIf(chromiumAvailable)('cloud-drive in Chromium', { timeout: 180_000 
     await page.click('[data-testid="freeze"]');
     await page.waitForSelector('[data-testid="frozen"]');
     expect(await page.textContent('[data-testid="frozen"]')).toContain('no longer opens your drive');
-    expect((await admin()).accounts.find((account) => account.id === 'acct-zhangmin')).toMatchObject({ protectedSince: expect.any(Number), protectionReason: 'owner_request' });
+    expect((await admin()).accounts.find((account) => account.id === 'acct-zhangmin')).toMatchObject({
+      protectedSince: expect.any(Number),
+      protectionReason: 'owner_request',
+    });
     await shot(page, 'e-owner-frozen');
 
     // Whoever holds her SIM now: the SMS code is right, and still the drive stays shut.
@@ -226,6 +243,11 @@ describe.runIf(chromiumAvailable)('cloud-drive in Chromium', { timeout: 180_000 
     // The old drive: protected by the library, its files kept for its owner.
     const state = await admin();
     expect(state.accounts.find((account) => account.id === 'acct-zhangmin')?.protectedSince).toEqual(expect.any(Number));
-    expect(drive.world().accounts.get('acct-zhangmin')?.files.map((file) => file.name)).toContain('Wedding album');
+    expect(
+      drive
+        .world()
+        .accounts.get('acct-zhangmin')
+        ?.files.map((file) => file.name),
+    ).toContain('Wedding album');
   });
 });

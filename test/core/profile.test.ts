@@ -24,7 +24,12 @@ describe('mergeProfile', () => {
 
   it('keeps lists bounded and drops what is older than the retention window', () => {
     let profile = null;
-    for (let i = 0; i < 40; i++) profile = mergeProfile(profile, patch(T0 + i * DAY, { device: device(`d${i}`), failedStepUp: { at: T0 + i * DAY, checks: ['password'] } }), DEFAULT_PROFILE_LIMITS);
+    for (let i = 0; i < 40; i++)
+      profile = mergeProfile(
+        profile,
+        patch(T0 + i * DAY, { device: device(`d${i}`), failedStepUp: { at: T0 + i * DAY, checks: ['password'] } }),
+        DEFAULT_PROFILE_LIMITS,
+      );
     expect(profile!.devices).toHaveLength(DEFAULT_PROFILE_LIMITS.maxDevices);
     expect(profile!.devices[0]!.key).toBe('d39');
     expect(profile!.failedStepUps).toHaveLength(DEFAULT_PROFILE_LIMITS.maxFailedStepUps);

@@ -13,13 +13,15 @@ const CASES: Record<ReasonCode, () => LoginInput> = {
   number_not_reissued: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'camara-number-recycling', changedSince: false }] } }),
   tenure_covers_binding: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'kyc-tenure', tenureCoversSince: true }] } }),
   tenure_after_binding: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'kyc-tenure', tenureSince: '2025-06-01' }] } }),
-  sim_changed_after_binding: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'sim-swap', lastSimChange: '2025-06-01T00:00:00Z' }] } }),
+  sim_changed_after_binding: () =>
+    coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'sim-swap', lastSimChange: '2025-06-01T00:00:00Z' }] } }),
   sim_unchanged_since_binding: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'sim-swap', lastSimChange: null }] } }),
   recent_sim_change: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'sim-swap', lastSimChange: AT - 2 * 3_600_000 }] } }),
   carrier_device_changed: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'device-swap', lastDeviceChange: '2025-09-01' }] } }),
   identity_mismatch: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'kyc-match', identityMatch: false }] } }),
   identity_match: () => coreInput({ intel: { status: 'ok', since: BOUND, answers: [{ source: 'kyc-match', identityMatch: true }] } }),
-  number_intel_unavailable: () => coreInput({ intel: { status: 'unavailable', since: BOUND, answers: [{ source: 'camara-number-recycling', unavailable: 'timeout' }] } }),
+  number_intel_unavailable: () =>
+    coreInput({ intel: { status: 'unavailable', since: BOUND, answers: [{ source: 'camara-number-recycling', unavailable: 'timeout' }] } }),
   number_intel_conflict: () =>
     coreInput({
       intel: {
@@ -109,7 +111,11 @@ describe('direction of each signal', () => {
     expect(yes.action).not.toBe('allow');
     expect(yes.numberChangedHands).toBe('yes');
     // From a stranger's phone and city it is near certain.
-    const stranger = evaluate(withSubject(withLogin(dormantBase, { device: ANDROID, geo: { status: 'ok', result: SHANGHAI } }), { intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: true }] } }));
+    const stranger = evaluate(
+      withSubject(withLogin(dormantBase, { device: ANDROID, geo: { status: 'ok', result: SHANGHAI } }), {
+        intel: { status: 'ok', since: BOUND, answers: [{ source: 'c', changedSince: true }] },
+      }),
+    );
     expect(stranger.risk).toBeGreaterThan(0.5);
   });
 
@@ -132,7 +138,9 @@ describe('direction of each signal', () => {
   });
 
   it('a passed password lowers risk', () => {
-    expect(evaluate(coreInput({ device: ANDROID, attempt: { verified: ['sms_otp', 'password'] } })).risk).toBeLessThan(evaluate(coreInput({ device: ANDROID })).risk);
+    expect(evaluate(coreInput({ device: ANDROID, attempt: { verified: ['sms_otp', 'password'] } })).risk).toBeLessThan(
+      evaluate(coreInput({ device: ANDROID })).risk,
+    );
   });
 
   it('recent owner proof makes a reissue impossible: numberChangedHands is "no"', () => {
@@ -140,7 +148,10 @@ describe('direction of each signal', () => {
   });
 
   it('impossible travel is skipped when the location is coarse', () => {
-    const coarse = coreInput({ geo: { status: 'ok', result: { ...TOKYO, accuracyKm: 1000 } }, profile: ownerProfile({ lastLogin: { at: AT - 30 * 60_000, ...BEIJING } }) });
+    const coarse = coreInput({
+      geo: { status: 'ok', result: { ...TOKYO, accuracyKm: 1000 } },
+      profile: ownerProfile({ lastLogin: { at: AT - 30 * 60_000, ...BEIJING } }),
+    });
     expect(codes(coarse)).not.toContain('impossible_travel');
   });
 

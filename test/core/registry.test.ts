@@ -40,7 +40,10 @@ describe('the reason registry', () => {
       coreInput({ device: null, geo: { status: 'unavailable', result: null } }),
       coreInput({ device: ANDROID, geo: { status: 'ok', result: TOKYO }, attempt: { action: 'payment' }, preset: 'fintech' }),
       coreInput({ profile: dormant }),
-      coreInput({ profile: dormant, device: { key: 'c:ios|mobile#iphone', fromToken: false, classKey: 'ios|mobile#iphone', osFamily: 'ios', deviceType: 'mobile' } }),
+      coreInput({
+        profile: dormant,
+        device: { key: 'c:ios|mobile#iphone', fromToken: false, classKey: 'ios|mobile#iphone', osFamily: 'ios', deviceType: 'mobile' },
+      }),
     ];
     for (const input of inputs) {
       for (const reason of evaluate(input).reasons) {

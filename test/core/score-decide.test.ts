@@ -30,7 +30,7 @@ describe('score', () => {
     ]);
     const sum = result.reasons.reduce((total, reason) => total + reason.effect, 0);
     expect(result.prior + sum).toBeCloseTo(result.risk, 12);
-    expect(result.risk).toBeCloseTo(1 / (1 + ((1 - 0.001) / 0.001) / (6 * 0.7 * 20)), 12);
+    expect(result.risk).toBeCloseTo(1 / (1 + (1 - 0.001) / 0.001 / (6 * 0.7 * 20)), 12);
     expect(result.reasons.map((reason) => reason.code)).toEqual(['dormant_beyond_aging', 'new_device', 'known_region', 'geo_unavailable']);
     expect(result.reasons.find((reason) => reason.code === 'known_region')!.effect).toBeLessThan(0);
     expect(result.reasons.find((reason) => reason.code === 'geo_unavailable')!.effect).toBe(0);

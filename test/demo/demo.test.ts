@@ -100,11 +100,14 @@ describe('the seed stories', () => {
     expect(outcome).toMatchObject({ action: 'deny', satisfied: false });
   });
 
-  it('the new holder gets the number released on the carrier\'s word, registers, and the old account stays shut to the SMS code', () => {
+  it("the new holder gets the number released on the carrier's word, registers, and the old account stays shut to the SMS code", () => {
     const [taken, fresh, old] = story('release') as [StoryResult['decisions'][number], StoryResult['decisions'][number], StoryResult['decisions'][number]];
     expect(taken.decision.action).not.toBe('allow');
     expect(taken.decision.numberChangedHands).toBe('yes');
-    expect(taken.release).toMatchObject({ released: [{ accountId: 'drive-1010', evidence: { rule: 'carrier_confirmed', sources: ['carrier-records'] } }], refused: [] });
+    expect(taken.release).toMatchObject({
+      released: [{ accountId: 'drive-1010', evidence: { rule: 'carrier_confirmed', sources: ['carrier-records'] } }],
+      refused: [],
+    });
     expect(fresh.decision.action).toBe('allow');
     expect(old.decision.action).not.toBe('allow');
     expect(codes(old.decision)).toContain('account_protected');
@@ -113,7 +116,10 @@ describe('the seed stories', () => {
   it('prints a table with one row per decision and outcome', () => {
     const table = formatDemo(results);
     const lines = table.split('\n');
-    const rows = results.reduce((count, result) => count + result.decisions.reduce((n, d) => n + (d.outcome ? 2 : 1) + (d.freeze ? 1 : 0) + (d.release ? 1 : 0), 0), 0);
+    const rows = results.reduce(
+      (count, result) => count + result.decisions.reduce((n, d) => n + (d.outcome ? 2 : 1) + (d.freeze ? 1 : 0) + (d.release ? 1 : 0), 0),
+      0,
+    );
     expect(lines).toHaveLength(rows + 2);
     expect(lines[0]).toMatch(/^scenario\s+action\s+risk/);
   });

@@ -120,7 +120,7 @@ const token = 'twilio-auth-token';
   'README.md › Audit trail': { run: true },
   'README.md › Dispute evidence': { run: true },
   'README.md › Messages in English and Chinese': { run: true },
-  "docs/integration.md › Language: `Accept-Language`": { run: true },
+  'docs/integration.md › Language: `Accept-Language`': { run: true },
   'docs/integration.md › Evidence export for disputes': { run: true },
   'docs/integration.md › Five-minute integration': { run: true },
   'docs/integration.md › Express': { preamble: EXPRESS_HOST, run: true },

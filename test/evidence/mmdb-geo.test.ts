@@ -12,13 +12,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const db = writeMmdb([
   {
     cidr: '198.51.100.0/24',
-    record: { country: { iso_code: 'US' }, subdivisions: [{ iso_code: 'WA', names: { en: 'Washington' } }], city: { names: { en: 'Seattle', de: 'Seattle' } }, location: { latitude: 47.6062, longitude: -122.3321, accuracy_radius: 20 } },
+    record: {
+      country: { iso_code: 'US' },
+      subdivisions: [{ iso_code: 'WA', names: { en: 'Washington' } }],
+      city: { names: { en: 'Seattle', de: 'Seattle' } },
+      location: { latitude: 47.6062, longitude: -122.3321, accuracy_radius: 20 },
+    },
   },
   {
     cidr: '203.0.113.0/25',
-    record: { country: { iso_code: 'CN' }, subdivisions: [{ names: { en: 'Guangdong' } }], city: { names: { en: 'Shenzhen' } }, location: { latitude: 22.5431, longitude: 114.0579, accuracy_radius: 50 } },
+    record: {
+      country: { iso_code: 'CN' },
+      subdivisions: [{ names: { en: 'Guangdong' } }],
+      city: { names: { en: 'Shenzhen' } },
+      location: { latitude: 22.5431, longitude: 114.0579, accuracy_radius: 50 },
+    },
   },
-  { cidr: '2001:db8:86::/48', record: { country: { iso_code: 'CN' }, city: { names: { en: 'Beijing' } }, location: { latitude: 39.9042, longitude: 116.4074, accuracy_radius: 100 } } },
+  {
+    cidr: '2001:db8:86::/48',
+    record: { country: { iso_code: 'CN' }, city: { names: { en: 'Beijing' } }, location: { latitude: 39.9042, longitude: 116.4074, accuracy_radius: 100 } },
+  },
   // A country database's record: the country only.
   { cidr: '192.0.2.0/24', record: { country: { iso_code: 'DE' }, traits: { autonomous_system_number: 64_500 } } },
 ]);

@@ -41,7 +41,10 @@ describe('inputs are capped before any parsing', () => {
     const inside = `${IPHONE_UA} ${'A'.repeat(1_000_000)}`;
     const outside = `${'x'.repeat(600)} ${IPHONE_UA}`.padEnd(1_000_000, 'A');
     const learned: string[] = [];
-    for (const [accountId, userAgent] of [['ua-inside', inside], ['ua-outside', outside]] as const) {
+    for (const [accountId, userAgent] of [
+      ['ua-inside', inside],
+      ['ua-outside', outside],
+    ] as const) {
       const ctx = setup();
       const decision = await ctx.guard.assess({ ...base, accountId, userAgent, verified: ['sms_otp', 'face'], lastSeenAt: AT - DAY });
       expect(decision.action).toBe('allow');
@@ -108,7 +111,7 @@ describe('recordOutcome: once, own account, before expiry; everything else is a 
     expect((await ctx.store.read({ account: 'acct-2', phone: '' })).profile!.failedStepUps).toHaveLength(1);
   });
 
-  it('another account\'s id is refused and burned, so it cannot be retried with the right account', async () => {
+  it("another account's id is refused and burned, so it cannot be retried with the right account", async () => {
     const ctx = setup();
     const decision = await stepUp(ctx);
     expect(await rejection(ctx.guard.recordOutcome(decision.id, { ...passed, accountId: 'acct-attacker' }))).toBe('ACCOUNT_MISMATCH');
@@ -166,14 +169,19 @@ describe('recordOutcome: once, own account, before expiry; everything else is a 
     expect(profile.failedStepUps).toHaveLength(1);
   });
 
-  it('every rejection leaves an audit record naming the reason; the account is the decision\'s, not the claimed one', async () => {
+  it("every rejection leaves an audit record naming the reason; the account is the decision's, not the claimed one", async () => {
     const ctx = setup();
     const decision = await stepUp(ctx);
     await rejection(ctx.guard.recordOutcome(decision.id, { ...passed, accountId: 'acct-attacker' }));
     await rejection(ctx.guard.recordOutcome(decision.id, passed));
     const outcomes = ctx.audit.filter((record) => record.kind === 'outcome');
     expect(outcomes).toEqual([
-      expect.objectContaining({ decisionId: decision.id, accountId: 'acct-1', action: 'deny', outcome: expect.objectContaining({ rejected: 'ACCOUNT_MISMATCH', satisfied: false }) }),
+      expect.objectContaining({
+        decisionId: decision.id,
+        accountId: 'acct-1',
+        action: 'deny',
+        outcome: expect.objectContaining({ rejected: 'ACCOUNT_MISMATCH', satisfied: false }),
+      }),
       expect.objectContaining({ decisionId: decision.id, action: 'deny', outcome: expect.objectContaining({ rejected: 'UNKNOWN_DECISION' }) }),
     ]);
   });

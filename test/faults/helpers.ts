@@ -138,7 +138,7 @@ export function faultyStore(fault: StoreFault, delayMs = 10_000): Store {
       return inner.read(keys);
     },
     async write(write, limits, signal) {
-      if (fault === 'writeThrows') throw new Error('READONLY You can\'t write against a read only replica');
+      if (fault === 'writeThrows') throw new Error("READONLY You can't write against a read only replica");
       if (fault === 'writeHangs') return never();
       if (fault === 'readSlow') await wait(signal);
       return inner.write(write, limits);

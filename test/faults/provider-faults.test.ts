@@ -95,7 +95,9 @@ describe('a failing carrier provider: the decision comes within the budget, name
     const before = server.requests;
     for (let wave = 0; wave < 6; wave++) {
       const runs = await Promise.all(
-        Array.from({ length: 20 }, (_, i) => timed(guard.assess({ ...DORMANT, accountId: `storm-${wave}-${i}`, phone: `+86138${String(wave)}01${String(3800 + i).padStart(4, '0')}` }))),
+        Array.from({ length: 20 }, (_, i) =>
+          timed(guard.assess({ ...DORMANT, accountId: `storm-${wave}-${i}`, phone: `+86138${String(wave)}01${String(3800 + i).padStart(4, '0')}` })),
+        ),
       );
       for (const { value, ms } of runs) {
         expect(ms).toBeLessThan(BUDGET_MS + SLACK_MS);
@@ -108,7 +110,7 @@ describe('a failing carrier provider: the decision comes within the budget, name
   });
 
   it.each<Fault>(['hang', 'reset', 'http500', 'malformed'])(
-    'fail mode: a returning owner on a vouched device is allowed on the carrier\'s word, stepped up (and told why) when the carrier %s',
+    "fail mode: a returning owner on a vouched device is allowed on the carrier's word, stepped up (and told why) when the carrier %s",
     async (fault) => {
       let now = Date.parse('2026-01-10T09:00:00Z');
       // Enrolment: no carrier configured, so the first login is stepped up and the owner passes face.
@@ -150,7 +152,12 @@ describe('a failing carrier provider: the decision comes within the budget, name
 
   it('a provider that throws synchronously, returns a non-object or rejects with a non-Error is unavailable, not a crash', async () => {
     const weird = [
-      { name: 'sync-throw', check: () => { throw new TypeError('boom'); } },
+      {
+        name: 'sync-throw',
+        check: () => {
+          throw new TypeError('boom');
+        },
+      },
       { name: 'returns-string', check: async () => 'yes' as never },
       { name: 'rejects-null', check: () => Promise.reject(null) },
       { name: 'returns-proto', check: async () => JSON.parse('{"__proto__":{"changedSince":false},"source":"returns-proto"}') },

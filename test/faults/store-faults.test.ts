@@ -77,32 +77,44 @@ describe('a store that cannot be written: the decision stands, says it was not s
 });
 
 describe('a store that returns garbage fails closed', () => {
-  it.each<PresetName>(['fintech', 'cloud-drive'])('%s: an unreadable profile is an internal error, answered with a strong step-up (or deny), audited', async (preset) => {
-    const { guard, errors, audit } = guardOn('garbage', preset);
-    const decision = await guard.assess(RECENT);
-    expect(['step_up', 'deny']).toContain(decision.action);
-    expect(decision.reasons.map((reason) => reason.code)).toEqual(['fail_mode_applied']);
-    // Only checks strong enough for the highest risk are offered.
-    for (const check of decision.stepUp?.anyOf.flat() ?? []) expect(guard.policy.checkStrength[check]).toBeGreaterThanOrEqual(guard.policy.requiredStrength.high);
-    expect(errors.map((error) => error.stage)).toContain('internal');
-    expect(audit).toHaveLength(1);
-    expect(audit[0]).toMatchObject({ kind: 'decision', decisionId: decision.id, action: decision.action });
-    expect(audit[0]!.phoneHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
-  });
+  it.each<PresetName>(['fintech', 'cloud-drive'])(
+    '%s: an unreadable profile is an internal error, answered with a strong step-up (or deny), audited',
+    async (preset) => {
+      const { guard, errors, audit } = guardOn('garbage', preset);
+      const decision = await guard.assess(RECENT);
+      expect(['step_up', 'deny']).toContain(decision.action);
+      expect(decision.reasons.map((reason) => reason.code)).toEqual(['fail_mode_applied']);
+      // Only checks strong enough for the highest risk are offered.
+      for (const check of decision.stepUp?.anyOf.flat() ?? [])
+        expect(guard.policy.checkStrength[check]).toBeGreaterThanOrEqual(guard.policy.requiredStrength.high);
+      expect(errors.map((error) => error.stage)).toContain('internal');
+      expect(audit).toHaveLength(1);
+      expect(audit[0]).toMatchObject({ kind: 'decision', decisionId: decision.id, action: decision.action });
+      expect(audit[0]!.phoneHash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    },
+  );
 });
 
 describe('recordOutcome against a store that is down or hung', () => {
-  it.each<StoreFault>(['pendingThrows', 'pendingHangs'])('%s: rejected with STORE_UNAVAILABLE within the budget (treat as failed), and audited', async (fault) => {
-    const { guard, audit } = guardOn(fault, 'fintech');
-    const decision = await guard.assess({ ...DORMANT, at: AT });
-    expect(decision.action).toBe('step_up');
-    const started = performance.now();
-    const error = await guard.recordOutcome(decision.id, { check: 'face', passed: true }).catch((caught: unknown) => caught);
-    expect(performance.now() - started).toBeLessThan(BUDGET_MS + SLACK_MS);
-    expect(error).toBeInstanceOf(OutcomeRejectedError);
-    expect(error).toMatchObject({ reason: 'STORE_UNAVAILABLE', decisionId: decision.id });
-    expect(audit.at(-1)).toMatchObject({ kind: 'outcome', decisionId: decision.id, action: 'deny', outcome: { rejected: 'STORE_UNAVAILABLE', satisfied: false } });
-  });
+  it.each<StoreFault>(['pendingThrows', 'pendingHangs'])(
+    '%s: rejected with STORE_UNAVAILABLE within the budget (treat as failed), and audited',
+    async (fault) => {
+      const { guard, audit } = guardOn(fault, 'fintech');
+      const decision = await guard.assess({ ...DORMANT, at: AT });
+      expect(decision.action).toBe('step_up');
+      const started = performance.now();
+      const error = await guard.recordOutcome(decision.id, { check: 'face', passed: true }).catch((caught: unknown) => caught);
+      expect(performance.now() - started).toBeLessThan(BUDGET_MS + SLACK_MS);
+      expect(error).toBeInstanceOf(OutcomeRejectedError);
+      expect(error).toMatchObject({ reason: 'STORE_UNAVAILABLE', decisionId: decision.id });
+      expect(audit.at(-1)).toMatchObject({
+        kind: 'outcome',
+        decisionId: decision.id,
+        action: 'deny',
+        outcome: { rejected: 'STORE_UNAVAILABLE', satisfied: false },
+      });
+    },
+  );
 });
 
 describe('hundreds of concurrent assessments against a hung store', () => {

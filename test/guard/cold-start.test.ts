@@ -94,8 +94,19 @@ describe('cold start', () => {
       while (performance.now() - started < ms);
       recordStall(performance.now() - started);
     };
-    const guard = createGuard({ preset: 'fintech', checks: ['password', 'face'], geo: false, store: networkStore(20), budgetMs: 100, clock: () => Date.parse(AT), hashKey: 'cold-start-key-0123456789' });
-    const inFlight = Promise.all([guard.assess(attempt({ verified: ['sms_otp', 'password'] })), guard.assess(attempt({ accountId: 'u-2', verified: ['sms_otp', 'password'] }))]);
+    const guard = createGuard({
+      preset: 'fintech',
+      checks: ['password', 'face'],
+      geo: false,
+      store: networkStore(20),
+      budgetMs: 100,
+      clock: () => Date.parse(AT),
+      hashKey: 'cold-start-key-0123456789',
+    });
+    const inFlight = Promise.all([
+      guard.assess(attempt({ verified: ['sms_otp', 'password'] })),
+      guard.assess(attempt({ accountId: 'u-2', verified: ['sms_otp', 'password'] })),
+    ]);
     setTimeout(() => blockFor(300), 1);
     const decisions = await inFlight;
     expect(decisions.map((d) => d.evidence.history)).toEqual(['none', 'none']);

@@ -15,7 +15,14 @@ function setup(options: Partial<GuardOptions> = {}) {
   let now = Date.parse('2026-01-10T09:30:00Z');
   const store = options.store ?? memoryStore({ now: () => now });
   const guard = createGuard({ geo, store, hashKey: 'test-key-0123456789abcdef', clock: () => now, checks: ['password', 'face'], ...options });
-  const base: AttemptInput = { accountId: 'u-1', phone: '+8613800138000', phoneBoundAt: '2022-11-02T08:00:00Z', ip: '198.51.100.7', userAgent: IPHONE, deviceId: 'owner-device' };
+  const base: AttemptInput = {
+    accountId: 'u-1',
+    phone: '+8613800138000',
+    phoneBoundAt: '2022-11-02T08:00:00Z',
+    ip: '198.51.100.7',
+    userAgent: IPHONE,
+    deviceId: 'owner-device',
+  };
   return {
     guard,
     store,
@@ -87,7 +94,9 @@ describe('recordOutcome', () => {
   it('accepts a decision once, for its own account, before it expires', async () => {
     const ctx = setup();
     const decision = await ctx.guard.assess({ ...ctx.base, at: ctx.at('2026-01-01T09:00:00Z') });
-    await expect(ctx.guard.recordOutcome(decision.id, { check: 'password', passed: true, accountId: 'someone-else' })).rejects.toMatchObject({ reason: 'ACCOUNT_MISMATCH' });
+    await expect(ctx.guard.recordOutcome(decision.id, { check: 'password', passed: true, accountId: 'someone-else' })).rejects.toMatchObject({
+      reason: 'ACCOUNT_MISMATCH',
+    });
     // The mismatch consumed it: a forged account claim cannot be retried.
     await expect(ctx.guard.recordOutcome(decision.id, { check: 'password', passed: true })).rejects.toMatchObject({ reason: 'UNKNOWN_DECISION' });
 
@@ -102,7 +111,9 @@ describe('recordOutcome', () => {
 
   it('rejects forged ids and malformed outcomes with typed errors', async () => {
     const ctx = setup();
-    await expect(ctx.guard.recordOutcome('dec_AAAAAAAAAAAAAAAAAAAAAA', { check: 'password', passed: true })).rejects.toMatchObject({ reason: 'UNKNOWN_DECISION' });
+    await expect(ctx.guard.recordOutcome('dec_AAAAAAAAAAAAAAAAAAAAAA', { check: 'password', passed: true })).rejects.toMatchObject({
+      reason: 'UNKNOWN_DECISION',
+    });
     await expect(ctx.guard.recordOutcome('../../etc/passwd', { check: 'password', passed: true })).rejects.toMatchObject({ name: 'InvalidInputError' });
     const decision = await ctx.guard.assess({ ...ctx.base, at: ctx.at('2026-01-01T09:00:00Z') });
     await expect(ctx.guard.recordOutcome(decision.id, { passed: true } as never)).rejects.toMatchObject({ name: 'InvalidInputError' });
@@ -203,7 +214,9 @@ describe('the previous owner still signs in with a password after losing the num
       name: 'carrier',
       check: async ({ since }: { since: Date }) => {
         asked.push(since.getTime());
-        return since.getTime() < reissuedAt ? { source: 'carrier', changedSince: true, reissuedAt: new Date(reissuedAt).toISOString() } : { source: 'carrier', changedSince: false };
+        return since.getTime() < reissuedAt
+          ? { source: 'carrier', changedSince: true, reissuedAt: new Date(reissuedAt).toISOString() }
+          : { source: 'carrier', changedSince: false };
       },
     };
     const { guard, base } = setup({ numberIntel: carrier, intelCacheTtl: { changedMs: 0, unchangedMs: 0, inconclusiveMs: 0 } });
@@ -217,7 +230,14 @@ describe('the previous owner still signs in with a password after losing the num
     expect(owner.advice).toMatchObject({ newHolder: 'none', previousHolder: 'review_binding' });
     expect(owner.reasons.find((reason) => reason.code === 'number_reissued_after_binding')).toMatchObject({ effect: 0 });
     // Then the number's new holder logs in with the SMS code.
-    const stranger = await guard.assess({ ...base, userAgent: ANDROID, deviceId: 'new-holder', ip: '198.51.100.200', verified: ['sms_otp'], at: Date.parse('2026-01-10T09:30:00Z') });
+    const stranger = await guard.assess({
+      ...base,
+      userAgent: ANDROID,
+      deviceId: 'new-holder',
+      ip: '198.51.100.200',
+      verified: ['sms_otp'],
+      at: Date.parse('2026-01-10T09:30:00Z'),
+    });
     expect(asked.at(-1)).toBeLessThan(reissuedAt);
     expect(stranger.numberChangedHands).toBe('yes');
     expect(stranger.action).not.toBe('allow');

@@ -41,7 +41,13 @@ function bindings(): (BindingInput & { history: 'none' | 'recent' | 'dormant' })
 async function seededGuard() {
   let now = NOW - 400 * DAY;
   const store = memoryStore({ now: () => now });
-  const guard = createGuard({ geo: false, hashKey: 'number-check-equivalence-key-0123', store, clock: () => now, numberIntel: carrier, checks: ['password', 'id_match'],
+  const guard = createGuard({
+    geo: false,
+    hashKey: 'number-check-equivalence-key-0123',
+    store,
+    clock: () => now,
+    numberIntel: carrier,
+    checks: ['password', 'id_match'],
     // Unavailable answers are part of the table; they must not open the circuit between the two checks.
     intelBreaker: { failureThreshold: 1_000, cooldownMs: 1_000 },
   });
@@ -49,7 +55,14 @@ async function seededGuard() {
   for (const binding of bindings()) {
     if (binding.history === 'none') continue;
     now = binding.history === 'recent' ? NOW - 5 * DAY : NOW - 200 * DAY;
-    await guard.assess({ accountId: binding.accountId, phone: binding.phone, phoneBoundAt: BOUND, ip: '198.51.100.7', deviceId: `dev-${binding.accountId}`, userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)' });
+    await guard.assess({
+      accountId: binding.accountId,
+      phone: binding.phone,
+      phoneBoundAt: BOUND,
+      ip: '198.51.100.7',
+      deviceId: `dev-${binding.accountId}`,
+      userAgent: 'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X)',
+    });
   }
   now = NOW - 1 * DAY;
   await guard.ingestNumberEvents([
@@ -66,12 +79,21 @@ describe('number checks: one pipeline', () => {
     const list = bindings();
     const swept = new Map<string, { numberChangedHands: string; reasons: unknown; sources: string[] }>();
     for await (const finding of guard.sweep(list, { include: ['yes', 'likely', 'unknown', 'no'], concurrency: 1 })) {
-      swept.set(finding.accountId, { numberChangedHands: finding.numberChangedHands, reasons: finding.reasons, sources: finding.evidence.map((answer) => answer.source) });
+      swept.set(finding.accountId, {
+        numberChangedHands: finding.numberChangedHands,
+        reasons: finding.reasons,
+        sources: finding.evidence.map((answer) => answer.source),
+      });
     }
     expect(swept.size).toBe(list.length);
     const verdicts = new Set<string>();
     for (const binding of list) {
-      const recipient = await guard.checkRecipient({ accountId: binding.accountId, phone: binding.phone, phoneBoundAt: binding.phoneBoundAt, purpose: 'account_notice' });
+      const recipient = await guard.checkRecipient({
+        accountId: binding.accountId,
+        phone: binding.phone,
+        phoneBoundAt: binding.phoneBoundAt,
+        purpose: 'account_notice',
+      });
       const sweep = swept.get(binding.accountId)!;
       expect(recipient.numberChangedHands, binding.accountId).toBe(sweep.numberChangedHands);
       expect(recipient.reasons, binding.accountId).toEqual(sweep.reasons);
@@ -85,9 +107,24 @@ describe('number checks: one pipeline', () => {
   it('a login on the binding reports the same number evidence the number check found', async () => {
     const guard = await seededGuard();
     for (const binding of bindings()) {
-      const recipient = await guard.checkRecipient({ accountId: binding.accountId, phone: binding.phone, phoneBoundAt: binding.phoneBoundAt, purpose: 'account_notice' });
-      const decision = await guard.assess({ accountId: binding.accountId, phone: binding.phone, phoneBoundAt: BOUND, ip: '198.51.100.7', deviceId: `dev-${binding.accountId}` });
-      const numberCodes = (reasons: { code: string }[]) => reasons.map((reason) => reason.code).filter((code) => NUMBER_CODES.has(code as never)).sort();
+      const recipient = await guard.checkRecipient({
+        accountId: binding.accountId,
+        phone: binding.phone,
+        phoneBoundAt: binding.phoneBoundAt,
+        purpose: 'account_notice',
+      });
+      const decision = await guard.assess({
+        accountId: binding.accountId,
+        phone: binding.phone,
+        phoneBoundAt: BOUND,
+        ip: '198.51.100.7',
+        deviceId: `dev-${binding.accountId}`,
+      });
+      const numberCodes = (reasons: { code: string }[]) =>
+        reasons
+          .map((reason) => reason.code)
+          .filter((code) => NUMBER_CODES.has(code as never))
+          .sort();
       expect(numberCodes(decision.reasons), binding.accountId).toEqual(numberCodes(recipient.reasons));
       if (recipient.numberChangedHands === 'yes') expect(decision.numberChangedHands, binding.accountId).toBe('yes');
     }

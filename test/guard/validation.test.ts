@@ -96,7 +96,14 @@ describe('alwaysStepUp: actions that always need a non-SMS check', () => {
 
   it('a payment inside the session inherits the login trust by default; listed, it always steps up', async () => {
     for (const alwaysStepUp of [undefined, ['payment' as const]]) {
-      const guard = createGuard({ preset: 'cloud-drive', geo: false, checks: ['password', 'face'], hashKey: 'always-step-up-key-0123456789', clock: () => AT, ...(alwaysStepUp ? { alwaysStepUp } : {}) });
+      const guard = createGuard({
+        preset: 'cloud-drive',
+        geo: false,
+        checks: ['password', 'face'],
+        hashKey: 'always-step-up-key-0123456789',
+        clock: () => AT,
+        ...(alwaysStepUp ? { alwaysStepUp } : {}),
+      });
       expect((await guard.assess(login)).action).toBe('allow');
       const decision = await guard.assess(payment);
       if (!alwaysStepUp) {
@@ -104,7 +111,9 @@ describe('alwaysStepUp: actions that always need a non-SMS check', () => {
       } else {
         expect(decision.action).toBe('step_up');
         expect(decision.stepUp?.anyOf.length).toBeGreaterThan(0);
-        expect(decision.reasons.some((reason) => reason.code === 'fail_mode_applied' && /always asks for a non-SMS check before payment/.test(reason.message))).toBe(true);
+        expect(
+          decision.reasons.some((reason) => reason.code === 'fail_mode_applied' && /always asks for a non-SMS check before payment/.test(reason.message)),
+        ).toBe(true);
         // A payment that already carries a strong check goes through.
         expect((await guard.assess({ ...payment, verified: ['sms_otp', 'face'] })).action).toBe('allow');
       }

@@ -11,7 +11,15 @@ export const BEIJING: GeoResult = { country: 'CN', region: 'BJ', city: 'Beijing'
 export const SHANGHAI: GeoResult = { country: 'CN', region: 'SH', city: 'Shanghai', lat: 31.23, lon: 121.47, accuracyKm: 20 };
 export const TOKYO: GeoResult = { country: 'JP', region: '13', city: 'Tokyo', lat: 35.68, lon: 139.69, accuracyKm: 20 };
 
-export const IPHONE: DeviceFacts = { key: 't:owner-phone', fromToken: true, classKey: 'ios|mobile#iphone', osFamily: 'ios', deviceType: 'mobile', vendor: 'Apple', model: 'iPhone' };
+export const IPHONE: DeviceFacts = {
+  key: 't:owner-phone',
+  fromToken: true,
+  classKey: 'ios|mobile#iphone',
+  osFamily: 'ios',
+  deviceType: 'mobile',
+  vendor: 'Apple',
+  model: 'iPhone',
+};
 export const ANDROID: DeviceFacts = { key: 't:stranger-phone', fromToken: true, classKey: 'android|mobile#', osFamily: 'android', deviceType: 'mobile' };
 
 export function deviceRecord(device: DeviceFacts, vouched = false, lastSeen = AT - 3 * DAY): DeviceRecord {
@@ -99,7 +107,13 @@ export function loginInput(
 /** The routine owner login, with any part replaced. */
 export function coreInput(overrides: InputOverrides = {}): LoginInput {
   const { attempt: attemptOverrides, preset, profile } = overrides;
-  const history = overrides.history ?? (profile === undefined ? { status: 'ok' as const, profile: ownerProfile() } : profile === null ? { status: 'none' as const, profile: null } : { status: 'ok' as const, profile });
+  const history =
+    overrides.history ??
+    (profile === undefined
+      ? { status: 'ok' as const, profile: ownerProfile() }
+      : profile === null
+        ? { status: 'none' as const, profile: null }
+        : { status: 'ok' as const, profile });
   const normalized = attempt(attemptOverrides);
   return loginInput(
     normalized,

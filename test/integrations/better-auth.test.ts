@@ -291,7 +291,11 @@ describe.runIf(postgresUp)('better-auth with the recycled-number-guard plugin (P
     // A possible new holder is not asked for the password where the host runs a face check.
     expect(signIn.body!.stepUp.anyOf).not.toContainEqual(['password']);
     faceVerdicts.set('face-session-wang', wang.id);
-    const stepUp = await newPhone.call('/recycled-number-guard/step-up/check', { decisionId: signIn.body!.decisionId, check: 'face', proof: 'face-session-wang' });
+    const stepUp = await newPhone.call('/recycled-number-guard/step-up/check', {
+      decisionId: signIn.body!.decisionId,
+      check: 'face',
+      proof: 'face-session-wang',
+    });
     expect(stepUp.status, JSON.stringify(stepUp.body)).toBe(200);
     expect(stepUp.body).toMatchObject({ action: 'allow', decisionId: signIn.body!.decisionId });
     expect(newPhone.hasCookie(/session_token$/)).toBe(true);

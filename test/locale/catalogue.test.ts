@@ -10,7 +10,10 @@ const zh = catalogue('zh-CN');
 
 /** Every message key with parameters that reach each of its branches; the type makes the list complete. */
 const SAMPLES: { [K in ReasonMessageKey]: ReasonParams[K][] } = {
-  number_reissued_after_binding: [{ source: 'camara', since: '2022-11-02T08:00:00.000Z', reissuedOn: '2025-12-20T00:00:00.000Z' }, { source: 'camara', since: '2022-11-02T08:00:00.000Z' }],
+  number_reissued_after_binding: [
+    { source: 'camara', since: '2022-11-02T08:00:00.000Z', reissuedOn: '2025-12-20T00:00:00.000Z' },
+    { source: 'camara', since: '2022-11-02T08:00:00.000Z' },
+  ],
   number_not_reissued: [{ source: 'camara', since: '2022-11-02T08:00:00.000Z' }],
   tenure_covers_binding: [{ source: 'kyc-tenure', since: '2022-11-02T08:00:00.000Z' }],
   tenure_after_binding: [{ source: 'kyc-tenure', since: '2022-11-02T08:00:00.000Z' }],
@@ -29,8 +32,14 @@ const SAMPLES: { [K in ReasonMessageKey]: ReasonParams[K][] } = {
     { days: 200, proofFrom: 'history', agingDays: 45, country: 'US' },
   ],
   recent_owner_proof: [{ days: 3, proofFrom: 'history', agingDays: 90 }],
-  'continuity_unproven.carrier': [{ source: 'camara', raised: true }, { source: 'camara', raised: false }],
-  'continuity_unproven.dormant': [{ days: 200, agingDays: 90, raised: true }, { days: 200, agingDays: 90, raised: false }],
+  'continuity_unproven.carrier': [
+    { source: 'camara', raised: true },
+    { source: 'camara', raised: false },
+  ],
+  'continuity_unproven.dormant': [
+    { days: 200, agingDays: 90, raised: true },
+    { days: 200, agingDays: 90, raised: false },
+  ],
   account_protected: [{ since: '2026-11-30', reason: 'owner freeze' }],
   'account_protected.unreadable': [{}],
   dormant_account: [{ days: 200, preset: 'cloud-drive', limitDays: 180 }],
@@ -44,7 +53,10 @@ const SAMPLES: { [K in ReasonMessageKey]: ReasonParams[K][] } = {
   known_region: [{ place: 'Beijing, BJ, CN' }],
   new_region: [{ place: 'Shanghai, SH, CN' }],
   new_country: [{ country: 'JP', before: ['CN', 'US'] }],
-  impossible_travel: [{ km: 2100, minutes: 30 }, { km: 9000, hours: 3 }],
+  impossible_travel: [
+    { km: 2100, minutes: 30 },
+    { km: 9000, hours: 3 },
+  ],
   number_country_mismatch: [{ ipCountry: 'JP', numberCountry: 'CN' }],
   geo_unavailable: [{ error: 'no location' }, {}],
   'geo_unavailable.not_configured': [{}],
@@ -57,9 +69,18 @@ const SAMPLES: { [K in ReasonMessageKey]: ReasonParams[K][] } = {
   no_history: [{}],
   history_unavailable: [{ error: 'connection refused' }, {}],
   'fail_mode_applied.always_step_up': [{ preset: 'fintech', action: 'reset_password' }],
-  'fail_mode_applied.no_history': [{ preset: 'fintech', strong: true }, { preset: 'fintech', strong: false }],
-  'fail_mode_applied.carrier_unavailable': [{ preset: 'fintech', strong: true }, { preset: 'fintech', strong: false }],
-  'fail_mode_applied.no_check': [{ required: 0.9, available: ['password'] }, { required: 0.9, available: [] }],
+  'fail_mode_applied.no_history': [
+    { preset: 'fintech', strong: true },
+    { preset: 'fintech', strong: false },
+  ],
+  'fail_mode_applied.carrier_unavailable': [
+    { preset: 'fintech', strong: true },
+    { preset: 'fintech', strong: false },
+  ],
+  'fail_mode_applied.no_check': [
+    { required: 0.9, available: ['password'] },
+    { required: 0.9, available: [] },
+  ],
   'fail_mode_applied.internal_error': [{ error: 'boom' }],
   'fail_mode_applied.recipient_internal_error': [{ error: 'boom' }],
 };
@@ -81,7 +102,10 @@ describe('the message catalogue', () => {
     const keys = Object.keys(en.reasons);
     expect(Object.keys(zh.reasons).sort()).toEqual([...keys].sort());
     for (const code of REASON_CODES) {
-      expect(keys.some((key) => key === code || key.startsWith(`${code}.`)), `no message for ${code}`).toBe(true);
+      expect(
+        keys.some((key) => key === code || key.startsWith(`${code}.`)),
+        `no message for ${code}`,
+      ).toBe(true);
       expectTranslated(`title of ${code}`, en.reasonTitles[code], zh.reasonTitles[code]);
     }
     expect(Object.keys(zh.reasonTitles).sort()).toEqual([...REASON_CODES].sort());
@@ -113,11 +137,13 @@ describe('the message catalogue', () => {
       expectTranslated(`prompt ${check}`, en.stepUpPrompts[check], zh.stepUpPrompts[check]);
       expectTranslated(`check ${check}`, en.checkNames[check], zh.checkNames[check]);
     }
-    for (const [action, text] of Object.entries(en.actionNames)) expectTranslated(`action ${action}`, text, zh.actionNames[action as keyof typeof zh.actionNames]);
+    for (const [action, text] of Object.entries(en.actionNames))
+      expectTranslated(`action ${action}`, text, zh.actionNames[action as keyof typeof zh.actionNames]);
     for (const key of USER_ERROR_KEYS) expectTranslated(`error ${key}`, en.errors[key], zh.errors[key]);
     for (const [action, text] of Object.entries(en.decisionMessages)) expectTranslated(`decision ${action}`, text, zh.decisionMessages[action as 'allow']);
     expectTranslated('new holder', en.newHolderMessages.offer_new_account, zh.newHolderMessages.offer_new_account);
-    for (const advice of ['protect_account', 'review_binding'] as const) expectTranslated(advice, en.previousHolderMessages[advice], zh.previousHolderMessages[advice]);
+    for (const advice of ['protect_account', 'review_binding'] as const)
+      expectTranslated(advice, en.previousHolderMessages[advice], zh.previousHolderMessages[advice]);
   });
 
   it('every string and phrase of the evidence view, the recipient check and the demo has both', () => {

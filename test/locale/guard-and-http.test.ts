@@ -68,7 +68,7 @@ describe('the guard in zh-CN', () => {
     expect(localizeDecision(enDecision, 'en').advice.steps).toEqual(enDecision.advice.steps);
   });
 
-  it('checkRecipient explains itself in the guard\'s language', async () => {
+  it("checkRecipient explains itself in the guard's language", async () => {
     const binding = { ...ACCOUNTS.dormant, purpose: 'debt_collection' as const };
     const [zh, en] = await Promise.all([testGuard({ locale: 'zh-CN' }).checkRecipient(binding), testGuard().checkRecipient(binding)]);
     expect(zh.send).toBe(en.send);
@@ -117,7 +117,10 @@ describe('HTTP bodies in the request language', () => {
 
   it('outcome and error answers carry a message in the locale', () => {
     const advice = { newHolder: 'offer_new_account', previousHolder: 'protect_account', steps: [] } as const;
-    const outcome = outcomeResponse({ decisionId: 'dec_x', accountId: 'a', action: 'deny', satisfied: false, advice: { ...advice, steps: [] } }, { locale: 'zh-CN' });
+    const outcome = outcomeResponse(
+      { decisionId: 'dec_x', accountId: 'a', action: 'deny', satisfied: false, advice: { ...advice, steps: [] } },
+      { locale: 'zh-CN' },
+    );
     expect(outcome.body.message).toMatch(CJK);
     expect(outcome.body.advice!.previousHolderMessage).toMatch(CJK);
     const invalid = guardErrorResponse(new InvalidInputError([{ field: 'accountId', message: 'required' }]), { locale: 'zh-CN' })!;
@@ -134,7 +137,8 @@ describe('HTTP bodies in the request language', () => {
 
     beforeAll(async () => {
       const guard = testGuard();
-      const attempt = (req: object) => ((req as { body?: { who?: string } }).body?.who === 'dormant' ? ACCOUNTS.dormant : { accountId: '', phone: 'x', phoneBoundAt: 'never' });
+      const attempt = (req: object) =>
+        (req as { body?: { who?: string } }).body?.who === 'dormant' ? ACCOUNTS.dormant : { accountId: '', phone: 'x', phoneBoundAt: 'never' };
       const app = express();
       app.use(express.json());
       app.post('/session', expressGuard(guard, { attempt }), (_req, res) => {

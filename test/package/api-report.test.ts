@@ -29,7 +29,15 @@ function surface(): Map<string, string[]> {
   const list = entries();
   const program = ts.createProgram(
     list.map((entry) => entry.file),
-    { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true, types: ['node'] },
+    {
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      types: ['node'],
+    },
   );
   const checker = program.getTypeChecker();
   const result = new Map<string, string[]>();
@@ -62,6 +70,8 @@ describe('public API', () => {
   it('matches the checked-in report (etc/api-report.md)', () => {
     const current = render(api);
     if (process.env.UPDATE_API_REPORT === '1') writeFileSync(reportPath, current);
-    expect(current, 'the public surface changed: review it, then UPDATE_API_REPORT=1 npx vitest run test/package/api-report.test.ts').toBe(readFileSync(reportPath, 'utf8'));
+    expect(current, 'the public surface changed: review it, then UPDATE_API_REPORT=1 npx vitest run test/package/api-report.test.ts').toBe(
+      readFileSync(reportPath, 'utf8'),
+    );
   });
 });

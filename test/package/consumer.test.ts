@@ -75,7 +75,9 @@ describe('npm pack', { timeout: CHILD_TIMEOUT_MS }, () => {
     expect(files).toContain('package/dist/cli.js');
     expect(files).toEqual(expect.arrayContaining(['package/package.json', 'package/README.md', 'package/LICENSE']));
     // Nothing but the build and the three top-level files.
-    expect(files.filter((file) => !file.startsWith('package/dist/') && !['package/package.json', 'package/README.md', 'package/LICENSE'].includes(file))).toEqual([]);
+    expect(
+      files.filter((file) => !file.startsWith('package/dist/') && !['package/package.json', 'package/README.md', 'package/LICENSE'].includes(file)),
+    ).toEqual([]);
   });
 });
 
@@ -94,7 +96,10 @@ describe('the installed package at run time', { timeout: CHILD_TIMEOUT_MS }, () 
     expect(cjs).toEqual(esm);
     for (const [id, exported] of Object.entries(esm)) {
       expect(exported.length, `${id} exports something`).toBeGreaterThan(0);
-      expect(exported.filter((entry) => entry.endsWith(':undefined')), id).toEqual([]);
+      expect(
+        exported.filter((entry) => entry.endsWith(':undefined')),
+        id,
+      ).toEqual([]);
     }
     expect(esm[manifest.name]).toEqual(expect.arrayContaining(['createGuard:function', 'memoryStore:function', 'REASON_CODES:object']));
   });
@@ -127,7 +132,7 @@ describe('the installed package at run time', { timeout: CHILD_TIMEOUT_MS }, () 
     expect(JSON.parse(out)).toEqual({ action: 'step_up', loaded: [] });
   });
 
-  it('no public entry point reaches tinypool, csv-parse or hyparquet: only the CLI\'s backtest loads them, when it runs', () => {
+  it("no public entry point reaches tinypool, csv-parse or hyparquet: only the CLI's backtest loads them, when it runs", () => {
     const backtestOnly = /[\\/]node_modules[\\/](tinypool|csv-parse|hyparquet)[\\/]/;
     // ESM: a resolve hook (its own thread) refuses the three, so importing any of them fails loudly.
     const hook = `data:text/javascript,${encodeURIComponent(
@@ -154,7 +159,7 @@ describe('the installed package at run time', { timeout: CHILD_TIMEOUT_MS }, () 
     expect(JSON.parse(cjs)).toEqual([]);
   });
 
-  it('the backtest\'s worker threads run from the installed package: --workers 2 decides as --workers 1', () => {
+  it("the backtest's worker threads run from the installed package: --workers 2 decides as --workers 1", () => {
     // The worker and the simulator's evidence ship next to the CLI, which loads them from there.
     expect(files).toEqual(expect.arrayContaining(['package/dist/cli.js', 'package/dist/backtest-worker.js', 'package/dist/sim-evidence.js']));
     const bin = join(consumer, 'node_modules/.bin/recycled-number-guard');
@@ -162,7 +167,11 @@ describe('the installed package at run time', { timeout: CHILD_TIMEOUT_MS }, () 
     const outputs = [1, 2].map((workers) => {
       const out = join(consumer, `backtest-${workers}`);
       run(bin, ['backtest', 'events.jsonl', '--workers', String(workers), '--ordered', '--out', out]);
-      const { durationMs: _durationMs, eventsPerSecond: _eventsPerSecond, ...summary } = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+      const {
+        durationMs: _durationMs,
+        eventsPerSecond: _eventsPerSecond,
+        ...summary
+      } = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
       return { summary, decisions: readFileSync(join(out, 'decisions.jsonl'), 'utf8') };
     });
     expect(outputs[0]!.summary).toMatchObject({ settings: { geo: 'simulation-table', intel: expect.stringContaining('simulated carrier') } });
@@ -217,7 +226,13 @@ export type Body = DecisionBody;
     const isBetterAuth = (id: string) => /\/better-auth(\/|$)/.test(id);
     const all = everything.filter((id) => !isBetterAuth(id));
     const betterAuthIds = everything.filter(isBetterAuth);
-    const cjsSource = (ids: string[]) => ids.map((id) => `import m${everything.indexOf(id)} = require('${id}');\nexport const r${everything.indexOf(id)} = m${everything.indexOf(id)}.${names[id]![0]};`).join('\n');
+    const cjsSource = (ids: string[]) =>
+      ids
+        .map(
+          (id) =>
+            `import m${everything.indexOf(id)} = require('${id}');\nexport const r${everything.indexOf(id)} = m${everything.indexOf(id)}.${names[id]![0]};`,
+        )
+        .join('\n');
     writeFileSync(join(consumer, 'every-export.ts'), `${consumerSource(names, all)}\n${typed}`);
     writeFileSync(join(consumer, 'every-export.cts'), cjsSource(all));
     // A host's better-auth setup with the plugin; apart, the client inferring the plugin's endpoints.
@@ -250,46 +265,87 @@ export const current: ClientStepUp | null = client.stepUp.current();
     writeFileSync(join(consumer, 'better-auth-client.cts'), cjsSource(clientIds));
     // better-auth's own declarations import 'bun:sqlite' and 'node:sqlite' (newer than @types/node
     // 20) and name 'node:async_hooks': with skipLibCheck off a host declares the first two.
-    writeFileSync(join(consumer, 'better-auth-shims.d.ts'), `declare module 'bun:sqlite' { export class Database {} }\ndeclare module 'node:sqlite' { export class DatabaseSync {} }\n`);
+    writeFileSync(
+      join(consumer, 'better-auth-shims.d.ts'),
+      `declare module 'bun:sqlite' { export class Database {} }\ndeclare module 'node:sqlite' { export class DatabaseSync {} }\n`,
+    );
     // Entry points whose types name nothing from Node (camara and vonage take a node:crypto KeyObject;
     // redis and postgres name the ioredis and pg clients): they compile with no @types at all.
     const portable = all.filter((id) => !/\/(camara|vonage|redis|postgres)$/.test(id));
     writeFileSync(join(consumer, 'no-node-types.ts'), `${consumerSource(names, portable)}\n${typed}`);
-    const base = { strict: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', noEmit: true, skipLibCheck: false, noUncheckedIndexedAccess: true, exactOptionalPropertyTypes: true };
-    writeFileSync(join(consumer, 'tsconfig.node.json'), JSON.stringify({ compilerOptions: { ...base, types: ['node'] }, files: ['every-export.ts', 'every-export.cts'] }));
+    const base = {
+      strict: true,
+      module: 'nodenext',
+      moduleResolution: 'nodenext',
+      target: 'es2022',
+      noEmit: true,
+      skipLibCheck: false,
+      noUncheckedIndexedAccess: true,
+      exactOptionalPropertyTypes: true,
+    };
+    writeFileSync(
+      join(consumer, 'tsconfig.node.json'),
+      JSON.stringify({ compilerOptions: { ...base, types: ['node'] }, files: ['every-export.ts', 'every-export.cts'] }),
+    );
     writeFileSync(join(consumer, 'tsconfig.bare.json'), JSON.stringify({ compilerOptions: { ...base, types: [] }, files: ['no-node-types.ts'] }));
-    writeFileSync(join(consumer, 'tsconfig.better-auth.json'), JSON.stringify({ compilerOptions: { ...base, types: ['node'] }, files: ['better-auth-shims.d.ts', 'better-auth.ts', 'better-auth.cts'] }));
+    writeFileSync(
+      join(consumer, 'tsconfig.better-auth.json'),
+      JSON.stringify({ compilerOptions: { ...base, types: ['node'] }, files: ['better-auth-shims.d.ts', 'better-auth.ts', 'better-auth.cts'] }),
+    );
     // better-auth's own client declarations fail exactOptionalPropertyTypes (config.d.mts: `window`
     // is `null | undefined` where better-fetch's option type says `null`), with or without this plugin.
     writeFileSync(
       join(consumer, 'tsconfig.better-auth-client.json'),
-      JSON.stringify({ compilerOptions: { ...base, exactOptionalPropertyTypes: false, types: ['node'] }, files: ['better-auth-shims.d.ts', 'better-auth-client.ts', 'better-auth-client.cts'] }),
+      JSON.stringify({
+        compilerOptions: { ...base, exactOptionalPropertyTypes: false, types: ['node'] },
+        files: ['better-auth-shims.d.ts', 'better-auth-client.ts', 'better-auth-client.cts'],
+      }),
     );
   }, CHILD_TIMEOUT_MS);
 
   for (const { label, tsc } of TYPESCRIPTS) {
-    it(`${label}: every export of every entry point from ESM and CommonJS, with @types/node, skipLibCheck off`, () => {
-      expect(typecheck(tsc, ['-p', 'tsconfig.node.json'])).toBe('');
-    }, CHILD_TIMEOUT_MS);
+    it(
+      `${label}: every export of every entry point from ESM and CommonJS, with @types/node, skipLibCheck off`,
+      () => {
+        expect(typecheck(tsc, ['-p', 'tsconfig.node.json'])).toBe('');
+      },
+      CHILD_TIMEOUT_MS,
+    );
 
-    it(`${label}: recycled-number-guard/better-auth with better-auth, from ESM and CommonJS, a host's setup, skipLibCheck off`, () => {
-      expect(typecheck(tsc, ['-p', 'tsconfig.better-auth.json'])).toBe('');
-    }, CHILD_TIMEOUT_MS);
+    it(
+      `${label}: recycled-number-guard/better-auth with better-auth, from ESM and CommonJS, a host's setup, skipLibCheck off`,
+      () => {
+        expect(typecheck(tsc, ['-p', 'tsconfig.better-auth.json'])).toBe('');
+      },
+      CHILD_TIMEOUT_MS,
+    );
 
-    it(`${label}: recycled-number-guard/better-auth/client, the client inferring the plugin's endpoints, skipLibCheck off (exactOptionalPropertyTypes off, as better-auth's client needs)`, () => {
-      expect(typecheck(tsc, ['-p', 'tsconfig.better-auth-client.json'])).toBe('');
-    }, CHILD_TIMEOUT_MS);
+    it(
+      `${label}: recycled-number-guard/better-auth/client, the client inferring the plugin's endpoints, skipLibCheck off (exactOptionalPropertyTypes off, as better-auth's client needs)`,
+      () => {
+        expect(typecheck(tsc, ['-p', 'tsconfig.better-auth-client.json'])).toBe('');
+      },
+      CHILD_TIMEOUT_MS,
+    );
 
-    it(`${label}: the entry points that name nothing of Node's compile with no @types at all (no Buffer in public types)`, () => {
-      expect(typecheck(tsc, ['-p', 'tsconfig.bare.json'])).toBe('');
-    }, CHILD_TIMEOUT_MS);
+    it(
+      `${label}: the entry points that name nothing of Node's compile with no @types at all (no Buffer in public types)`,
+      () => {
+        expect(typecheck(tsc, ['-p', 'tsconfig.bare.json'])).toBe('');
+      },
+      CHILD_TIMEOUT_MS,
+    );
 
-    it(`${label}: README's "Use" block compiles as written, plus \`declare const req: any\`, under --strict --module nodenext --types node`, () => {
-      const use = typescriptBlocks(repo, join(repo, 'README.md')).find((block) => block.heading === 'Use');
-      expect(use, 'README.md has a ts block under "## Use"').toBeDefined();
-      writeFileSync(join(consumer, 'readme-use.ts'), `declare const req: any;\n${use!.code}`);
-      expect(typecheck(tsc, ['--strict', '--module', 'nodenext', '--types', 'node', '--noEmit', 'readme-use.ts'])).toBe('');
-    }, CHILD_TIMEOUT_MS);
+    it(
+      `${label}: README's "Use" block compiles as written, plus \`declare const req: any\`, under --strict --module nodenext --types node`,
+      () => {
+        const use = typescriptBlocks(repo, join(repo, 'README.md')).find((block) => block.heading === 'Use');
+        expect(use, 'README.md has a ts block under "## Use"').toBeDefined();
+        writeFileSync(join(consumer, 'readme-use.ts'), `declare const req: any;\n${use!.code}`);
+        expect(typecheck(tsc, ['--strict', '--module', 'nodenext', '--types', 'node', '--noEmit', 'readme-use.ts'])).toBe('');
+      },
+      CHILD_TIMEOUT_MS,
+    );
   }
 
   it('the tsc binaries are the versions the titles say', () => {

@@ -50,7 +50,10 @@ export interface ScratchOptions {
 /** Writes package.json and package-lock.json into `dir` and runs `npm ci --offline` there. */
 export function installScratch({ repo, dir, tarball, alongside }: ScratchOptions): void {
   const lock = JSON.parse(readFileSync(join(repo, 'package-lock.json'), 'utf8')) as Lock;
-  const manifest = JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' })) as LockEntry & { name: string; version: string };
+  const manifest = JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' })) as LockEntry & {
+    name: string;
+    version: string;
+  };
   const file = basename(tarball);
   copyFileSync(tarball, join(dir, file));
   const integrity = `sha512-${createHash('sha512').update(readFileSync(tarball)).digest('base64')}`;

@@ -55,7 +55,9 @@ function recording(store: Store, writes: unknown[]): Store {
 const leaky: NumberIntelProvider = {
   name: 'leaky',
   check: async ({ phone }) => {
-    throw new Error(`GET https://carrier.example/v1/${encodeURIComponent(phone)} failed: no subscriber ${phone} (138 0013 8000), upstream ${IPS[0]} / [${IPS[1]}]:443`);
+    throw new Error(
+      `GET https://carrier.example/v1/${encodeURIComponent(phone)} failed: no subscriber ${phone} (138 0013 8000), upstream ${IPS[0]} / [${IPS[1]}]:443`,
+    );
   },
 };
 const tenure: NumberIntelProvider = { name: 'tenure', check: async () => ({ source: 'tenure', tenureCoversSince: true, lastSimChange: null }) };
@@ -88,7 +90,9 @@ describe('third-party text that echoes a number or an address never reaches the 
     expectClean(readFileSync(auditPath, 'utf8'), 'audit log');
     // The reason still says what happened, without the personal data.
     const why = decisions[0]!.reasons.find((reason) => reason.code === 'number_intel_unavailable')!.message;
-    expect(why).toMatch(/leaky could not answer \(error: GET https:\/\/carrier\.example\/v1\/.* failed: no subscriber \[number\]\), upstream \[ip\] \/ \[\[ip\]\]:443\)/);
+    expect(why).toMatch(
+      /leaky could not answer \(error: GET https:\/\/carrier\.example\/v1\/.* failed: no subscriber \[number\]\), upstream \[ip\] \/ \[\[ip\]\]:443\)/,
+    );
     expectClean(JSON.stringify(decisions), 'decisions');
   });
 
@@ -131,7 +135,7 @@ describe('key rotation keeps history through every kind of write', () => {
   const NEW = 'new-key-0123456789abcdef';
   const ROTATING = [NEW, OLD];
 
-  it('a failed step-up during the rotation keeps the owner\'s proof of possession (it names the retired hash)', async () => {
+  it("a failed step-up during the rotation keeps the owner's proof of possession (it names the retired hash)", async () => {
     const store = memoryStore();
     let now = AT;
     const owner = { accountId: 'acct-rot', phone: PHONE, phoneBoundAt: '2023-01-01', ip: IPS[0]!, deviceId: 'owner-device', at: now };
@@ -156,7 +160,9 @@ describe('key rotation keeps history through every kind of write', () => {
     const writes: unknown[] = [];
     const store = recording(memoryStore(), writes);
     let asked = 0;
-    const carrier: NumberIntelProvider = { name: 'carrier', check: async () => {
+    const carrier: NumberIntelProvider = {
+      name: 'carrier',
+      check: async () => {
         asked++;
         return { source: 'carrier', changedSince: false };
       },
@@ -172,7 +178,9 @@ describe('key rotation keeps history through every kind of write', () => {
     now += 3_600_000;
     const rotating = createGuard({ store, geo, hashKey: ROTATING, clock: () => now, numberIntel: carrier });
     // The cached answer under the old hash is found: no second question to the carrier.
-    expect((await rotating.assess({ accountId: 'acct-a', phone: PHONE, phoneBoundAt: '2023-01-01', ip: IPS[0]!, at: now })).evidence.numberIntel).toBe('cached');
+    expect((await rotating.assess({ accountId: 'acct-a', phone: PHONE, phoneBoundAt: '2023-01-01', ip: IPS[0]!, at: now })).evidence.numberIntel).toBe(
+      'cached',
+    );
     expect(asked).toBe(1);
     // The ingested reissue under the old hash still counts for the other number: it was reissued after binding.
     // (No carrier here: a carrier's "no" would take precedence over an ingested event.)
@@ -198,7 +206,9 @@ describe('key rotation in recipient checks', () => {
     const store = memoryStore({ now: () => AT });
     const binding = { accountId: 'acct-old-binding', phone: PHONE, phoneBoundAt: '2023-03-01T00:00:00Z' };
     const before = createGuard({ store, geo: false, hashKey: 'old-key-0123456789abcdef', clock: () => AT });
-    const ingest = await before.ingestNumberEvents(oneChunk(`${JSON.stringify({ phone: PHONE, type: 'reissued', date: '2025-09-01' })}\n`), { format: 'jsonl' });
+    const ingest = await before.ingestNumberEvents(oneChunk(`${JSON.stringify({ phone: PHONE, type: 'reissued', date: '2025-09-01' })}\n`), {
+      format: 'jsonl',
+    });
     expect(ingest.accepted).toBe(1);
     expect(await before.checkRecipient({ ...binding, purpose: 'debt_collection' })).toMatchObject({ send: false, numberChangedHands: 'yes' });
 

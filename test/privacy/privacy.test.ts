@@ -134,7 +134,15 @@ describe('hash key rotation keeps history', () => {
   it('history written under the old key is found under [new, old], migrated, and kept after the old key is dropped', async () => {
     const store = memoryStore();
     let now = AT;
-    const attempt = () => ({ accountId: 'acct-rot', phone: PHONES[0]!, phoneBoundAt: '2023-01-01T00:00:00Z', ip: IPS[0]!, userAgent: UA, deviceId: DEVICE_TOKENS[0], at: now });
+    const attempt = () => ({
+      accountId: 'acct-rot',
+      phone: PHONES[0]!,
+      phoneBoundAt: '2023-01-01T00:00:00Z',
+      ip: IPS[0]!,
+      userAgent: UA,
+      deviceId: DEVICE_TOKENS[0],
+      at: now,
+    });
     const old = createGuard({ store, geo, hashKey: 'old-key-0123456789abcdef', clock: () => now });
     const first = await old.assess(attempt());
     await old.recordOutcome(first.id, { check: 'password', passed: true });
@@ -153,10 +161,17 @@ describe('hash key rotation keeps history', () => {
     expect(after.reasons.map((r) => r.code)).toEqual(expect.arrayContaining(['vouched_device', 'recent_owner_proof']));
   });
 
-  it('without the old key, old history is not trusted as this number\'s', async () => {
+  it("without the old key, old history is not trusted as this number's", async () => {
     const store = memoryStore();
     let now = AT;
-    const attempt = () => ({ accountId: 'acct-rot2', phone: PHONES[0]!, phoneBoundAt: '2023-01-01T00:00:00Z', ip: IPS[0]!, deviceId: DEVICE_TOKENS[0], at: now });
+    const attempt = () => ({
+      accountId: 'acct-rot2',
+      phone: PHONES[0]!,
+      phoneBoundAt: '2023-01-01T00:00:00Z',
+      ip: IPS[0]!,
+      deviceId: DEVICE_TOKENS[0],
+      at: now,
+    });
     const old = createGuard({ store, geo, hashKey: 'old-key-0123456789abcdef', clock: () => now });
     const first = await old.assess(attempt());
     await old.recordOutcome(first.id, { check: 'password', passed: true });

@@ -6,7 +6,16 @@ import { DEFAULT_PROFILE_LIMITS, mergeProfile } from '../../src/persist/merge-pr
 import type { LoginInput, Subject } from '../../src/core/signals/index.js';
 import { withLogin, withSubject } from '../helpers/core-input.js';
 import type { AccountProfile, DeviceRecord, LocationRecord, NumberEvent, ProfilePatch } from '../../src/persist/types.js';
-import { ATTEMPT_ACTIONS, STEP_UP_CHECKS, type DecisionAction, type DeviceFacts, type GeoResult, type NumberIntelAnswer, type StepUpCheck, type VerifiedFactor } from '../../src/types/index.js';
+import {
+  ATTEMPT_ACTIONS,
+  STEP_UP_CHECKS,
+  type DecisionAction,
+  type DeviceFacts,
+  type GeoResult,
+  type NumberIntelAnswer,
+  type StepUpCheck,
+  type VerifiedFactor,
+} from '../../src/types/index.js';
 
 /**
  * Properties of the pure core over a wide generator: every part of CoreInput varies (history
@@ -82,14 +91,29 @@ function record(device: DeviceFacts, vouched: boolean, lastSeen: number): Device
 }
 
 function location(place: GeoResult, lastSeen: number): LocationRecord {
-  return { key: `${place.country}|${place.region ?? ''}|${place.city ?? ''}`, country: place.country, region: place.region!, lat: place.lat!, lon: place.lon!, firstSeen: lastSeen - 100 * DAY, lastSeen, count: 5 };
+  return {
+    key: `${place.country}|${place.region ?? ''}|${place.city ?? ''}`,
+    country: place.country,
+    region: place.region!,
+    lat: place.lat!,
+    lon: place.lon!,
+    firstSeen: lastSeen - 100 * DAY,
+    lastSeen,
+    count: 5,
+  };
 }
 
 const profileArb: fc.Arbitrary<AccountProfile> = fc
   .record({
     phoneHash: fc.constantFrom(CURRENT, CURRENT, 'hash-of-another-number'),
-    devices: fc.uniqueArray(fc.record({ device: fc.constantFrom(...DEVICE_POOL), vouched: fc.boolean(), lastSeen: time(0, 170) }), { selector: (entry) => entry.device.key, maxLength: 4 }),
-    places: fc.uniqueArray(fc.record({ place: fc.constantFrom(...PLACE_POOL), lastSeen: time(0, 170) }), { selector: (entry) => entry.place.city, maxLength: 4 }),
+    devices: fc.uniqueArray(fc.record({ device: fc.constantFrom(...DEVICE_POOL), vouched: fc.boolean(), lastSeen: time(0, 170) }), {
+      selector: (entry) => entry.device.key,
+      maxLength: 4,
+    }),
+    places: fc.uniqueArray(fc.record({ place: fc.constantFrom(...PLACE_POOL), lastSeen: time(0, 170) }), {
+      selector: (entry) => entry.place.city,
+      maxLength: 4,
+    }),
     lastLogin: maybe(fc.record({ minutesAgo: fc.integer({ min: 1, max: 200_000 }), place: fc.constantFrom(...PLACE_POOL) })),
     ownerProofDaysAgo: maybe(fc.integer({ min: 0, max: 2000 })),
     strongProofDaysAgo: maybe(fc.integer({ min: 0, max: 2000 })),
@@ -104,7 +128,14 @@ const profileArb: fc.Arbitrary<AccountProfile> = fc
       failedStepUps: g.failedHoursAgo.map((hours) => ({ at: AT - hours * HOUR, checks: ['password'] })),
       updatedAt: AT - DAY,
     };
-    if (g.lastLogin) profile.lastLogin = { at: AT - g.lastLogin.minutesAgo * 60_000, country: g.lastLogin.place.country, lat: g.lastLogin.place.lat!, lon: g.lastLogin.place.lon!, accuracyKm: g.lastLogin.place.accuracyKm! };
+    if (g.lastLogin)
+      profile.lastLogin = {
+        at: AT - g.lastLogin.minutesAgo * 60_000,
+        country: g.lastLogin.place.country,
+        lat: g.lastLogin.place.lat!,
+        lon: g.lastLogin.place.lon!,
+        accuracyKm: g.lastLogin.place.accuracyKm!,
+      };
     if (g.ownerProofDaysAgo !== undefined) profile.ownerProofAt = AT - g.ownerProofDaysAgo * DAY;
     if (g.strongProofDaysAgo !== undefined) profile.strongProofAt = AT - g.strongProofDaysAgo * DAY;
     return profile;
@@ -120,7 +151,13 @@ const coreInputArb: fc.Arbitrary<LoginInput> = fc
     lastSeenDaysAgo: maybe(fc.integer({ min: 0, max: 3000 })),
     phoneCountry: fc.constantFrom('CN', 'US', 'GB', 'JP', 'DE'),
     history: fc.oneof(fc.constant<'none' | 'unavailable'>('none'), fc.constant<'none' | 'unavailable'>('unavailable'), profileArb),
-    device: fc.option(fc.oneof(fc.constantFrom(...DEVICE_POOL), fc.constant<DeviceFacts>({ key: 't:unseen', fromToken: true, classKey: 'harmonyos|tablet#x', osFamily: 'harmonyos', deviceType: 'tablet' })), { nil: null }),
+    device: fc.option(
+      fc.oneof(
+        fc.constantFrom(...DEVICE_POOL),
+        fc.constant<DeviceFacts>({ key: 't:unseen', fromToken: true, classKey: 'harmonyos|tablet#x', osFamily: 'harmonyos', deviceType: 'tablet' }),
+      ),
+      { nil: null },
+    ),
     geo: fc.oneof(
       fc.constantFrom(...PLACE_POOL).map((result) => ({ status: 'ok' as const, result })),
       fc.constant({ status: 'unavailable' as const, result: null }),
@@ -142,7 +179,11 @@ const coreInputArb: fc.Arbitrary<LoginInput> = fc
         at: AT,
         ...(g.lastSeenDaysAgo !== undefined && g.lastSeenDaysAgo <= g.boundDaysAgo + 3000 ? { lastSeenAt: AT - g.lastSeenDaysAgo * DAY } : {}),
         phoneHash: CURRENT,
-        history: profile ? { status: 'ok', profile } : g.history === 'unavailable' ? { status: 'unavailable', profile: null, error: 'store down' } : { status: 'none', profile: null },
+        history: profile
+          ? { status: 'ok', profile }
+          : g.history === 'unavailable'
+            ? { status: 'unavailable', profile: null, error: 'store down' }
+            : { status: 'none', profile: null },
         intel: { status: g.intelStatus as Subject['intel']['status'], since: intelSince(phoneBoundAt, profile?.strongProofAt), answers: g.answers },
         numberEvents: g.events,
       },
@@ -181,7 +222,9 @@ describe('the core over a wide generator', () => {
   it('a carrier reissue after binding, asked first, never lowers risk nor eases the action, and is never allow with an SMS code', () => {
     fc.assert(
       fc.property(coreInputArb, (input) => {
-        const reissued = withSubject(input, { intel: { ...input.subject.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }, ...input.subject.intel.answers] } });
+        const reissued = withSubject(input, {
+          intel: { ...input.subject.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }, ...input.subject.intel.answers] },
+        });
         expectNotLower(input, reissued);
         // A login that did not use the number (password only) is not about its holder: not scored.
         if (input.login.verified.includes('sms_otp')) expect(evaluate(reissued).action).not.toBe('allow');
@@ -195,7 +238,10 @@ describe('the core over a wide generator', () => {
       fc.property(coreInputArb, fc.integer({ min: 1, max: 1500 }), (input, extraDays) => {
         const shift = extraDays * DAY;
         const phoneBoundAt = input.subject.phoneBoundAt - shift;
-        const profile = input.subject.history.profile && input.subject.history.profile.ownerProofAt !== undefined ? { ...input.subject.history.profile, ownerProofAt: input.subject.history.profile.ownerProofAt - shift } : input.subject.history.profile;
+        const profile =
+          input.subject.history.profile && input.subject.history.profile.ownerProofAt !== undefined
+            ? { ...input.subject.history.profile, ownerProofAt: input.subject.history.profile.ownerProofAt - shift }
+            : input.subject.history.profile;
         const lastSeenAt = input.subject.lastSeenAt;
         const older = withSubject(input, {
           phoneBoundAt,
@@ -219,8 +265,17 @@ describe('the core over a wide generator', () => {
           const known = devices[pick % devices.length]!;
           const knownFacts = DEVICE_POOL.find((device) => device.key === known.key)!;
           const unseen = DEVICE_POOL.filter((device) => devices.every((entry) => entry.classKey !== device.classKey));
-          const stranger = unseen[pick % Math.max(1, unseen.length)] ?? { key: 't:unseen', fromToken: true, classKey: 'harmonyos|tablet#x', osFamily: 'harmonyos', deviceType: 'tablet' };
-          expectNotLower(withLogin(input, { device: knownFacts }), withLogin(input, { device: { ...stranger, key: stranger.fromToken ? 't:stranger' : stranger.key } }));
+          const stranger = unseen[pick % Math.max(1, unseen.length)] ?? {
+            key: 't:unseen',
+            fromToken: true,
+            classKey: 'harmonyos|tablet#x',
+            osFamily: 'harmonyos',
+            deviceType: 'tablet',
+          };
+          expectNotLower(
+            withLogin(input, { device: knownFacts }),
+            withLogin(input, { device: { ...stranger, key: stranger.fromToken ? 't:stranger' : stranger.key } }),
+          );
         },
       ),
       { numRuns: 2000 },
@@ -274,24 +329,30 @@ describe('the core over a wide generator', () => {
 describe('key rotation in the core', () => {
   it('a profile under a retired hash of this number is judged exactly as under the current hash', () => {
     fc.assert(
-      fc.property(withProfile.filter((input) => input.subject.history.profile!.phoneHash === CURRENT), (input) => {
-        const underRetired = withSubject(input, {
-          phoneHashAliases: [RETIRED],
-          history: { status: 'ok', profile: { ...input.subject.history.profile!, phoneHash: RETIRED } },
-        });
-        expect(evaluate(underRetired)).toEqual(evaluate(input));
-      }),
+      fc.property(
+        withProfile.filter((input) => input.subject.history.profile!.phoneHash === CURRENT),
+        (input) => {
+          const underRetired = withSubject(input, {
+            phoneHashAliases: [RETIRED],
+            history: { status: 'ok', profile: { ...input.subject.history.profile!, phoneHash: RETIRED } },
+          });
+          expect(evaluate(underRetired)).toEqual(evaluate(input));
+        },
+      ),
       { numRuns: 1500 },
     );
   });
 
   it('without the retired key, the same profile is another number: its proofs do not count', () => {
     fc.assert(
-      fc.property(withProfile.filter((input) => input.subject.history.profile!.phoneHash === CURRENT && input.subject.history.profile!.ownerProofAt !== undefined), (input) => {
-        const unknown = withSubject(input, { history: { status: 'ok', profile: { ...input.subject.history.profile!, phoneHash: RETIRED } } });
-        const codes = evaluate(unknown).reasons.flatMap((reason) => (reason.details?.proofFrom === undefined ? [] : [reason.details.proofFrom]));
-        expect(codes).not.toContain('history');
-      }),
+      fc.property(
+        withProfile.filter((input) => input.subject.history.profile!.phoneHash === CURRENT && input.subject.history.profile!.ownerProofAt !== undefined),
+        (input) => {
+          const unknown = withSubject(input, { history: { status: 'ok', profile: { ...input.subject.history.profile!, phoneHash: RETIRED } } });
+          const codes = evaluate(unknown).reasons.flatMap((reason) => (reason.details?.proofFrom === undefined ? [] : [reason.details.proofFrom]));
+          expect(codes).not.toContain('history');
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -309,7 +370,14 @@ describe('key rotation in the core', () => {
       .map((g) => {
         const at = AT + g.hoursLater * HOUR;
         const patch: ProfilePatch = { at, phoneHash: CURRENT };
-        if (g.device) patch.device = { key: g.device.device.key, fromToken: g.device.device.fromToken, classKey: g.device.device.classKey, deviceType: g.device.device.deviceType, vouched: g.device.vouched };
+        if (g.device)
+          patch.device = {
+            key: g.device.device.key,
+            fromToken: g.device.device.fromToken,
+            classKey: g.device.device.classKey,
+            deviceType: g.device.device.deviceType,
+            vouched: g.device.vouched,
+          };
         if (g.place) patch.location = { key: `${g.place.country}|${g.place.region}|${g.place.city}`, country: g.place.country, region: g.place.region! };
         if (g.ownerProof) patch.ownerProofAt = at;
         if (g.strongProof) patch.strongProofAt = at;
@@ -317,12 +385,16 @@ describe('key rotation in the core', () => {
         return patch;
       });
     fc.assert(
-      fc.property(profileArb.filter((profile) => profile.phoneHash === CURRENT), patchArb, (profile, patch) => {
-        const expected = mergeProfile(profile, patch, DEFAULT_PROFILE_LIMITS);
-        const migrated = mergeProfile({ ...profile, phoneHash: RETIRED }, { ...patch, phoneHashAliases: [RETIRED] }, DEFAULT_PROFILE_LIMITS);
-        expect(migrated).toEqual(expected);
-        expect(migrated.phoneHash).toBe(CURRENT);
-      }),
+      fc.property(
+        profileArb.filter((profile) => profile.phoneHash === CURRENT),
+        patchArb,
+        (profile, patch) => {
+          const expected = mergeProfile(profile, patch, DEFAULT_PROFILE_LIMITS);
+          const migrated = mergeProfile({ ...profile, phoneHash: RETIRED }, { ...patch, phoneHashAliases: [RETIRED] }, DEFAULT_PROFILE_LIMITS);
+          expect(migrated).toEqual(expected);
+          expect(migrated.phoneHash).toBe(CURRENT);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

@@ -73,7 +73,14 @@ const dormantLogins: fc.Arbitrary<Dormant> = fc
       ownerProofAt: AT - dormancyDays * DAY,
       devices,
       locations: places,
-      lastLogin: { at: AT - Math.max(dormancyDays * 24, g.hoursSinceLastLogin) * 3_600_000, country: last.country, region: last.region!, lat: last.lat!, lon: last.lon!, accuracyKm: 20 },
+      lastLogin: {
+        at: AT - Math.max(dormancyDays * 24, g.hoursSinceLastLogin) * 3_600_000,
+        country: last.country,
+        region: last.region!,
+        lat: last.lat!,
+        lon: last.lon!,
+        accuracyKm: 20,
+      },
     });
     const normalized = attempt({ phoneCountry: g.phoneCountry, phoneBoundAt: AT - 3000 * DAY, verified: ['sms_otp'] });
     const input = loginInput(
@@ -96,7 +103,10 @@ const dormantLogins: fc.Arbitrary<Dormant> = fc
  * their own), the owner's city, no device at all. */
 const copies = (d: Dormant): LoginInput[] => {
   const out: LoginInput[] = [];
-  const geos: LoginInput['login']['geo'][] = [{ status: 'unavailable', result: null }, ...d.places.map((p) => ({ status: 'ok' as const, result: PLACES.find((q) => q.region === p.region)! }))];
+  const geos: LoginInput['login']['geo'][] = [
+    { status: 'unavailable', result: null },
+    ...d.places.map((p) => ({ status: 'ok' as const, result: PLACES.find((q) => q.region === p.region)! })),
+  ];
   const devices: (DeviceFacts | null)[] = [null];
   for (const record of d.devices) {
     const facts = { classKey: record.classKey, deviceType: record.deviceType, ...(record.osFamily ? { osFamily: record.osFamily } : {}) };
@@ -136,7 +146,13 @@ describe('a possible new holder cannot talk the risk down with what he can copy'
         const home = PLACES.find((p) => p.region === dormant.places[0]!.region)!;
         const quiet = withLogin(dormant.input, { geo: { status: 'ok', result: home } });
         const token = dormant.devices[0]!;
-        const ownToken: DeviceFacts = { key: token.key, fromToken: true, classKey: token.classKey, deviceType: token.deviceType, ...(token.osFamily ? { osFamily: token.osFamily } : {}) };
+        const ownToken: DeviceFacts = {
+          key: token.key,
+          fromToken: true,
+          classKey: token.classKey,
+          deviceType: token.deviceType,
+          ...(token.osFamily ? { osFamily: token.osFamily } : {}),
+        };
         const withToken = evaluate(withLogin(quiet, { device: ownToken }));
         // fintech's own rule: a configured carrier that could not answer steps up a dormant account.
         const failMode = quiet.policy.failMode.intelWhenDormant === 'step_up' && quiet.subject.intel.status === 'unavailable';
@@ -172,7 +188,13 @@ describe('a possible new holder cannot talk the risk down with what he can copy'
         };
         const record = dormant.devices[0]!;
         const copy = withLogin(withSubject(dormant.input, { history: { status: 'ok', profile: withinAging } }), {
-          device: { key: `c:${record.classKey}`, fromToken: false, classKey: record.classKey, deviceType: record.deviceType, ...(record.osFamily ? { osFamily: record.osFamily } : {}) },
+          device: {
+            key: `c:${record.classKey}`,
+            fromToken: false,
+            classKey: record.classKey,
+            deviceType: record.deviceType,
+            ...(record.osFamily ? { osFamily: record.osFamily } : {}),
+          },
         });
         const result = evaluate(copy);
         expect(result.numberChangedHands).toBe('no');

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ATTEMPT_ACTIONS, createGuard, InvalidInputError, memoryStore, STEP_UP_CHECKS, type AttemptInput, type Decision, type GuardOptions } from 'recycled-number-guard';
+import {
+  ATTEMPT_ACTIONS,
+  createGuard,
+  InvalidInputError,
+  memoryStore,
+  STEP_UP_CHECKS,
+  type AttemptInput,
+  type Decision,
+  type GuardOptions,
+} from 'recycled-number-guard';
 import { cidrGeoLookup } from 'recycled-number-guard/evidence';
 import { PRESET_NAMES } from 'recycled-number-guard/core';
 
@@ -66,9 +75,22 @@ describe('prototype-pollution keys anywhere in the input', () => {
 describe('an attempt with a field made invalid is rejected naming that field, never decided', () => {
   const breakers: Record<string, fc.Arbitrary<unknown>> = {
     accountId: fc.oneof(fc.constant(''), fc.string({ minLength: 257, maxLength: 2000 }), fc.integer(), fc.constant(null), fc.array(fc.string())),
-    phone: fc.oneof(fc.constant(''), fc.string({ minLength: 41, maxLength: 500 }), fc.constantFrom('+1', '+999999999999999', 'call me', '+86 138', '😀'), fc.double()),
-    phoneBoundAt: fc.oneof(fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1, 1e20, '1989-12-31', 'yesterday', '2026-13-45', '2099-01-01T00:00:00Z'), fc.constant(new Date(Number.NaN)), fc.boolean()),
-    ip: fc.oneof(fc.constantFrom('', '999.1.1.1', '1.2.3', 'localhost', '::g', '1.2.3.4/24', '[::1', '01.02.03.04.05'), fc.string({ minLength: 65, maxLength: 300 }), fc.integer()),
+    phone: fc.oneof(
+      fc.constant(''),
+      fc.string({ minLength: 41, maxLength: 500 }),
+      fc.constantFrom('+1', '+999999999999999', 'call me', '+86 138', '😀'),
+      fc.double(),
+    ),
+    phoneBoundAt: fc.oneof(
+      fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, -1, 1e20, '1989-12-31', 'yesterday', '2026-13-45', '2099-01-01T00:00:00Z'),
+      fc.constant(new Date(Number.NaN)),
+      fc.boolean(),
+    ),
+    ip: fc.oneof(
+      fc.constantFrom('', '999.1.1.1', '1.2.3', 'localhost', '::g', '1.2.3.4/24', '[::1', '01.02.03.04.05'),
+      fc.string({ minLength: 65, maxLength: 300 }),
+      fc.integer(),
+    ),
     at: fc.oneof(fc.constantFrom(Number.NaN, 8.64e15 + 1, '2100-01-01T00:00:00Z', NOW + 3 * 86_400_000, 'now'), fc.boolean()),
     action: fc.oneof(fc.constantFrom('', 'LOGIN', 'allow', 'admin', '__proto__'), fc.integer()),
     verified: fc.oneof(fc.constant([]), fc.constant(['sms']), fc.constant('sms_otp'), fc.array(fc.constant('password'), { minLength: 17, maxLength: 40 })),
@@ -131,7 +153,12 @@ describe('a carrier-confirmed reissue after binding is never allow, whatever the
           numberIntel: { name: 'carrier', check: async () => ({ source: 'carrier', changedSince: true, reissuedAt: '2025-06-01T00:00:00Z' }) },
         };
         const guard = createGuard(options);
-        const attempt: AttemptInput = { ...VALID, action: c.action, verified: [...(c.sms || c.verified.length === 0 ? ['sms_otp' as const] : []), ...c.verified], deviceId: 'device' };
+        const attempt: AttemptInput = {
+          ...VALID,
+          action: c.action,
+          verified: [...(c.sms || c.verified.length === 0 ? ['sms_otp' as const] : []), ...c.verified],
+          deviceId: 'device',
+        };
         // A second attempt reads the carrier's answer from the cache instead of asking again.
         if (c.cached) await guard.assess(attempt);
         const decision = await guard.assess(attempt);
@@ -150,7 +177,9 @@ describe('sequences of logins on one account', () => {
     minutesLater: fc.integer({ min: 1, max: 200 * 24 * 60 }),
     ip: fc.constantFrom('198.51.100.7', '198.51.100.200', '2001:db8::7', '203.0.113.9'),
     deviceId: fc.option(fc.constantFrom('owner-phone', 'owner-laptop', 'stranger'), { nil: undefined }),
-    userAgent: fc.option(fc.constantFrom('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)', 'Mozilla/5.0 (Linux; Android 14; Pixel 8)', 'curl/8.0'), { nil: undefined }),
+    userAgent: fc.option(fc.constantFrom('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X)', 'Mozilla/5.0 (Linux; Android 14; Pixel 8)', 'curl/8.0'), {
+      nil: undefined,
+    }),
     action: fc.constantFrom(...ATTEMPT_ACTIONS),
     strong: fc.subarray(['password', 'face'] as const),
     outcome: fc.constantFrom('pass', 'fail', 'none'),
@@ -175,7 +204,11 @@ describe('sequences of logins on one account', () => {
           isDecision(decision);
           expect(decision.persisted).toBe(true);
           if (decision.action === 'step_up' && s.outcome !== 'none') {
-            const result = await guard.recordOutcome(decision.id, { check: decision.stepUp!.anyOf[0]![0]!, passed: s.outcome === 'pass', accountId: VALID.accountId });
+            const result = await guard.recordOutcome(decision.id, {
+              check: decision.stepUp!.anyOf[0]![0]!,
+              passed: s.outcome === 'pass',
+              accountId: VALID.accountId,
+            });
             expect(result.action).toBe(s.outcome === 'pass' ? 'allow' : 'deny');
           }
         }

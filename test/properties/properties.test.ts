@@ -105,7 +105,18 @@ const coreInputs = fc
       ? ownerProfile({
           ownerProofAt: AT - g.dormancyDays * DAY,
           devices: [deviceRecord(g.knownDevice, true)],
-          locations: [{ key: g.knownPlace.region!, country: g.knownPlace.country, region: g.knownPlace.region!, lat: g.knownPlace.lat!, lon: g.knownPlace.lon!, firstSeen: AT - 400 * DAY, lastSeen: AT - DAY, count: 3 }],
+          locations: [
+            {
+              key: g.knownPlace.region!,
+              country: g.knownPlace.country,
+              region: g.knownPlace.region!,
+              lat: g.knownPlace.lat!,
+              lon: g.knownPlace.lon!,
+              firstSeen: AT - 400 * DAY,
+              lastSeen: AT - DAY,
+              count: 3,
+            },
+          ],
           lastLogin: { at: AT - g.lastLoginMinutesAgo * 60_000, ...g.knownPlace },
         })
       : null;
@@ -161,7 +172,11 @@ describe('the pure core', () => {
       fc.property(coreInputs, fc.integer({ min: 1, max: 1000 }), (input, extraDays) => {
         const base = evaluate(input).risk;
         // A carrier reissue after binding, asked first.
-        const reissue = evaluate(withSubject(input, { intel: { ...input.subject.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }, ...input.subject.intel.answers] } })).risk;
+        const reissue = evaluate(
+          withSubject(input, {
+            intel: { ...input.subject.intel, status: 'ok', answers: [{ source: 'carrier', changedSince: true }, ...input.subject.intel.answers] },
+          }),
+        ).risk;
         expect(reissue).toBeGreaterThanOrEqual(base - 1e-12);
         // Longer dormancy.
         if (input.subject.history.profile) {
@@ -175,7 +190,11 @@ describe('the pure core', () => {
           expect(evaluate(withLogin(input, { device: stranger })).risk).toBeGreaterThanOrEqual(asKnown - 1e-12);
           // A new country instead of the known region.
           const home = input.subject.history.profile.locations[0]!;
-          const atHome = evaluate(withLogin(input, { geo: { status: 'ok', result: { country: home.country, region: home.region!, lat: home.lat!, lon: home.lon!, accuracyKm: 20 } } })).risk;
+          const atHome = evaluate(
+            withLogin(input, {
+              geo: { status: 'ok', result: { country: home.country, region: home.region!, lat: home.lat!, lon: home.lon!, accuracyKm: 20 } },
+            }),
+          ).risk;
           const abroad = evaluate(withLogin(input, { geo: { status: 'ok', result: place('BR', 'SP', -23.5, -46.6) } })).risk;
           expect(abroad).toBeGreaterThanOrEqual(atHome - 1e-12);
         }
@@ -208,12 +227,20 @@ describe('the pure core', () => {
     );
   });
 
-  it('nor is it in dry-run mode\'s would-be action', async () => {
+  it("nor is it in dry-run mode's would-be action", async () => {
     const carrier = { name: 'carrier', check: async () => ({ source: 'carrier', changedSince: true }) };
     for (const preset of PRESET_NAMES) {
       const g = createGuard({ preset, geo: false, clock: () => NOW, mode: 'dry_run', numberIntel: carrier });
       for (const action of ATTEMPT_ACTIONS) {
-        const decision = await g.assess({ accountId: 'u', phone: '+8613800138000', phoneBoundAt: '2022-01-01', ip: '203.0.113.7', action, verified: ['sms_otp', 'face', 'id_match', 'password'], at: NOW });
+        const decision = await g.assess({
+          accountId: 'u',
+          phone: '+8613800138000',
+          phoneBoundAt: '2022-01-01',
+          ip: '203.0.113.7',
+          action,
+          verified: ['sms_otp', 'face', 'id_match', 'password'],
+          at: NOW,
+        });
         expect(decision.action).toBe('allow');
         expect(decision.wouldBe).not.toBe('allow');
       }

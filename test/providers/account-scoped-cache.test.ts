@@ -26,7 +26,17 @@ async function operator() {
     if (request.url.includes('/kyc-match/')) {
       const body = JSON.parse(request.body) as { givenName?: string; familyName?: string };
       const same = body.givenName === 'Ana' && body.familyName === 'Ruiz';
-      json(response, 200, { givenNameMatch: same ? 'true' : 'false', givenNameMatchScore: same ? undefined : 10, familyNameMatch: same ? 'true' : 'false', familyNameMatchScore: same ? undefined : 5 }, echo(request));
+      json(
+        response,
+        200,
+        {
+          givenNameMatch: same ? 'true' : 'false',
+          givenNameMatchScore: same ? undefined : 10,
+          familyNameMatch: same ? 'true' : 'false',
+          familyNameMatchScore: same ? undefined : 5,
+        },
+        echo(request),
+      );
       return;
     }
     // Number Recycling: inconclusive (the operator keeps no subscription history before this date).
@@ -36,7 +46,8 @@ async function operator() {
   return server;
 }
 
-const identityReasons = (decision: Decision) => decision.reasons.map((reason) => reason.code).filter((code) => code === 'identity_match' || code === 'identity_mismatch');
+const identityReasons = (decision: Decision) =>
+  decision.reasons.map((reason) => reason.code).filter((code) => code === 'identity_match' || code === 'identity_mismatch');
 
 describe('account-scoped carrier answers', () => {
   it('a KYC Match answer cached for one account is not reused for another account on the same number', async () => {

@@ -85,7 +85,12 @@ describe('subject identification: 2-legged sends phoneNumber, 3-legged must not'
       const body = JSON.parse(request.body) as Record<string, unknown>;
       const bound = token.startsWith('3l:');
       if (bound && 'phoneNumber' in body) {
-        return json(response, 422, { status: 422, code: 'UNNECESSARY_IDENTIFIER', message: 'The phone number is already identified by the access token' }, echo(request));
+        return json(
+          response,
+          422,
+          { status: 422, code: 'UNNECESSARY_IDENTIFIER', message: 'The phone number is already identified by the access token' },
+          echo(request),
+        );
       }
       if (!bound && !('phoneNumber' in body)) {
         return json(response, 422, { status: 422, code: 'MISSING_IDENTIFIER', message: 'The phone number cannot be identified' }, echo(request));
@@ -104,7 +109,9 @@ describe('subject identification: 2-legged sends phoneNumber, 3-legged must not'
   it('a 3-legged supplier gets a token for the subscriber and sends no phoneNumber, accepted', async () => {
     const server = await ruleServer();
     const asked: string[] = [];
-    const auth = hostToken({ legs: 3, token: ({ phone }) => {
+    const auth = hostToken({
+      legs: 3,
+      token: ({ phone }) => {
         asked.push(phone);
         return `3l:${phone}`;
       },
@@ -145,7 +152,9 @@ describe('every error maps to an unavailable answer naming its code', () => {
   });
 
   it('IDENTIFIER_NOT_FOUND explains itself (ported away, or not a customer)', async () => {
-    const server = await serve((request, response) => json(response, 404, { status: 404, code: 'IDENTIFIER_NOT_FOUND', message: 'Phone number not found.' }, echo(request)));
+    const server = await serve((request, response) =>
+      json(response, 404, { status: 404, code: 'IDENTIFIER_NOT_FOUND', message: 'Phone number not found.' }, echo(request)),
+    );
     expect((await ask(recycling(server))).unavailable).toMatch(/IDENTIFIER_NOT_FOUND: Phone number not found\. \(the number is not served by this operator/);
   });
 
@@ -170,7 +179,9 @@ describe('every error maps to an unavailable answer naming its code', () => {
   });
 
   it('garbage and wrong schemas are malformed, naming the field', async () => {
-    const garbage = await serve((request, response) => void response.writeHead(200, { 'content-type': 'application/json', ...echo(request) }).end('{"phoneNumberRecycled": tr'));
+    const garbage = await serve(
+      (request, response) => void response.writeHead(200, { 'content-type': 'application/json', ...echo(request) }).end('{"phoneNumberRecycled": tr'),
+    );
     expect((await ask(recycling(garbage))).unavailable).toBe('malformed: the response body is not JSON');
     const wrong = await serve((request, response) => json(response, 200, { phoneNumberRecycled: 'yes' }, echo(request)));
     expect((await ask(recycling(wrong))).unavailable).toMatch(/^malformed: unexpected response schema \(phoneNumberRecycled: /);
@@ -252,9 +263,17 @@ describe('KYC Match decisions', () => {
 /** Verifies a compact JWS with a public key; returns header and claims. */
 function verifyJwt(token: string, publicKey: KeyObject, alg: 'ES256' | 'RS256') {
   const [header, claims, signature] = token.split('.') as [string, string, string];
-  const ok = verify('sha256', Buffer.from(`${header}.${claims}`), alg === 'ES256' ? { key: publicKey, dsaEncoding: 'ieee-p1363' } : publicKey, Buffer.from(signature, 'base64url'));
+  const ok = verify(
+    'sha256',
+    Buffer.from(`${header}.${claims}`),
+    alg === 'ES256' ? { key: publicKey, dsaEncoding: 'ieee-p1363' } : publicKey,
+    Buffer.from(signature, 'base64url'),
+  );
   expect(ok).toBe(true);
-  return { header: JSON.parse(Buffer.from(header, 'base64url').toString()) as Record<string, unknown>, claims: JSON.parse(Buffer.from(claims, 'base64url').toString()) as Record<string, unknown> };
+  return {
+    header: JSON.parse(Buffer.from(header, 'base64url').toString()) as Record<string, unknown>,
+    claims: JSON.parse(Buffer.from(claims, 'base64url').toString()) as Record<string, unknown>,
+  };
 }
 
 describe('access-token suppliers', () => {
@@ -269,7 +288,8 @@ describe('access-token suppliers', () => {
 
   function apiServer() {
     return serve((request, response) => {
-      if (request.headers.authorization === 'Bearer revoked') return json(response, 401, { status: 401, code: 'UNAUTHENTICATED', message: 'expired' }, echo(request));
+      if (request.headers.authorization === 'Bearer revoked')
+        return json(response, 401, { status: 401, code: 'UNAUTHENTICATED', message: 'expired' }, echo(request));
       json(response, 200, { phoneNumberRecycled: false }, echo(request));
     });
   }
@@ -310,7 +330,11 @@ describe('access-token suppliers', () => {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const tokens = await tokenServer((_request, count) => ({ status: 200, body: { access_token: `jb-${count}`, token_type: 'Bearer', expires_in: 300 } }));
     const api = await apiServer();
-    const auth = jwtBearer({ tokenUrl: `${tokens.url}/token`, clientId: 'app-7', privateKey: { key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), alg: 'RS256' } });
+    const auth = jwtBearer({
+      tokenUrl: `${tokens.url}/token`,
+      clientId: 'app-7',
+      privateKey: { key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), alg: 'RS256' },
+    });
     expect(auth.legs).toBe(3);
     const provider = recycling(api, auth);
     await ask(provider);
@@ -327,7 +351,10 @@ describe('access-token suppliers', () => {
   });
 
   it('a 401 drops the cached token and retries once with a fresh one', async () => {
-    const tokens = await tokenServer((_request, count) => ({ status: 200, body: { access_token: count === 1 ? 'revoked' : 'fresh', token_type: 'Bearer', expires_in: 3600 } }));
+    const tokens = await tokenServer((_request, count) => ({
+      status: 200,
+      body: { access_token: count === 1 ? 'revoked' : 'fresh', token_type: 'Bearer', expires_in: 3600 },
+    }));
     const api = await apiServer();
     const answer = await ask(recycling(api, clientCredentials({ tokenUrl: `${tokens.url}/token`, clientId: 'a', clientSecret: 'b' })));
     expect(answer.changedSince).toBe(false);
@@ -341,7 +368,9 @@ describe('access-token suppliers', () => {
     expect(answer.unavailable).toBe('token: token endpoint answered 401 invalid_client (unknown client)');
     expect(api.requests).toHaveLength(0);
     const dpop = await tokenServer(() => ({ status: 200, body: { access_token: 'x', token_type: 'DPoP' } }));
-    expect((await ask(recycling(api, clientCredentials({ tokenUrl: dpop.url, clientId: 'a', clientSecret: 'b' })))).unavailable).toMatch(/^token: .*unsupported token_type DPoP/);
+    expect((await ask(recycling(api, clientCredentials({ tokenUrl: dpop.url, clientId: 'a', clientSecret: 'b' })))).unavailable).toMatch(
+      /^token: .*unsupported token_type DPoP/,
+    );
   });
 
   it('configuration errors are typed and name the field', () => {
@@ -354,11 +383,17 @@ describe('access-token suppliers', () => {
       }
       throw new Error('expected a GuardConfigError');
     };
-    expect(attempt(() => clientCredentials({ tokenUrl: 'http://auth.operator.example/token', clientId: 'a', clientSecret: 'b' }))).toBe('clientCredentials.tokenUrl');
+    expect(attempt(() => clientCredentials({ tokenUrl: 'http://auth.operator.example/token', clientId: 'a', clientSecret: 'b' }))).toBe(
+      'clientCredentials.tokenUrl',
+    );
     expect(attempt(() => clientCredentials({ tokenUrl: 'https://auth.operator.example/token', clientId: 'a' }))).toBe('clientCredentials.privateKey');
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    expect(attempt(() => jwtBearer({ tokenUrl: 'https://auth.operator.example/token', clientId: 'a', privateKey: { key: privateKey, alg: 'ES256' } }))).toBe('jwtBearer.privateKey.alg');
+    expect(attempt(() => jwtBearer({ tokenUrl: 'https://auth.operator.example/token', clientId: 'a', privateKey: { key: privateKey, alg: 'ES256' } }))).toBe(
+      'jwtBearer.privateKey.alg',
+    );
     expect(attempt(() => createCamaraClient({ auth: staticToken() }))).toBe('camara.apiRoot');
-    expect(attempt(() => createCamaraClient({ apiRoot: 'https://api.operator.example', auth: staticToken(), versions: { 'sim-swap': 'latest' } }))).toBe('camara.versions.sim-swap');
+    expect(attempt(() => createCamaraClient({ apiRoot: 'https://api.operator.example', auth: staticToken(), versions: { 'sim-swap': 'latest' } }))).toBe(
+      'camara.versions.sim-swap',
+    );
   });
 });

@@ -92,7 +92,8 @@ describe('CAMARA adapters against prism mocks of the official OpenAPI files', ()
     return { camara, exchanges: recorder.exchanges };
   }
 
-  const ask = (provider: NumberIntelProvider, phone = PHONE) => provider.check({ phone, since: SINCE, signal: AbortSignal.timeout(15_000), accountId: 'acct-1' });
+  const ask = (provider: NumberIntelProvider, phone = PHONE) =>
+    provider.check({ phone, since: SINCE, signal: AbortSignal.timeout(15_000), accountId: 'acct-1' });
 
   /** Prism found nothing wrong with the request (it reports violations in this header). */
   function expectValidRequest(exchange: Exchange | undefined) {
@@ -309,4 +310,3 @@ describe('CAMARA adapters against prism mocks of the official OpenAPI files', ()
     });
   });
 });
-

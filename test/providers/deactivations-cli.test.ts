@@ -45,7 +45,10 @@ afterAll(async () => {
 });
 
 const numbers = (day: number, count: number) => Array.from({ length: count }, (_, i) => usNumber(day * 100_000 + i));
-const served = (list: string[], extra: { cutAfter?: number } = {}): LinkAnswer => ({ kind: 'file', file: { lines: list.length, line: (i) => list[i]!, ...extra } });
+const served = (list: string[], extra: { cutAfter?: number } = {}): LinkAnswer => ({
+  kind: 'file',
+  file: { lines: list.length, line: (i) => list[i]!, ...extra },
+});
 
 function cli(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'deactivations', ...args], {
@@ -59,7 +62,21 @@ function cli(args: string[], env: Record<string, string> = {}) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => child.once('exit', (code) => done({ code, stdout, stderr })));
 }
 
-const range = (from: string, to: string, extra: string[] = []) => ['--from', from, '--to', to, '--state', statePath, '--redis', 'redis://127.0.0.1:6379', '--redis-prefix', prefix, '--base-url', server.url, ...extra];
+const range = (from: string, to: string, extra: string[] = []) => [
+  '--from',
+  from,
+  '--to',
+  to,
+  '--state',
+  statePath,
+  '--redis',
+  'redis://127.0.0.1:6379',
+  '--redis-prefix',
+  prefix,
+  '--base-url',
+  server.url,
+  ...extra,
+];
 const fetchedDays = () => server.requests.filter((request) => request.path.startsWith('/v1/Deactivations')).map((request) => request.path.slice(-10));
 
 describe.skipIf(!services().redis)('CLI: deactivations into Redis', () => {
@@ -75,7 +92,9 @@ describe.skipIf(!services().redis)('CLI: deactivations into Redis', () => {
     const first = await cli(range('2026-02-01', '2026-02-03'));
     expect(first.code).toBe(1);
     expect(first.stderr).toContain('deactivations 2026-02-01: 1,500 numbers stored, 0 lines rejected');
-    expect(first.stderr).toMatch(/deactivations 2026-02-02: The deactivations file for 2026-02-02 was cut short after [\d,]+ lines .* Run the same command again to resume from 2026-02-02\./);
+    expect(first.stderr).toMatch(
+      /deactivations 2026-02-02: The deactivations file for 2026-02-02 was cut short after [\d,]+ lines .* Run the same command again to resume from 2026-02-02\./,
+    );
     expect(first.stdout).toBe('1 day(s) fetched: 1,500 lines, 1,500 numbers stored\n');
     expect(fetchedDays()).toEqual(['2026-02-01', '2026-02-02']);
     const afterFirst = JSON.parse(readFileSync(statePath, 'utf8'));
@@ -101,9 +120,17 @@ describe.skipIf(!services().redis)('CLI: deactivations into Redis', () => {
     // The guard that serves logins, on the same store and key, sees the deactivations.
     const now = Date.parse('2026-03-01T10:00:00Z');
     const guard = createGuard({ store: redisStore({ client: redis!, prefix }), hashKey: HASH_KEY, geo: false, clock: () => now });
-    const decision = await guard.assess({ accountId: 'acct-cli', phone: numbers(2, 3_000)[2_999]!, phoneBoundAt: '2025-01-01T00:00:00Z', ip: '198.51.100.9', at: now });
+    const decision = await guard.assess({
+      accountId: 'acct-cli',
+      phone: numbers(2, 3_000)[2_999]!,
+      phoneBoundAt: '2025-01-01T00:00:00Z',
+      ip: '198.51.100.9',
+      at: now,
+    });
     expect(decision.numberChangedHands).toBe('yes');
-    expect(decision.reasons.find((reason) => reason.code === 'number_reissued_after_binding')?.details).toMatchObject({ source: 'twilio-deactivations-2026-02-02' });
+    expect(decision.reasons.find((reason) => reason.code === 'number_reissued_after_binding')?.details).toMatchObject({
+      source: 'twilio-deactivations-2026-02-02',
+    });
   }, 120_000);
 
   it('a day older than Twilio keeps is recorded and skipped; refused credentials stop the run', async () => {
@@ -119,7 +146,6 @@ describe.skipIf(!services().redis)('CLI: deactivations into Redis', () => {
     expect(refused.stderr).toContain('Twilio refused the credentials for the deactivations file (HTTP 401): 20003: Authenticate.');
     expect(refused.stderr).not.toContain('resume');
   }, 60_000);
-
 });
 
 describe('CLI: deactivations, no store', () => {
@@ -130,11 +156,12 @@ describe('CLI: deactivations, no store', () => {
     expect(noStore.code).toBe(2);
     expect(noStore.stderr).toContain('give exactly one store: --redis, --postgres or --dry-run');
     days['2026-02-03'] = served(numbers(3, 500));
-    const dry = await cli(['--from', '2026-02-03', '--state', join(dir, 'dry.json'), '--dry-run', '--base-url', server.url], { RECYCLED_NUMBER_GUARD_HASH_KEY: '' });
+    const dry = await cli(['--from', '2026-02-03', '--state', join(dir, 'dry.json'), '--dry-run', '--base-url', server.url], {
+      RECYCLED_NUMBER_GUARD_HASH_KEY: '',
+    });
     expect(dry.code).toBe(0);
     expect(dry.stdout).toBe('1 day(s) fetched: 500 lines, 500 numbers stored (dry run: nothing kept)\n');
   }, 60_000);
-
 });
 
 // The CLI takes a database URL, which PGlite (in-process) cannot serve: the PostgreSQL server only.
@@ -145,12 +172,29 @@ describe.skipIf(!services().postgres)('CLI: deactivations into the PostgreSQL se
 
   it('into PostgreSQL: the store is migrated if needed and the login guard on it sees the deactivations', async () => {
     days['2026-03-05'] = served(numbers(5, 200));
-    const run = await cli(['--from', '2026-03-05', '--state', join(dir, 'pg.json'), '--postgres', 'postgres://postgres@127.0.0.1:5432/test', '--pg-schema', pgSchema, '--base-url', server.url]);
+    const run = await cli([
+      '--from',
+      '2026-03-05',
+      '--state',
+      join(dir, 'pg.json'),
+      '--postgres',
+      'postgres://postgres@127.0.0.1:5432/test',
+      '--pg-schema',
+      pgSchema,
+      '--base-url',
+      server.url,
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toBe('1 day(s) fetched: 200 lines, 200 numbers stored\n');
     const now = Date.parse('2026-04-01T10:00:00Z');
     const guard = createGuard({ store: postgresStore({ pool: pool!, schema: pgSchema }), hashKey: HASH_KEY, geo: false, clock: () => now });
-    const decision = await guard.assess({ accountId: 'acct-pg', phone: numbers(5, 200)[17]!, phoneBoundAt: '2025-01-01T00:00:00Z', ip: '198.51.100.9', at: now });
+    const decision = await guard.assess({
+      accountId: 'acct-pg',
+      phone: numbers(5, 200)[17]!,
+      phoneBoundAt: '2025-01-01T00:00:00Z',
+      ip: '198.51.100.9',
+      at: now,
+    });
     expect(decision.numberChangedHands).toBe('yes');
   }, 60_000);
 });

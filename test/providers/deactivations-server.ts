@@ -68,7 +68,10 @@ function writeFile(response: ServerResponse, file: DayFile): void {
 }
 
 /** `answer(date)` decides what each day gets; `link(date)` may override the redirect target. */
-export async function startDeactivationsServer(answer: (date: string) => LinkAnswer, link?: (base: string, date: string) => string): Promise<DeactivationsServer> {
+export async function startDeactivationsServer(
+  answer: (date: string) => LinkAnswer,
+  link?: (base: string, date: string) => string,
+): Promise<DeactivationsServer> {
   const requests: DeactivationsServer['requests'] = [];
   const server = createServer((request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');

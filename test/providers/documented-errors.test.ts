@@ -9,7 +9,13 @@ import { echo, json, localServer, type LocalServer } from './helpers.js';
 import { PROVIDERS, type DocumentedError } from './provider-list.js';
 
 /** Bound in 2023, no history: a reissue was possible, so the carrier's word would matter. */
-const ATTEMPT: AttemptInput = { accountId: 'acct-doc', phone: '+14155552671', phoneBoundAt: '2023-01-15T08:00:00Z', ip: '192.0.2.10', at: '2026-01-10T09:30:00Z' };
+const ATTEMPT: AttemptInput = {
+  accountId: 'acct-doc',
+  phone: '+14155552671',
+  phoneBoundAt: '2023-01-15T08:00:00Z',
+  ip: '192.0.2.10',
+  at: '2026-01-10T09:30:00Z',
+};
 
 let reply: DocumentedError | undefined;
 let server: LocalServer;
@@ -29,7 +35,12 @@ describe.each(PROVIDERS)('$name', ({ name, make, documented }) => {
   it.each(documented)('$label → $typed', async (error) => {
     reply = error;
     const provider = make(server.url);
-    const answer = await provider.check({ phone: ATTEMPT.phone, since: new Date(ATTEMPT.phoneBoundAt as string), signal: AbortSignal.timeout(5_000), accountId: ATTEMPT.accountId });
+    const answer = await provider.check({
+      phone: ATTEMPT.phone,
+      since: new Date(ATTEMPT.phoneBoundAt as string),
+      signal: AbortSignal.timeout(5_000),
+      accountId: ATTEMPT.accountId,
+    });
     expect(answer.source).toBe(name);
     expect(answer.changedSince).toBeUndefined();
     expect(answer.tenureCoversSince).toBeUndefined();
@@ -42,7 +53,14 @@ describe.each(PROVIDERS)('$name', ({ name, make, documented }) => {
     }
 
     const now = Date.parse(ATTEMPT.at as string);
-    const guard = createGuard({ numberIntel: make(server.url), preset: 'fintech', geo: false, hashKey: 'documented-errors-key-0123456', store: memoryStore({ now: () => now }), clock: () => now });
+    const guard = createGuard({
+      numberIntel: make(server.url),
+      preset: 'fintech',
+      geo: false,
+      hashKey: 'documented-errors-key-0123456',
+      store: memoryStore({ now: () => now }),
+      clock: () => now,
+    });
     const decision = await guard.assess(ATTEMPT);
     expect(decision.action).not.toBe('allow');
     expect(decision.numberChangedHands).not.toBe('no');

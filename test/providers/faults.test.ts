@@ -38,7 +38,13 @@ function recyclingAt(server: LocalServer, name = 'camara-number-recycling'): Num
 }
 
 /** A US number bound in 2023, used with an SMS code in 2026: dormant far beyond the 45-day aging. */
-const ATTEMPT: AttemptInput = { accountId: 'acct-1', phone: '+14155552671', phoneBoundAt: '2023-01-15T08:00:00Z', ip: '192.0.2.10', at: '2026-01-10T09:30:00Z' };
+const ATTEMPT: AttemptInput = {
+  accountId: 'acct-1',
+  phone: '+14155552671',
+  phoneBoundAt: '2023-01-15T08:00:00Z',
+  ip: '192.0.2.10',
+  at: '2026-01-10T09:30:00Z',
+};
 
 function guardWith(numberIntel: NumberIntelProvider | NumberIntelProvider[], options: Partial<GuardOptions> = {}) {
   let now = Date.parse('2026-01-10T09:30:00Z');
@@ -73,7 +79,11 @@ const unavailable = (decision: Decision) => decision.reasons.filter((reason) => 
 const FAULTS: [string, (provider: ProviderCase) => (request: Recorded, response: ServerResponse) => void, RegExp][] = [
   // On a loaded machine the budget can run out while the adapter is still preparing the call: that is
   // the same fault (no answer within the budget), reported before the request left.
-  ['hangs', () => () => {}, /timeout: (no answer within \d+ ms|the time budget ran out|the time budget was spent before this provider was asked)|did not answer within the time budget/],
+  [
+    'hangs',
+    () => () => {},
+    /timeout: (no answer within \d+ ms|the time budget ran out|the time budget was spent before this provider was asked)|did not answer within the time budget/,
+  ],
   ['resets the connection', () => (_request, response) => void response.socket?.destroy(), /network: connection reset/],
   ['answers 500', (provider) => (request, response) => json(response, 500, provider.errorBody(500), echo(request)), /HTTP_500: /],
   [
@@ -81,8 +91,16 @@ const FAULTS: [string, (provider: ProviderCase) => (request: Recorded, response:
     (provider) => (request, response) => json(response, 429, provider.errorBody(429, undefined, 'slow down'), { 'retry-after': '30', ...echo(request) }),
     /rate_limited: .*Retry-After 30 s does not fit/,
   ],
-  ['answers garbage', () => (request, response) => void response.writeHead(200, { 'content-type': 'application/json', ...echo(request) }).end('{{{ not json'), /malformed: the response body is not JSON/],
-  ['answers the wrong schema', (provider) => (request, response) => json(response, 200, provider.wrongShape, echo(request)), /malformed: unexpected response schema \(/],
+  [
+    'answers garbage',
+    () => (request, response) => void response.writeHead(200, { 'content-type': 'application/json', ...echo(request) }).end('{{{ not json'),
+    /malformed: the response body is not JSON/,
+  ],
+  [
+    'answers the wrong schema',
+    (provider) => (request, response) => json(response, 200, provider.wrongShape, echo(request)),
+    /malformed: unexpected response schema \(/,
+  ],
   [
     'cuts the body short',
     () => (request, response) => {
@@ -177,7 +195,7 @@ describe('fail mode: fintech steps up a dormant account when carrier evidence is
 
   it('carrier says "same subscriber": allowed', async () => {
     const server = await carrier((request, response) => json(response, 200, { phoneNumberRecycled: false }, echo(request)));
-    const { decision } = (await guardWith(recyclingAt(server), { preset: 'fintech', checks: ['password', 'face'] }).assess(attempt));
+    const { decision } = await guardWith(recyclingAt(server), { preset: 'fintech', checks: ['password', 'face'] }).assess(attempt);
     expect(decision.action).toBe('allow');
     expect(decision.numberChangedHands).toBe('no');
   });
@@ -206,10 +224,15 @@ describe('circuit breaker', () => {
   it('opens after N consecutive failures (then answers at once), and a probe after the cool-down closes it', async () => {
     let healthy = false;
     const server = await carrier((request, response) =>
-      healthy ? json(response, 200, { phoneNumberRecycled: false }, echo(request)) : json(response, 500, { status: 500, code: 'INTERNAL', message: 'down' }, echo(request)),
+      healthy
+        ? json(response, 200, { phoneNumberRecycled: false }, echo(request))
+        : json(response, 500, { status: 500, code: 'INTERNAL', message: 'down' }, echo(request)),
     );
     const provider = camaraNumberRecycling(createCamaraClient({ apiRoot: server.url, auth: hostToken({ legs: 2, token: () => 't' }), maxRetries: 0 }));
-    const ctx = guardWith(provider, { intelBreaker: { failureThreshold: 3, cooldownMs: 400 }, intelCacheTtl: { changedMs: 0, unchangedMs: 0, inconclusiveMs: 0 } });
+    const ctx = guardWith(provider, {
+      intelBreaker: { failureThreshold: 3, cooldownMs: 400 },
+      intelCacheTtl: { changedMs: 0, unchangedMs: 0, inconclusiveMs: 0 },
+    });
     for (let i = 0; i < 3; i++) expect(unavailable((await ctx.assess()).decision)[0]).toMatch(/HTTP_500/);
     expect(server.requests).toHaveLength(3);
     expect(ctx.errors.some(({ error, stage }) => stage === 'number_intel' && String(error).includes('circuit open'))).toBe(true);
@@ -242,7 +265,9 @@ describe('circuit breaker', () => {
   });
 
   it('"not served by this operator" (404 IDENTIFIER_NOT_FOUND) is unknown evidence but not a provider failure', async () => {
-    const server = await carrier((request, response) => json(response, 404, { status: 404, code: 'IDENTIFIER_NOT_FOUND', message: 'ported away' }, echo(request)));
+    const server = await carrier((request, response) =>
+      json(response, 404, { status: 404, code: 'IDENTIFIER_NOT_FOUND', message: 'ported away' }, echo(request)),
+    );
     const provider = camaraNumberRecycling(createCamaraClient({ apiRoot: server.url, auth: hostToken({ legs: 2, token: () => 't' }), maxRetries: 0 }));
     const ctx = guardWith(provider, { intelBreaker: { failureThreshold: 2, cooldownMs: 60_000 } });
     for (let i = 0; i < 4; i++) expect(unavailable((await ctx.assess({ accountId: `acct-${i}` })).decision)[0]).toMatch(/IDENTIFIER_NOT_FOUND/);
@@ -262,7 +287,10 @@ describe('single-flight and cache', () => {
     for (const { decision } of results) expect(decision.numberChangedHands).toBe('yes');
     // Another binding date is another question.
     await ctx.assess({ accountId: 'acct-3', phoneBoundAt: '2024-02-01T00:00:00Z', phone: '+14155552672' });
-    await Promise.all([ctx.assess({ accountId: 'acct-4', phoneBoundAt: '2024-03-01T00:00:00Z', phone: '+14155552673' }), ctx.assess({ accountId: 'acct-5', phoneBoundAt: '2024-04-01T00:00:00Z', phone: '+14155552673' })]);
+    await Promise.all([
+      ctx.assess({ accountId: 'acct-4', phoneBoundAt: '2024-03-01T00:00:00Z', phone: '+14155552673' }),
+      ctx.assess({ accountId: 'acct-5', phoneBoundAt: '2024-04-01T00:00:00Z', phone: '+14155552673' }),
+    ]);
     expect(server.requests).toHaveLength(4);
   });
 
@@ -308,11 +336,7 @@ describe('several providers: order, precedence and conflicts', () => {
     const server = await carrier((request, response) => json(response, 200, { phoneNumberRecycled: false }, echo(request)));
     const twilio = await carrier((_request, response) => json(response, 200, { reassigned_number: { is_number_reassigned: 'yes', error_code: null } }));
     const tenure: NumberIntelProvider = { name: 'tenure', check: async () => ({ source: 'tenure', tenureCoversSince: false }) };
-    const ctx = guardWith([
-      tenure,
-      recyclingAt(server),
-      twilioReassignedNumber({ username: 'AC1', password: 'x', baseUrl: twilio.url }),
-    ]);
+    const ctx = guardWith([tenure, recyclingAt(server), twilioReassignedNumber({ username: 'AC1', password: 'x', baseUrl: twilio.url })]);
     const { decision } = await ctx.assess();
     expect(decision.evidence.intelSources).toEqual(['tenure', 'camara-number-recycling']);
     expect(twilio.requests).toHaveLength(0);

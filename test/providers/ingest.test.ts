@@ -99,7 +99,11 @@ describe('CSV', () => {
 
   it('header-less files with columns given', async () => {
     const { guard, events } = setup();
-    const result = await guard.ingestNumberEvents(chunks('+14155552671,2025-03-03,ported\n', 7), { format: 'csv', columns: ['phone', 'date', 'type'], source: 'port-file' });
+    const result = await guard.ingestNumberEvents(chunks('+14155552671,2025-03-03,ported\n', 7), {
+      format: 'csv',
+      columns: ['phone', 'date', 'type'],
+      source: 'port-file',
+    });
     expect(result).toMatchObject({ accepted: 1, rejected: 0 });
     expect(await events('+14155552671')).toEqual([{ type: 'ported', at: Date.parse('2025-03-03'), source: 'port-file' }]);
   });
@@ -132,7 +136,10 @@ describe('JSONL', () => {
   it('an overlong line is rejected without reading it into memory whole', async () => {
     const { guard } = setup();
     const long = `{"phone":"+14155552671","type":"ported","date":"2025-01-01","source":"${'y'.repeat(10_000)}"}`;
-    const result = await guard.ingestNumberEvents(chunks(`${long}\n{"phone":"+14155552671","type":"ported","date":"2025-01-02"}\n`, 1000), { format: 'jsonl', maxLineChars: 200 });
+    const result = await guard.ingestNumberEvents(chunks(`${long}\n{"phone":"+14155552671","type":"ported","date":"2025-01-02"}\n`, 1000), {
+      format: 'jsonl',
+      maxLineChars: 200,
+    });
     expect(result).toMatchObject({ accepted: 1, rejected: 1 });
     expect(result.errors[0]).toEqual({ line: 1, field: 'line', message: 'line too long' });
   });
@@ -185,25 +192,29 @@ describe('records and their effect on assess', () => {
 describe('line splitting', () => {
   it('any chunking of any text gives the same lines as splitting it whole', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 8 }), fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }), async (lines, cuts) => {
-        const text = lines.map((line) => line.replaceAll('\n', ' ').replaceAll('\r', ' ')).join('\n');
-        const bytes = Buffer.from(text);
-        const pieces: Buffer[] = [];
-        for (let i = 0, k = 0; i < bytes.length; k++) {
-          const size = cuts[k % cuts.length]!;
-          pieces.push(bytes.subarray(i, i + size));
-          i += size;
-        }
-        async function* source() {
-          yield* pieces;
-        }
-        const out: string[] = [];
-        for await (const line of splitLines(source(), 10_000)) out.push(line.text);
-        // A final newline ends the last line; it does not start an empty one.
-        const expected = text.split('\n');
-        if (expected.at(-1) === '') expected.pop();
-        expect(out).toEqual(expected);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.string({ unit: 'grapheme', maxLength: 12 }), { maxLength: 8 }),
+        fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 6 }),
+        async (lines, cuts) => {
+          const text = lines.map((line) => line.replaceAll('\n', ' ').replaceAll('\r', ' ')).join('\n');
+          const bytes = Buffer.from(text);
+          const pieces: Buffer[] = [];
+          for (let i = 0, k = 0; i < bytes.length; k++) {
+            const size = cuts[k % cuts.length]!;
+            pieces.push(bytes.subarray(i, i + size));
+            i += size;
+          }
+          async function* source() {
+            yield* pieces;
+          }
+          const out: string[] = [];
+          for await (const line of splitLines(source(), 10_000)) out.push(line.text);
+          // A final newline ends the last line; it does not start an empty one.
+          const expected = text.split('\n');
+          if (expected.at(-1) === '') expected.pop();
+          expect(out).toEqual(expected);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -52,13 +52,23 @@ const CAMARA_COMMON: [number, string][] = [
   [422, 'UNNECESSARY_IDENTIFIER'],
 ];
 const camaraDocumented = (extra: [number, string][] = [], typed: (code: string) => string = (code) => code): DocumentedError[] =>
-  [...CAMARA_COMMON, ...extra].map(([status, code]) => ({ label: `${status} ${code}`, status, body: camaraError(status, code, `${code} from the operator`), typed: typed(code) }));
+  [...CAMARA_COMMON, ...extra].map(([status, code]) => ({
+    label: `${status} ${code}`,
+    status,
+    body: camaraError(status, code, `${code} from the operator`),
+    typed: typed(code),
+  }));
 const rateLimited = (code: string) => (code === 'QUOTA_EXCEEDED' || code === 'TOO_MANY_REQUESTS' ? 'rate_limited' : code);
 
 const IDENTITY = { idDocument: '66666666q', name: 'Federica Sanchez Arjona', birthdate: '1978-08-22' };
 
 /** Twilio's REST error envelope (Twilio API responses; error dictionary codes). */
-const twilioError = (status: number, code: number | string = status * 100, message = 'Twilio error') => ({ code, message, more_info: `https://www.twilio.com/docs/errors/${code}`, status });
+const twilioError = (status: number, code: number | string = status * 100, message = 'Twilio error') => ({
+  code,
+  message,
+  more_info: `https://www.twilio.com/docs/errors/${code}`,
+  status,
+});
 const TWILIO_HTTP: DocumentedError[] = [
   { label: '400 (21211 invalid number)', status: 400, body: twilioError(400, 21211, "Invalid 'To' Phone Number"), typed: 'INVALID_ARGUMENT' },
   { label: '401 (20003 authenticate)', status: 401, body: twilioError(401, 20003, 'Authenticate'), typed: 'UNAUTHENTICATED' },
@@ -81,7 +91,10 @@ const TWILIO_FIELD: [number, string][] = [
 ];
 
 /** Telesign's error object (Phone ID API reference). */
-const telesignError = (code: number, description: string) => ({ reference_id: '0123456789ABCDEF0123456789ABCDEF', status: { updated_on: '2024-02-01T00:33:34.860418Z', code, description } });
+const telesignError = (code: number, description: string) => ({
+  reference_id: '0123456789ABCDEF0123456789ABCDEF',
+  status: { updated_on: '2024-02-01T00:33:34.860418Z', code, description },
+});
 const TELESIGN_HTTP: [number, number, string, string][] = [
   [400, 10032, 'Request blocked due to this number appearing on a Telesign blocklist.', 'SERVICE_NOT_APPLICABLE'],
   [400, 10033, 'Unverified phone_number requested for trial account.', 'PERMISSION_DENIED'],
@@ -112,7 +125,12 @@ const TELESIGN_ATTRIBUTE: [number, string][] = [
 ];
 
 /** RFC 7807 problem details, as Vonage APIs answer errors (Vonage API errors reference). */
-const vonageProblem = (kind: string, title: string) => ({ type: `https://developer.vonage.com/api-errors#${kind}`, title, detail: title, instance: '868cf2e9-bd6d-4bac-96ba-2b08120d8cf9' });
+const vonageProblem = (kind: string, title: string) => ({
+  type: `https://developer.vonage.com/api-errors#${kind}`,
+  title,
+  detail: title,
+  instance: '868cf2e9-bd6d-4bac-96ba-2b08120d8cf9',
+});
 const VONAGE_HTTP: [number, string, string, string][] = [
   [400, 'invalid-params', 'Invalid parameters', 'INVALID_ARGUMENT'],
   [400, 'invalid-json', 'Malformed JSON', 'INVALID_ARGUMENT'],
@@ -144,7 +162,14 @@ const twilioDocumented = (field: 'reassigned_number' | 'sim_swap'): DocumentedEr
   ...TWILIO_FIELD.map(([code, typed]) => ({
     label: `200 with ${field}.error_code ${code}`,
     status: 200,
-    body: { phone_number: '+14155552671', valid: true, [field]: field === 'reassigned_number' ? { last_verified_date: null, is_number_reassigned: null, error_code: String(code) } : { last_sim_swap: null, error_code: code } },
+    body: {
+      phone_number: '+14155552671',
+      valid: true,
+      [field]:
+        field === 'reassigned_number'
+          ? { last_verified_date: null, is_number_reassigned: null, error_code: String(code) }
+          : { last_sim_swap: null, error_code: code },
+    },
     typed,
   })),
 ];
@@ -169,14 +194,28 @@ export const PROVIDERS: ProviderCase[] = [
     make: (url) => camaraSimSwap(camaraClient(url)),
     wrongShape: { latestSimChange: 'yesterday' },
     errorBody: camaraError,
-    documented: camaraDocumented([[404, 'NOT_FOUND'], [429, 'QUOTA_EXCEEDED'], [429, 'TOO_MANY_REQUESTS']], rateLimited),
+    documented: camaraDocumented(
+      [
+        [404, 'NOT_FOUND'],
+        [429, 'QUOTA_EXCEEDED'],
+        [429, 'TOO_MANY_REQUESTS'],
+      ],
+      rateLimited,
+    ),
   },
   {
     name: 'camara-device-swap',
     make: (url) => camaraDeviceSwap(camaraClient(url)),
     wrongShape: { latestDeviceChange: 42 },
     errorBody: camaraError,
-    documented: camaraDocumented([[404, 'NOT_FOUND'], [429, 'QUOTA_EXCEEDED'], [429, 'TOO_MANY_REQUESTS']], rateLimited),
+    documented: camaraDocumented(
+      [
+        [404, 'NOT_FOUND'],
+        [429, 'QUOTA_EXCEEDED'],
+        [429, 'TOO_MANY_REQUESTS'],
+      ],
+      rateLimited,
+    ),
   },
   {
     name: 'camara-kyc-match',
@@ -184,11 +223,19 @@ export const PROVIDERS: ProviderCase[] = [
     wrongShape: { nameMatch: 'yes' },
     errorBody: camaraError,
     documented: [
-      ...camaraDocumented([[404, 'NOT_FOUND'], [400, 'KNOW_YOUR_CUSTOMER.INVALID_PARAM_COMBINATION'], [403, 'INVALID_TOKEN_CONTEXT'], [403, 'KNOW_YOUR_CUSTOMER.ID_DOCUMENT_REQUIRED']]).filter(
-        (error) => !/OUT_OF_RANGE|UNNECESSARY_IDENTIFIER/.test(error.label),
-      ),
+      ...camaraDocumented([
+        [404, 'NOT_FOUND'],
+        [400, 'KNOW_YOUR_CUSTOMER.INVALID_PARAM_COMBINATION'],
+        [403, 'INVALID_TOKEN_CONTEXT'],
+        [403, 'KNOW_YOUR_CUSTOMER.ID_DOCUMENT_REQUIRED'],
+      ]).filter((error) => !/OUT_OF_RANGE|UNNECESSARY_IDENTIFIER/.test(error.label)),
       // The operator's subscriber does not hold the document on file: a mismatch, which is evidence.
-      { label: '403 KNOW_YOUR_CUSTOMER.ID_DOCUMENT_MISMATCH', status: 403, body: camaraError(403, 'KNOW_YOUR_CUSTOMER.ID_DOCUMENT_MISMATCH', 'mismatch'), typed: 'mismatch' },
+      {
+        label: '403 KNOW_YOUR_CUSTOMER.ID_DOCUMENT_MISMATCH',
+        status: 403,
+        body: camaraError(403, 'KNOW_YOUR_CUSTOMER.ID_DOCUMENT_MISMATCH', 'mismatch'),
+        typed: 'mismatch',
+      },
     ],
   },
   {
@@ -215,7 +262,11 @@ export const PROVIDERS: ProviderCase[] = [
       ...TELESIGN_ATTRIBUTE.map(([code, typed]) => ({
         label: `200 with number_deactivation status ${code}`,
         status: 200,
-        body: { reference_id: 'F0123456789ABCDEF0123456789ABCDE', status: { code: 301, description: 'Transaction partially completed' }, number_deactivation: { status: { code, description: 'x' } } },
+        body: {
+          reference_id: 'F0123456789ABCDEF0123456789ABCDE',
+          status: { code: 301, description: 'Transaction partially completed' },
+          number_deactivation: { status: { code, description: 'x' } },
+        },
         typed,
       })),
     ],
@@ -230,7 +281,10 @@ export const PROVIDERS: ProviderCase[] = [
       ...VONAGE_INSIGHT.map(([code, typed]) => ({
         label: `200 with sim_swap status ${code}`,
         status: 200,
-        body: { request_id: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', insights: { sim_swap: { latest_sim_swap_at: null, is_swapped: null, status: { code, message: 'x' } } } },
+        body: {
+          request_id: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+          insights: { sim_swap: { latest_sim_swap_at: null, is_swapped: null, status: { code, message: 'x' } } },
+        },
         typed,
       })),
     ],

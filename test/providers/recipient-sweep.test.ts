@@ -74,7 +74,9 @@ describe('checkRecipient', () => {
     const guard = guardWith(provider);
     const verdicts = Object.fromEntries(
       await Promise.all(
-        (['login_link', 'debt_collection', 'account_notice', 'marketing'] as const).map(async (purpose) => [purpose, (await guard.checkRecipient({ ...OLD_BINDING, purpose })).send] as const),
+        (['login_link', 'debt_collection', 'account_notice', 'marketing'] as const).map(
+          async (purpose) => [purpose, (await guard.checkRecipient({ ...OLD_BINDING, purpose })).send] as const,
+        ),
       ),
     );
     expect(verdicts).toEqual({ login_link: false, debt_collection: false, account_notice: true, marketing: true });
@@ -85,12 +87,17 @@ describe('checkRecipient', () => {
 
   it('a binding within the aging period cannot have been reissued: login links go out without a carrier', async () => {
     const guard = guardWith(undefined);
-    const result = await guard.checkRecipient({ accountId: 'acct-2', phone: '+14155552671', phoneBoundAt: new Date(NOW - 10 * 86_400_000), purpose: 'login_link' });
+    const result = await guard.checkRecipient({
+      accountId: 'acct-2',
+      phone: '+14155552671',
+      phoneBoundAt: new Date(NOW - 10 * 86_400_000),
+      purpose: 'login_link',
+    });
     expect(result).toMatchObject({ send: true, numberChangedHands: 'no' });
     expect(result.reasons.map((reason) => reason.code)).toContain('recent_owner_proof');
   });
 
-  it("a provider error that echoes the number or an address is scrubbed before reasons and onError see it", async () => {
+  it('a provider error that echoes the number or an address is scrubbed before reasons and onError see it', async () => {
     const errors: unknown[] = [];
     const leaky: NumberIntelProvider = {
       name: 'leaky',
@@ -119,10 +126,14 @@ describe('checkRecipient', () => {
 
   it('bad input throws InvalidInputError naming the fields; an internal failure never sends', async () => {
     const guard = guardWith(undefined);
-    const error = await guard.checkRecipient({ accountId: '', phone: '12', phoneBoundAt: 'yesterday', purpose: 'sms_blast' as never }).catch((caught: unknown) => caught);
+    const error = await guard
+      .checkRecipient({ accountId: '', phone: '12', phoneBoundAt: 'yesterday', purpose: 'sms_blast' as never })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).fields).toEqual(expect.arrayContaining(['purpose']));
-    const badBinding = await guard.checkRecipient({ accountId: 'a', phone: '12', phoneBoundAt: 'yesterday', purpose: 'login_link' }).catch((caught: unknown) => caught);
+    const badBinding = await guard
+      .checkRecipient({ accountId: 'a', phone: '12', phoneBoundAt: 'yesterday', purpose: 'login_link' })
+      .catch((caught: unknown) => caught);
     expect((badBinding as InvalidInputError).fields).toEqual(expect.arrayContaining(['phone', 'phoneBoundAt']));
 
     const inner = memoryStore({ now: () => NOW });
@@ -164,7 +175,11 @@ describe('sweep', () => {
     const found = [];
     for await (const finding of run) found.push(finding);
     expect(found.map((finding) => finding.accountId).sort()).toEqual(['acct-1', 'acct-10', 'acct-4']);
-    expect(found[0]).toMatchObject({ numberChangedHands: 'yes', since: '2022-01-01T00:00:00.000Z', evidence: [{ source: 'camara-number-recycling', changedSince: true }] });
+    expect(found[0]).toMatchObject({
+      numberChangedHands: 'yes',
+      since: '2022-01-01T00:00:00.000Z',
+      evidence: [{ source: 'camara-number-recycling', changedSince: true }],
+    });
     expect(found[0]!.reasons[0]!.code).toBe('number_reissued_after_binding');
     expect(peak()).toBeLessThanOrEqual(3);
     expect(peak()).toBeGreaterThan(1);

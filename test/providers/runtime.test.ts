@@ -64,10 +64,31 @@ describe('cache TTL by answer', () => {
   const cases: [string, NumberIntelAnswer[], number][] = [
     ['changed', [{ source: 'a', changedSince: true }], 30],
     ['unchanged', [{ source: 'a', changedSince: false }], 10],
-    ['unchanged after a failure', [{ source: 'a', unavailable: 'timeout: x' }, { source: 'b', changedSince: false }], 10],
+    [
+      'unchanged after a failure',
+      [
+        { source: 'a', unavailable: 'timeout: x' },
+        { source: 'b', changedSince: false },
+      ],
+      10,
+    ],
     ['tenure only', [{ source: 'a', tenureCoversSince: true }], 5],
-    ['tenure and a number not served', [{ source: 'a', unavailable: 'IDENTIFIER_NOT_FOUND: x' }, { source: 'b', tenureCoversSince: true }], 5],
-    ['tenure and a provider failure', [{ source: 'a', unavailable: 'HTTP_503: x' }, { source: 'b', tenureCoversSince: true }], 0],
+    [
+      'tenure and a number not served',
+      [
+        { source: 'a', unavailable: 'IDENTIFIER_NOT_FOUND: x' },
+        { source: 'b', tenureCoversSince: true },
+      ],
+      5,
+    ],
+    [
+      'tenure and a provider failure',
+      [
+        { source: 'a', unavailable: 'HTTP_503: x' },
+        { source: 'b', tenureCoversSince: true },
+      ],
+      0,
+    ],
     ['nothing', [{ source: 'a', unavailable: 'circuit_open: x' }], 0],
   ];
   it.each(cases)('%s', (_name, answers, expected) => {

@@ -19,7 +19,12 @@ afterEach(async () => {
 async function telesign(reply: (request: Recorded, response: ServerResponse) => void, options: { maxRetries?: number } = {}) {
   const server = await localServer(reply);
   servers.push(server);
-  const provider = telesignNumberDeactivation({ customerId: '12345678-9ABC-DEF0-1234-56789ABCDEF0', apiKey: 'api-key', baseUrl: server.url, maxRetries: options.maxRetries ?? 0 });
+  const provider = telesignNumberDeactivation({
+    customerId: '12345678-9ABC-DEF0-1234-56789ABCDEF0',
+    apiKey: 'api-key',
+    baseUrl: server.url,
+    maxRetries: options.maxRetries ?? 0,
+  });
   const ask = (phone = PHONE, since = SINCE) => provider.check({ phone, since, signal: AbortSignal.timeout(5_000) });
   return { server, provider, ask };
 }
@@ -57,16 +62,52 @@ describe('telesignNumberDeactivation', () => {
 
   it.each<[string, Record<string, unknown>, { changedSince?: boolean; unavailable?: RegExp }]>([
     ['recycled since last verification', { recycled_since_last_verification: 'recycled', tracking_since: '2014-10-06T00:00:00Z' }, { changedSince: true }],
-    ['deactivated after the binding, no recycled field', { last_deactivated: '2019-01-22T00:00:00Z', tracking_since: '2014-10-06T00:00:00Z' }, { changedSince: true }],
-    ['deactivated after the binding though not_recycled', { last_deactivated: '2019-01-22T00:00:00Z', recycled_since_last_verification: 'not_recycled', tracking_since: '2014-10-06T00:00:00Z' }, { changedSince: true }],
-    ['not_recycled, no deactivation on record, tracked since before', { recycled_since_last_verification: 'not_recycled', tracking_since: '2014-10-06T00:00:00Z' }, { changedSince: false }],
-    ['a deactivation before the binding (not_recycled)', { last_deactivated: '2017-03-01T00:00:00Z', recycled_since_last_verification: 'not_recycled', tracking_since: '2014-10-06T00:00:00Z' }, { unavailable: /^NO_DATA: last deactivated 2017-03-01, before 2018-04-05/ }],
-    ['a deactivation before the binding (no recycled field)', { last_deactivated: '2017-03-01T00:00:00Z', tracking_since: '2014-10-06T00:00:00Z' }, { unavailable: /^NO_DATA: last deactivated 2017-03-01/ }],
-    ['tracking began after the binding', { recycled_since_last_verification: 'not_recycled', tracking_since: '2019-06-01T00:00:00Z' }, { unavailable: /^NO_DATA: deactivations are tracked since 2019-06-01, after 2018-04-05/ }],
-    ['cannot_be_determined', { recycled_since_last_verification: 'cannot_be_determined', tracking_since: '2014-10-06T00:00:00Z' }, { unavailable: /^NO_DATA: recycled_since_last_verification: cannot_be_determined/ }],
-    ['not_recycled without tracking_since', { recycled_since_last_verification: 'not_recycled' }, { unavailable: /^NO_DATA: not_recycled without tracking_since/ }],
+    [
+      'deactivated after the binding, no recycled field',
+      { last_deactivated: '2019-01-22T00:00:00Z', tracking_since: '2014-10-06T00:00:00Z' },
+      { changedSince: true },
+    ],
+    [
+      'deactivated after the binding though not_recycled',
+      { last_deactivated: '2019-01-22T00:00:00Z', recycled_since_last_verification: 'not_recycled', tracking_since: '2014-10-06T00:00:00Z' },
+      { changedSince: true },
+    ],
+    [
+      'not_recycled, no deactivation on record, tracked since before',
+      { recycled_since_last_verification: 'not_recycled', tracking_since: '2014-10-06T00:00:00Z' },
+      { changedSince: false },
+    ],
+    [
+      'a deactivation before the binding (not_recycled)',
+      { last_deactivated: '2017-03-01T00:00:00Z', recycled_since_last_verification: 'not_recycled', tracking_since: '2014-10-06T00:00:00Z' },
+      { unavailable: /^NO_DATA: last deactivated 2017-03-01, before 2018-04-05/ },
+    ],
+    [
+      'a deactivation before the binding (no recycled field)',
+      { last_deactivated: '2017-03-01T00:00:00Z', tracking_since: '2014-10-06T00:00:00Z' },
+      { unavailable: /^NO_DATA: last deactivated 2017-03-01/ },
+    ],
+    [
+      'tracking began after the binding',
+      { recycled_since_last_verification: 'not_recycled', tracking_since: '2019-06-01T00:00:00Z' },
+      { unavailable: /^NO_DATA: deactivations are tracked since 2019-06-01, after 2018-04-05/ },
+    ],
+    [
+      'cannot_be_determined',
+      { recycled_since_last_verification: 'cannot_be_determined', tracking_since: '2014-10-06T00:00:00Z' },
+      { unavailable: /^NO_DATA: recycled_since_last_verification: cannot_be_determined/ },
+    ],
+    [
+      'not_recycled without tracking_since',
+      { recycled_since_last_verification: 'not_recycled' },
+      { unavailable: /^NO_DATA: not_recycled without tracking_since/ },
+    ],
     ['nothing at all', {}, { unavailable: /^NO_DATA: no recycled_since_last_verification and no deactivation on record/ }],
-    ['a timestamp that is not one', { last_deactivated: 'yesterday', recycled_since_last_verification: 'not_recycled' }, { unavailable: /^malformed: last_deactivated is not a timestamp/ }],
+    [
+      'a timestamp that is not one',
+      { last_deactivated: 'yesterday', recycled_since_last_verification: 'not_recycled' },
+      { unavailable: /^malformed: last_deactivated is not a timestamp/ },
+    ],
   ])('%s', async (_what, attribute, expected) => {
     const { ask } = await telesign((_request, response) => json(response, 200, phoneId({ carrier_name: 'Verizon', status: ok, ...attribute })));
     const answer = await ask();
@@ -115,7 +156,11 @@ describe('telesignNumberDeactivation', () => {
       [500, -90001, 'Transaction not attempted', 'HTTP_500'],
       [503, -10000, 'System unavailable. Please try again later.', 'HTTP_503'],
     ])('HTTP %i with status code %i → %s', async (status, code, description, typed) => {
-      const body = { reference_id: '0123456789ABCDEF0123456789ABCDEF', external_id: 'CustomExternalID7349', status: { updated_on: '2024-02-01T00:33:34.860418Z', code, description } };
+      const body = {
+        reference_id: '0123456789ABCDEF0123456789ABCDEF',
+        external_id: 'CustomExternalID7349',
+        status: { updated_on: '2024-02-01T00:33:34.860418Z', code, description },
+      };
       const { ask } = await telesign((_request, response) => json(response, status, body));
       const answer = await ask();
       expect(answer.changedSince).toBeUndefined();
@@ -153,7 +198,14 @@ describe('through createGuard: Telesign decides like CAMARA Number Recycling', (
 
   async function decide(provider: NumberIntelProvider, preset: PresetName) {
     const now = Date.parse('2026-01-10T09:30:00Z');
-    const guard = createGuard({ numberIntel: provider, preset, geo: false, hashKey: 'telesign-guard-test-key-012345', store: memoryStore({ now: () => now }), clock: () => now });
+    const guard = createGuard({
+      numberIntel: provider,
+      preset,
+      geo: false,
+      hashKey: 'telesign-guard-test-key-012345',
+      store: memoryStore({ now: () => now }),
+      clock: () => now,
+    });
     return guard.assess(attempt);
   }
 
@@ -172,24 +224,40 @@ describe('through createGuard: Telesign decides like CAMARA Number Recycling', (
       expect(decision.reasons.map((reason) => reason.code)).toContain('number_reissued_after_binding');
     }
     expect(byTelesign.action).toBe(byCamara.action);
-    expect(byTelesign.reasons.find((reason) => reason.code === 'number_reissued_after_binding')?.details).toMatchObject({ source: 'telesign-number-deactivation' });
+    expect(byTelesign.reasons.find((reason) => reason.code === 'number_reissued_after_binding')?.details).toMatchObject({
+      source: 'telesign-number-deactivation',
+    });
   });
 
   it.each(PRESETS)('%s: a deactivation before the binding is not "changed hands"', async (preset) => {
     const ts = await telesign((_request, response) =>
-      json(response, 200, phoneId({ carrier_name: 'Verizon', last_deactivated: '2022-11-01T00:00:00Z', tracking_since: '2014-10-06T00:00:00Z', recycled_since_last_verification: 'not_recycled', status: ok })),
+      json(
+        response,
+        200,
+        phoneId({
+          carrier_name: 'Verizon',
+          last_deactivated: '2022-11-01T00:00:00Z',
+          tracking_since: '2014-10-06T00:00:00Z',
+          recycled_since_last_verification: 'not_recycled',
+          status: ok,
+        }),
+      ),
     );
     const decision = await decide(ts.provider, preset);
     expect(decision.numberChangedHands).not.toBe('yes');
     expect(decision.reasons.map((reason) => reason.code)).not.toContain('number_reissued_after_binding');
     // Unknown, not clean: the guard says so and judges by dormancy.
-    expect(decision.reasons.find((reason) => reason.code === 'number_intel_unavailable')?.message).toMatch(/telesign-number-deactivation could not answer \(NO_DATA: last deactivated 2022-11-01/);
+    expect(decision.reasons.find((reason) => reason.code === 'number_intel_unavailable')?.message).toMatch(
+      /telesign-number-deactivation could not answer \(NO_DATA: last deactivated 2022-11-01/,
+    );
   });
 
   it('the breaker, single-flight and cache rules of the other providers apply', async () => {
     let healthy = false;
     const ts = await telesign((_request, response) =>
-      healthy ? json(response, 200, phoneId(documentedSuccess)) : json(response, 503, { status: { code: -10000, description: 'System unavailable. Please try again later.' } }),
+      healthy
+        ? json(response, 200, phoneId(documentedSuccess))
+        : json(response, 503, { status: { code: -10000, description: 'System unavailable. Please try again later.' } }),
     );
     let now = Date.parse('2026-01-10T09:30:00Z');
     const guard = createGuard({
@@ -205,7 +273,13 @@ describe('through createGuard: Telesign decides like CAMARA Number Recycling', (
     expect((await login('c')).reasons.find((r) => r.code === 'number_intel_unavailable')?.message).toMatch(/circuit_open/);
     expect(ts.server.requests).toHaveLength(2);
 
-    const fresh = createGuard({ numberIntel: ts.provider, geo: false, hashKey: 'telesign-guard-test-key-012345', store: memoryStore({ now: () => now }), clock: () => now });
+    const fresh = createGuard({
+      numberIntel: ts.provider,
+      geo: false,
+      hashKey: 'telesign-guard-test-key-012345',
+      store: memoryStore({ now: () => now }),
+      clock: () => now,
+    });
     healthy = true;
     const [one, two] = await Promise.all([fresh.assess({ ...attempt, accountId: 'd', at: now }), fresh.assess({ ...attempt, accountId: 'e', at: now })]);
     expect([one.numberChangedHands, two.numberChangedHands]).toEqual(['yes', 'yes']);

@@ -51,9 +51,20 @@ describe('fetchDeactivations', () => {
     const server = await serve(() => file(lines));
     const { guard, store } = setUp();
     const progress: DeactivationsProgress[] = [];
-    const result = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard, baseUrl: server.url, onProgress: (p) => progress.push(p), progressEveryLines: 2 });
+    const result = await fetchDeactivations({
+      date: DAY,
+      username: ACCOUNT,
+      password: TOKEN,
+      guard,
+      baseUrl: server.url,
+      onProgress: (p) => progress.push(p),
+      progressEveryLines: 2,
+    });
 
-    expect(server.requests.map((request) => request.path)).toEqual([`/v1/Deactivations?Date=${DAY}`, `/files/${DAY}.txt?X-Amz-Expires=120&X-Amz-Signature=0123abcd`]);
+    expect(server.requests.map((request) => request.path)).toEqual([
+      `/v1/Deactivations?Date=${DAY}`,
+      `/files/${DAY}.txt?X-Amz-Expires=120&X-Amz-Signature=0123abcd`,
+    ]);
     expect(server.requests[0]!.authorization).toBe(`Basic ${Buffer.from(`${ACCOUNT}:${TOKEN}`).toString('base64')}`);
     // The signed link authenticates itself: Twilio's credentials never go to the file host.
     expect(server.requests[1]!.authorization).toBeUndefined();
@@ -112,8 +123,14 @@ describe('fetchDeactivations', () => {
   });
 
   it('a date older than Twilio keeps (error 30113): DeactivationsDateTooOldError', async () => {
-    const server = await serve(() => ({ kind: 'error', status: 400, body: { code: 30113, message: 'Deactivations are only available for the last 30 days', status: 400 } }));
-    const error = await fetchDeactivations({ date: '2020-01-01', username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: server.url }).catch((e: unknown) => e);
+    const server = await serve(() => ({
+      kind: 'error',
+      status: 400,
+      body: { code: 30113, message: 'Deactivations are only available for the last 30 days', status: 400 },
+    }));
+    const error = await fetchDeactivations({ date: '2020-01-01', username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: server.url }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DeactivationsDateTooOldError);
     expect(error).toMatchObject({ code: 'DEACTIVATIONS_DATE_TOO_OLD', date: '2020-01-01', twilioCode: 30113 });
   });
@@ -121,7 +138,9 @@ describe('fetchDeactivations', () => {
   it('a file cut short (connection closed mid-file): DeactivationsTruncatedError naming how far it got', async () => {
     const lines = Array.from({ length: 20_000 }, (_, i) => usNumber(i));
     const server = await serve(() => file(lines, { cutAfter: 12_000 }));
-    const error = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: server.url }).catch((e: unknown) => e);
+    const error = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: server.url }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DeactivationsTruncatedError);
     const cut = error as DeactivationsTruncatedError;
     expect(cut.code).toBe('DEACTIVATIONS_FILE_TRUNCATED');
@@ -134,7 +153,14 @@ describe('fetchDeactivations', () => {
     const lines = Array.from({ length: 5_000 }, (_, i) => usNumber(i));
     const server = await serve(() => file(lines, { stallAfter: 2_000 }));
     const started = performance.now();
-    const error = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: server.url, idleTimeoutMs: 300 }).catch((e: unknown) => e);
+    const error = await fetchDeactivations({
+      date: DAY,
+      username: ACCOUNT,
+      password: TOKEN,
+      guard: setUp().guard,
+      baseUrl: server.url,
+      idleTimeoutMs: 300,
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DeactivationsTruncatedError);
     expect((error as Error).message).toMatch(/no data for 300 ms/);
     expect(performance.now() - started).toBeLessThan(10_000);
@@ -142,26 +168,42 @@ describe('fetchDeactivations', () => {
 
   it('an expired signed link (403 from the file host) and a failing Twilio are DeactivationsUnavailableError, retryable', async () => {
     const expired = await serve(() => ({ kind: 'expired' }));
-    const error = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: expired.url }).catch((e: unknown) => e);
+    const error = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: expired.url }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(DeactivationsUnavailableError);
     expect(error).toMatchObject({ code: 'DEACTIVATIONS_UNAVAILABLE', status: 403, retryable: true });
 
     const down = await serve(() => ({ kind: 'error', status: 503, body: { code: 20503, message: 'Service Unavailable', status: 503 } }));
-    const failed = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: down.url, requestTimeoutMs: 5_000 }).catch((e: unknown) => e);
+    const failed = await fetchDeactivations({
+      date: DAY,
+      username: ACCOUNT,
+      password: TOKEN,
+      guard: setUp().guard,
+      baseUrl: down.url,
+      requestTimeoutMs: 5_000,
+    }).catch((e: unknown) => e);
     expect(failed).toMatchObject({ code: 'DEACTIVATIONS_UNAVAILABLE', status: 503, retryable: true });
     // Two retries of a read-only request that fit the time allowed.
     expect(down.requests).toHaveLength(3);
   });
 
   it('a link that is not https (off loopback) is refused before anything is fetched from it', async () => {
-    const server = await serve(() => file(['+14155552671']), () => 'http://files.example.net/d.txt?sig=1');
-    const error = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: server.url }).catch((e: unknown) => e);
+    const server = await serve(
+      () => file(['+14155552671']),
+      () => 'http://files.example.net/d.txt?sig=1',
+    );
+    const error = await fetchDeactivations({ date: DAY, username: ACCOUNT, password: TOKEN, guard: setUp().guard, baseUrl: server.url }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toMatchObject({ code: 'DEACTIVATIONS_UNAVAILABLE', retryable: false });
     expect((error as Error).message).toMatch(/redirect_to is not https/);
   });
 
   it('bad options are an InvalidInputError naming each field', async () => {
-    const error = await fetchDeactivations({ date: '2026-02-30', username: '', password: TOKEN, guard: {} as never, idleTimeoutMs: 0 }).catch((e: unknown) => e);
+    const error = await fetchDeactivations({ date: '2026-02-30', username: '', password: TOKEN, guard: {} as never, idleTimeoutMs: 0 }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InvalidInputError);
     expect((error as InvalidInputError).fields).toEqual(['date', 'username', 'guard', 'idleTimeoutMs']);
   });
@@ -172,16 +214,29 @@ describe('fetchDeactivations: a 1,000,000-line file streams with flat memory', (
     const lines = 1_000_000;
     const server = await serve(() => ({ kind: 'file', file: { lines, line: usNumber } }));
     // The ingest runs in a child so that this process (and its server) do not blur the figures.
-    const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=192', '--import', 'tsx', 'test/providers/fixtures/deactivations-child.ts', server.url, DAY], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--expose-gc', '--max-old-space-size=192', '--import', 'tsx', 'test/providers/fixtures/deactivations-child.ts', server.url, DAY],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const status = await new Promise<number | null>((done) => child.once('exit', done));
     if (status !== 0) throw new Error(`child failed (${status}): ${stderr}`);
-    const report = JSON.parse(stdout) as { lines: number; accepted: number; rejected: number; stored: number; bytes: number; heapGrowth: number; rssGrowth: number; samples: number };
+    const report = JSON.parse(stdout) as {
+      lines: number;
+      accepted: number;
+      rejected: number;
+      stored: number;
+      bytes: number;
+      heapGrowth: number;
+      rssGrowth: number;
+      samples: number;
+    };
     expect(report).toMatchObject({ lines, accepted: lines, rejected: 0, stored: lines, bytes: lines * 13 });
     expect(report.samples).toBeGreaterThanOrEqual(9);
     // The file is 13 MB; holding it (as text or as lines) would grow the heap by that much or more.

@@ -40,7 +40,13 @@ function recordingFetch(add: Record<string, string> = {}, drop: string[] = []) {
     for (const name of drop) headers.delete(name);
     const response = await fetch(input, { ...init, headers });
     const raw = response.headers.get('sl-violations');
-    exchanges.push({ url: String(input), requestHeaders: headers, status: response.status, violations: raw ? JSON.parse(raw) : [], body: await response.clone().text() });
+    exchanges.push({
+      url: String(input),
+      requestHeaders: headers,
+      status: response.status,
+      violations: raw ? JSON.parse(raw) : [],
+      body: await response.clone().text(),
+    });
     return response;
   };
   return { fetch: wrapped, exchanges };
@@ -58,7 +64,15 @@ describe('Twilio Lookup v2 adapters against a Prism mock of twilio_lookups_v2.ya
   function setUp(example: string | undefined, options: { drop?: string[]; prefer?: string } = {}) {
     const prefer = options.prefer ?? (example ? `example=${example}` : undefined);
     const recorder = recordingFetch(prefer ? { Prefer: prefer } : {}, options.drop);
-    const common = { username: 'ACtest', password: 'auth-token', baseUrl: prism.url, fetch: recorder.fetch, maxRetries: 0, timeoutMs: 10_000, clock: () => NOW };
+    const common = {
+      username: 'ACtest',
+      password: 'auth-token',
+      baseUrl: prism.url,
+      fetch: recorder.fetch,
+      maxRetries: 0,
+      timeoutMs: 10_000,
+      clock: () => NOW,
+    };
     return { common, exchanges: recorder.exchanges };
   }
 
@@ -99,7 +113,9 @@ describe('Twilio Lookup v2 adapters against a Prism mock of twilio_lookups_v2.ya
 
     it('fetchInvalid: a number Twilio does not consider valid is unknown, with its validation errors', async () => {
       const { common } = setUp('fetchInvalid');
-      expect((await ask(twilioReassignedNumber(common), US, new Date('2024-01-01'))).unavailable).toBe('NOT_FOUND: Twilio does not consider the number valid (TOO_LONG)');
+      expect((await ask(twilioReassignedNumber(common), US, new Date('2024-01-01'))).unavailable).toBe(
+        'NOT_FOUND: Twilio does not consider the number valid (TOO_LONG)',
+      );
     });
   });
 
@@ -120,7 +136,10 @@ describe('Twilio Lookup v2 adapters against a Prism mock of twilio_lookups_v2.ya
     it('fetchSimSwapWithoutLastSimSwapDate (swapped within PT24H): a change after `since` only when the whole window is', async () => {
       const { common } = setUp('fetchSimSwapWithoutLastSimSwapDate');
       const provider = twilioSimSwap(common);
-      expect(await ask(provider, GB, new Date(NOW - 30 * 24 * HOUR))).toEqual({ source: 'twilio-sim-swap', lastSimChange: new Date(NOW - 24 * HOUR).toISOString() });
+      expect(await ask(provider, GB, new Date(NOW - 30 * 24 * HOUR))).toEqual({
+        source: 'twilio-sim-swap',
+        lastSimChange: new Date(NOW - 24 * HOUR).toISOString(),
+      });
       // Bound 6 hours ago: the change in the last 24 hours may be before the binding.
       const recent = await ask(provider, GB, new Date(NOW - 6 * HOUR));
       expect(recent.lastSimChange).toBeUndefined();
@@ -143,14 +162,20 @@ describe('Twilio Lookup v2 adapters against a Prism mock of twilio_lookups_v2.ya
       const answer = await ask(twilioSimSwap({ ...common, lineType: true }), US, new Date('2024-01-01'));
       expectValidRequest(exchanges[0]);
       expect(exchanges[0]!.url).toBe(`${prism.url}/v2/PhoneNumbers/%2B14159929960?Fields=sim_swap,line_type_intelligence`);
-      expect(answer).toEqual({ source: 'twilio-sim-swap', unavailable: 'SERVICE_NOT_APPLICABLE: sim_swap covers mobile lines; line_type_intelligence says nonFixedVoip' });
+      expect(answer).toEqual({
+        source: 'twilio-sim-swap',
+        unavailable: 'SERVICE_NOT_APPLICABLE: sim_swap covers mobile lines; line_type_intelligence says nonFixedVoip',
+      });
     });
 
     it('the raw client returns the line type for hosts that record it at binding time', async () => {
       const { common, exchanges } = setUp('fetchLineTypeIntelligence');
       const result = await twilioLookupClient(common).lookup({ phone: US, fields: ['line_type_intelligence'], signal: AbortSignal.timeout(10_000) });
       expectValidRequest(exchanges[0]);
-      expect(result).toMatchObject({ ok: true, data: { line_type_intelligence: { type: 'nonFixedVoip', carrier_name: 'Twilio - SMS/MMS-SVR', error_code: null } } });
+      expect(result).toMatchObject({
+        ok: true,
+        data: { line_type_intelligence: { type: 'nonFixedVoip', carrier_name: 'Twilio - SMS/MMS-SVR', error_code: null } },
+      });
     });
 
     it('one request for reassigned_number, sim_swap and line type: the answers combine', async () => {
@@ -158,7 +183,9 @@ describe('Twilio Lookup v2 adapters against a Prism mock of twilio_lookups_v2.ya
       const provider = twilioLookup({ ...common, fields: ['reassigned_number', 'sim_swap', 'line_type_intelligence'] });
       const answer = await ask(provider, US, new Date('2019-06-01T00:00:00Z'));
       expectValidRequest(exchanges[0]);
-      expect(exchanges[0]!.url).toBe(`${prism.url}/v2/PhoneNumbers/%2B14159929960?Fields=reassigned_number,sim_swap,line_type_intelligence&LastVerifiedDate=20190601`);
+      expect(exchanges[0]!.url).toBe(
+        `${prism.url}/v2/PhoneNumbers/%2B14159929960?Fields=reassigned_number,sim_swap,line_type_intelligence&LastVerifiedDate=20190601`,
+      );
       // The example carries no reassigned_number: that part is unknown, the SIM part answers.
       expect(answer).toEqual({ source: 'twilio-lookup', lastSimChange: '2020-04-27T10:18:50Z' });
     });
@@ -172,7 +199,11 @@ describe('Twilio Lookup v2 adapters against a Prism mock of twilio_lookups_v2.ya
     });
 
     it('no Authorization header: the mock answers 401 and every adapter reports UNAUTHENTICATED, never a verdict', async () => {
-      for (const make of [twilioReassignedNumber, twilioSimSwap, (options: Parameters<typeof twilioLookup>[0]) => twilioLookup({ ...options, fields: ['reassigned_number', 'sim_swap'] })]) {
+      for (const make of [
+        twilioReassignedNumber,
+        twilioSimSwap,
+        (options: Parameters<typeof twilioLookup>[0]) => twilioLookup({ ...options, fields: ['reassigned_number', 'sim_swap'] }),
+      ]) {
         const { common, exchanges } = setUp('fetchReassignedNumberWithNumberReassigned', { drop: ['authorization'] });
         const answer = await ask(make(common), US, new Date('2020-12-27'));
         expect(exchanges[0]!.status).toBe(401);
@@ -197,7 +228,12 @@ describe('Twilio Lookup v2 adapters against a Prism mock of twilio_lookups_v2.ya
     it('the field lists are real (the comparison is not vacuous)', () => {
       expect(adapterFields.size).toBeGreaterThanOrEqual(15);
       expect([...adapterFields.keys()]).toEqual(
-        expect.arrayContaining(['reassigned_number.is_number_reassigned', 'sim_swap.last_sim_swap.last_sim_swap_date', 'sim_swap.last_sim_swap.swapped_period', 'line_type_intelligence.type']),
+        expect.arrayContaining([
+          'reassigned_number.is_number_reassigned',
+          'sim_swap.last_sim_swap.last_sim_swap_date',
+          'sim_swap.last_sim_swap.swapped_period',
+          'line_type_intelligence.type',
+        ]),
       );
       expect(specFields.get('sim_swap.error_code')).toEqual(new Set(['integer']));
       expect(specFields.get('reassigned_number.error_code')).toEqual(new Set(['string']));

@@ -31,7 +31,10 @@ async function vonage(reply: (request: Recorded, response: ServerResponse) => vo
   return { server, provider, ask, advance: (ms: number) => (now += ms) };
 }
 
-const insight = (simSwap: Record<string, unknown> | null) => ({ request_id: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab', insights: simSwap === null ? {} : { sim_swap: simSwap } });
+const insight = (simSwap: Record<string, unknown> | null) => ({
+  request_id: 'aaaaaaaa-bbbb-cccc-dddd-0123456789ab',
+  insights: simSwap === null ? {} : { sim_swap: simSwap },
+});
 const OK = { code: 'OK', message: 'Success' };
 
 function claimsOf(authorization: string | undefined) {
@@ -43,7 +46,9 @@ function claimsOf(authorization: string | undefined) {
 
 describe('vonageSimSwap', () => {
   it('POST /identity-insights/v1/requests with a signed application JWT; the documented example gives the SIM change date', async () => {
-    const { server, ask } = await vonage((_request, response) => json(response, 200, insight({ latest_sim_swap_at: '2024-07-08T09:30:27.504Z', is_swapped: true, status: OK })));
+    const { server, ask } = await vonage((_request, response) =>
+      json(response, 200, insight({ latest_sim_swap_at: '2024-07-08T09:30:27.504Z', is_swapped: true, status: OK })),
+    );
     const since = new Date(NOW - 30 * 24 * HOUR);
     expect(await ask(since)).toEqual({ source: 'vonage-sim-swap', lastSimChange: '2024-07-08T09:30:27.504Z' });
     const request = server.requests[0]!;
@@ -116,14 +121,19 @@ describe('vonageSimSwap', () => {
       ['SOMETHING_NEW', 'error'],
     ])('%s → %s, even with data beside it', async (code, typed) => {
       // Vonage's own multi-insight example carries SIM data next to a NO_COVERAGE status.
-      const { ask } = await vonage((_request, response) => json(response, 200, insight({ latest_sim_swap_at: '2024-07-08T09:30:27.504Z', is_swapped: true, status: { code, message: 'x' } })));
+      const { ask } = await vonage((_request, response) =>
+        json(response, 200, insight({ latest_sim_swap_at: '2024-07-08T09:30:27.504Z', is_swapped: true, status: { code, message: 'x' } })),
+      );
       const answer = await ask(new Date(NOW - 24 * HOUR));
       expect(answer.lastSimChange).toBeUndefined();
       expect(answer.unavailable).toMatch(new RegExp(`^${typed}: `));
     });
 
     it('PARTIAL_SUCCESS with a date is used; the insight missing from the response is unknown', async () => {
-      let body: unknown = insight({ latest_sim_swap_at: '2025-12-30T08:00:00Z', status: { code: 'PARTIAL_SUCCESS', message: 'Unable to retrieve data for some fields.' } });
+      let body: unknown = insight({
+        latest_sim_swap_at: '2025-12-30T08:00:00Z',
+        status: { code: 'PARTIAL_SUCCESS', message: 'Unable to retrieve data for some fields.' },
+      });
       const { ask } = await vonage((_request, response) => json(response, 200, body));
       expect(await ask(new Date(NOW - 24 * HOUR))).toEqual({ source: 'vonage-sim-swap', lastSimChange: '2025-12-30T08:00:00Z' });
       body = insight(null);
@@ -143,7 +153,14 @@ describe('vonageSimSwap', () => {
       [429, 'https://developer.vonage.com/api-errors#throttled', 'Rate limit hit', 'rate_limited'],
       [500, 'https://developer.vonage.com/api-errors#internal-error', 'Internal Error', 'HTTP_500'],
     ])('HTTP %i %s → %s', async (status, type, title, typed) => {
-      const { ask } = await vonage((_request, response) => json(response, status, { type, title, detail: 'details', instance: '868cf2e9-bd6d-4bac-96ba-2b08120d8cf9' }, { 'content-type': 'application/problem+json' }));
+      const { ask } = await vonage((_request, response) =>
+        json(
+          response,
+          status,
+          { type, title, detail: 'details', instance: '868cf2e9-bd6d-4bac-96ba-2b08120d8cf9' },
+          { 'content-type': 'application/problem+json' },
+        ),
+      );
       const answer = await ask(new Date(NOW - 24 * HOUR));
       expect(answer.lastSimChange).toBeUndefined();
       expect(answer.unavailable).toMatch(new RegExp(`^${typed}: ${type.split('#')[1]}: ${title}`));
@@ -172,17 +189,37 @@ describe('vonageSimSwap', () => {
   });
 
   it('through createGuard: a SIM change after the binding is a reason; an error is unknown evidence, not "unchanged"', async () => {
-    const changed = await vonage((_request, response) => json(response, 200, insight({ latest_sim_swap_at: '2026-01-09T20:00:00Z', is_swapped: true, status: OK })));
-    const guard = createGuard({ numberIntel: changed.provider, geo: false, preset: 'fintech', hashKey: 'vonage-guard-test-key-0123456', store: memoryStore({ now: () => NOW }), clock: () => NOW });
+    const changed = await vonage((_request, response) =>
+      json(response, 200, insight({ latest_sim_swap_at: '2026-01-09T20:00:00Z', is_swapped: true, status: OK })),
+    );
+    const guard = createGuard({
+      numberIntel: changed.provider,
+      geo: false,
+      preset: 'fintech',
+      hashKey: 'vonage-guard-test-key-0123456',
+      store: memoryStore({ now: () => NOW }),
+      clock: () => NOW,
+    });
     const attempt = { accountId: 'acct-v', phone: PHONE, phoneBoundAt: '2025-10-01T00:00:00Z', ip: '198.51.100.30', at: NOW };
     const decision = await guard.assess(attempt);
     expect(decision.reasons.map((reason) => reason.code)).toEqual(expect.arrayContaining(['sim_changed_after_binding', 'recent_sim_change']));
     expect(decision.action).not.toBe('allow');
 
-    const failing = await vonage((_request, response) => json(response, 200, insight({ is_swapped: false, status: { code: 'SUPPLIER_ERROR', message: 'boom' } })));
-    const other = createGuard({ numberIntel: failing.provider, geo: false, preset: 'fintech', hashKey: 'vonage-guard-test-key-0123456', store: memoryStore({ now: () => NOW }), clock: () => NOW });
+    const failing = await vonage((_request, response) =>
+      json(response, 200, insight({ is_swapped: false, status: { code: 'SUPPLIER_ERROR', message: 'boom' } })),
+    );
+    const other = createGuard({
+      numberIntel: failing.provider,
+      geo: false,
+      preset: 'fintech',
+      hashKey: 'vonage-guard-test-key-0123456',
+      store: memoryStore({ now: () => NOW }),
+      clock: () => NOW,
+    });
     const unknown = await other.assess(attempt);
     expect(unknown.reasons.map((reason) => reason.code)).not.toContain('sim_unchanged_since_binding');
-    expect(unknown.reasons.find((reason) => reason.code === 'number_intel_unavailable')?.message).toMatch(/vonage-sim-swap could not answer \(PROVIDER_ERROR: SUPPLIER_ERROR/);
+    expect(unknown.reasons.find((reason) => reason.code === 'number_intel_unavailable')?.message).toMatch(
+      /vonage-sim-swap could not answer \(PROVIDER_ERROR: SUPPLIER_ERROR/,
+    );
   });
 });

@@ -17,10 +17,20 @@ beforeAll(async () => {
 describe('backtest on simulator output', () => {
   it('writes decisions.jsonl, summary.json and report.html with consistent counts', async () => {
     const out = tempDir('bt');
-    const { summary, files } = await runBacktest({ input: events, preset: 'cloud-drive', outDir: out, evidence: simulationEvidence(), progress: false, log: () => {} });
+    const { summary, files } = await runBacktest({
+      input: events,
+      preset: 'cloud-drive',
+      outDir: out,
+      evidence: simulationEvidence(),
+      progress: false,
+      log: () => {},
+    });
     expect(files.map((file) => file.slice(out.length + 1)).sort()).toEqual(['decisions.jsonl', 'report.html', 'summary.json']);
 
-    const decisions = readFileSync(join(out, 'decisions.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { line: number; label: { isTakeover: boolean }; wouldBe: string; risk: number; warmup?: boolean });
+    const decisions = readFileSync(join(out, 'decisions.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { line: number; label: { isTakeover: boolean }; wouldBe: string; risk: number; warmup?: boolean });
     expect(decisions).toHaveLength(lines.length);
     expect(decisions.map((d) => d.line)).toEqual(lines.map((_, i) => i + 1));
     expect(summary.lines).toBe(lines.length);
@@ -53,7 +63,8 @@ describe('backtest on simulator output', () => {
     const html = readFileSync(join(out, 'report.html'), 'utf8');
     expect(html.startsWith('<!doctype html>')).toBe(true);
     expect(html.match(/<svg/g)!.length).toBeGreaterThanOrEqual(5);
-    for (const heading of ['Action rates per scenario', 'Risk distribution by label', 'Catch rate against legitimate step-up rate', 'Most frequent reasons']) expect(html).toContain(heading);
+    for (const heading of ['Action rates per scenario', 'Risk distribution by label', 'Catch rate against legitimate step-up rate', 'Most frequent reasons'])
+      expect(html).toContain(heading);
     const attributes = [...html.matchAll(/\b(?:src|href|xlink:href)\s*=\s*["']?([^"'\s>]+)/gi)].map((match) => match[1]!);
     expect(attributes.filter((value) => /^(?:https?:)?\/\//i.test(value))).toEqual([]);
     expect(html).not.toMatch(/<script|<link|<img|@import|url\(/i);
@@ -67,7 +78,15 @@ describe('backtest on simulator output', () => {
       return JSON.stringify(attempt);
     });
     writeFileSync(input, `${stripped.join('\n')}\n`);
-    const { summary } = await runBacktest({ input, preset: 'social', outDir: join(dir, 'out'), geo: 'evidence', evidence: simulationEvidence(), progress: false, log: () => {} });
+    const { summary } = await runBacktest({
+      input,
+      preset: 'social',
+      outDir: join(dir, 'out'),
+      geo: 'evidence',
+      evidence: simulationEvidence(),
+      progress: false,
+      log: () => {},
+    });
     expect(summary.assessed).toBe(500);
     expect(summary.labelled).toBe(0);
     expect(summary.roc).toBeUndefined();
@@ -99,7 +118,14 @@ describe('backtest: malformed lines', () => {
   it('skips them with a clear message and the line number, and counts them', async () => {
     const { input, dir } = build();
     const messages: string[] = [];
-    const { summary } = await runBacktest({ input, preset: 'cloud-drive', outDir: join(dir, 'out'), evidence: simulationEvidence(), progress: false, log: (message) => messages.push(message) });
+    const { summary } = await runBacktest({
+      input,
+      preset: 'cloud-drive',
+      outDir: join(dir, 'out'),
+      evidence: simulationEvidence(),
+      progress: false,
+      log: (message) => messages.push(message),
+    });
     expect(summary.malformed).toBe(5);
     expect(summary.blankLines).toBe(1);
     expect(summary.assessed).toBe(60);
@@ -111,14 +137,26 @@ describe('backtest: malformed lines', () => {
     expect(messages[4]).toMatch(/^line 46: "label" must be an object/);
     for (const message of messages) expect(message).toContain('(skipped)');
     expect(summary.settings.malformedLines).toHaveLength(5);
-    const decisions = readFileSync(join(dir, 'out', 'decisions.jsonl'), 'utf8').trim().split('\n');
+    const decisions = readFileSync(join(dir, 'out', 'decisions.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
     expect(decisions).toHaveLength(60);
   });
 
   it('--strict stops at the first malformed line', async () => {
     const { input, dir } = build();
-    const run = runBacktest({ input, preset: 'cloud-drive', outDir: join(dir, 'out'), strict: true, evidence: simulationEvidence(), progress: false, log: () => {} });
+    const run = runBacktest({
+      input,
+      preset: 'cloud-drive',
+      outDir: join(dir, 'out'),
+      strict: true,
+      evidence: simulationEvidence(),
+      progress: false,
+      log: () => {},
+    });
     await expect(run).rejects.toBeInstanceOf(MalformedLineError);
-    await expect(runBacktest({ input, preset: 'cloud-drive', strict: true, evidence: simulationEvidence(), progress: false, log: () => {} })).rejects.toThrow(/^line 41: not valid JSON/);
+    await expect(runBacktest({ input, preset: 'cloud-drive', strict: true, evidence: simulationEvidence(), progress: false, log: () => {} })).rejects.toThrow(
+      /^line 41: not valid JSON/,
+    );
   });
 });

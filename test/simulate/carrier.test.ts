@@ -5,7 +5,13 @@ import type { NumberTruth } from '../../src/simulate/events.js';
 const DAY = 86_400_000;
 const never = new AbortController().signal;
 const US = '+12125550123';
-const truth = (signal: NumberTruth['signal'], extra: Partial<NumberTruth> = {}): NumberTruth => ({ disconnectedAt: null, reissuedAt: null, signal, simChanges: [], ...extra });
+const truth = (signal: NumberTruth['signal'], extra: Partial<NumberTruth> = {}): NumberTruth => ({
+  disconnectedAt: null,
+  reissuedAt: null,
+  signal,
+  simChanges: [],
+  ...extra,
+});
 
 function ask(phone: string, number: NumberTruth, now: string, since: string, options: { signal?: NumberTruth['signal'] } = {}) {
   const carrier = simCarrier({ clock: () => Date.parse(now), ...options });
@@ -22,7 +28,12 @@ describe('the simulated carrier (a real NumberIntelProvider)', () => {
 
   it('exact: says the subscriber changed after the binding, with the date and the SIM change', async () => {
     const answer = await ask(US, reissued, '2024-05-01T00:00:00Z', '2022-06-01T00:00:00Z');
-    expect(answer).toMatchObject({ source: 'sim-number-recycling', changedSince: true, reissuedAt: '2024-04-20T09:00:00.000Z', lastSimChange: '2024-04-20T09:00:00.000Z' });
+    expect(answer).toMatchObject({
+      source: 'sim-number-recycling',
+      changedSince: true,
+      reissuedAt: '2024-04-20T09:00:00.000Z',
+      lastSimChange: '2024-04-20T09:00:00.000Z',
+    });
   });
 
   it('exact: a binding on the day of the reissue is not a change (CAMARA: contract start date answers false)', async () => {
@@ -54,7 +65,7 @@ describe('the simulated carrier (a real NumberIntelProvider)', () => {
     expect(answer.changedSince).toBeUndefined();
   });
 
-  it('a signal override and P17 shares replace the event\'s own signal', async () => {
+  it("a signal override and P17 shares replace the event's own signal", async () => {
     expect((await ask(US, reissued, '2024-05-01T00:00:00Z', '2022-06-01T00:00:00Z', { signal: 'missing' })).unavailable).toBeDefined();
     const phones = Array.from({ length: 4000 }, (_, i) => `+8613${String(800000000 + i)}`);
     const exact = phones.filter((phone) => signalByShares(phone, { exact: 0.25, coarse: 0, missing: 0.75 }) === 'exact').length / phones.length;

@@ -5,7 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { tempDir } from './helpers.js';
 
 function cli(args: string[], input?: string) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', maxBuffer: 64 << 20, ...(input ? { input } : {}) });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 << 20,
+    ...(input ? { input } : {}),
+  });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -22,7 +22,13 @@ describe('simulate: determinism', () => {
     expect(sha(b)).not.toBe(sha(a));
     expect(sha(c)).not.toBe(sha(a));
     // Not just shuffled: the phone numbers themselves differ between seeds.
-    const phones = (text: string) => new Set(text.trim().split('\n').map((line) => (JSON.parse(line) as { phone: string }).phone));
+    const phones = (text: string) =>
+      new Set(
+        text
+          .trim()
+          .split('\n')
+          .map((line) => (JSON.parse(line) as { phone: string }).phone),
+      );
     const other = phones(b);
     const shared = [...phones(a)].filter((phone) => other.has(phone));
     expect(shared.length).toBeLessThan(5);

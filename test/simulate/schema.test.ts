@@ -9,7 +9,12 @@ import { simulateText } from './helpers.js';
 
 const SCENARIOS = new Set<string>([...LEGIT_SCENARIOS, ...TAKEOVER_SCENARIOS]);
 
-async function eventsOf(profile: ProfileName, accounts: number, seed: number, overrides?: Parameters<typeof simulateText>[0]['overrides']): Promise<SimEvent[]> {
+async function eventsOf(
+  profile: ProfileName,
+  accounts: number,
+  seed: number,
+  overrides?: Parameters<typeof simulateText>[0]['overrides'],
+): Promise<SimEvent[]> {
   const text = await simulateText({ profile, accounts, seed, ...(overrides ? { overrides } : {}) });
   return text
     .trim()

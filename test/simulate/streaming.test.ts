@@ -5,10 +5,14 @@ import { tempDir } from './helpers.js';
 
 /** Runs the generator in a child with a small heap limit and forced collections. */
 function generate(accounts: number, tmp: string): { lines: number; bytes: number; peak: number } {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=256', '--import', 'tsx', 'test/simulate/fixtures/stream-child.ts', String(accounts), tmp], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--max-old-space-size=256', '--import', 'tsx', 'test/simulate/fixtures/stream-child.ts', String(accounts), tmp],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   if (child.status !== 0) throw new Error(`generator child failed (${child.status}): ${child.stderr}`);
   return JSON.parse(child.stdout) as { lines: number; bytes: number; peak: number };
 }

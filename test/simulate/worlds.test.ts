@@ -69,7 +69,7 @@ describe('attacker strategies do what they say', () => {
   // Only hunters, every one of them adaptive, many accounts in the takeover storyline.
   const overrides = { takeoverOversample: 0.6, adaptiveShare: 1, takeoverMix: { A1: 0, A2: 1, A3: 0, A5: 0 } };
 
-  it('mimic copies the owner\'s last user agent, Client Hints, city, ISP and /24, and sends no device token', async () => {
+  it("mimic copies the owner's last user agent, Client Hints, city, ISP and /24, and sends no device token", async () => {
     const events = parse(await simulateText({ profile: 'us', accounts: 400, seed: 21, overrides }));
     const byAccount = new Map<string, SimEvent[]>();
     for (const event of events) (byAccount.get(event.accountId) ?? byAccount.set(event.accountId, []).get(event.accountId)!).push(event);
@@ -98,7 +98,8 @@ describe('attacker strategies do what they say', () => {
   it('the other strategies: timing, retries, register first, the common phone', async () => {
     const events = parse(await simulateText({ profile: 'us', accounts: 500, seed: 22, overrides }));
     const attacks = new Map<string, SimEvent[]>();
-    for (const event of events) if (event.label.isTakeover) (attacks.get(event.accountId) ?? attacks.set(event.accountId, []).get(event.accountId)!).push(event);
+    for (const event of events)
+      if (event.label.isTakeover) (attacks.get(event.accountId) ?? attacks.set(event.accountId, []).get(event.accountId)!).push(event);
     const seen = new Set<AttackerStrategy>();
     for (const [accountId, list] of attacks) {
       const strategy = list[0]!.label.strategy!;
@@ -139,7 +140,8 @@ describe('attacker strategies do what they say', () => {
         }
       }
     }
-    for (const strategy of ['mimic', 'early', 'usual-time', 'retry', 'register-retry', 'common-phone', 'all'] as const) expect(seen.has(strategy), strategy).toBe(true);
+    for (const strategy of ['mimic', 'early', 'usual-time', 'retry', 'register-retry', 'common-phone', 'all'] as const)
+      expect(seen.has(strategy), strategy).toBe(true);
   });
 });
 
@@ -206,7 +208,7 @@ describe('unavoidable friction, from events and labels alone', () => {
 });
 
 describe('reliability of risk', () => {
-  it('bins by half decades and compares each bin\'s mean risk with its observed rate', () => {
+  it("bins by half decades and compares each bin's mean risk with its observed rate", () => {
     expect(RISK_BIN_EDGES[0]).toBe(0);
     expect(riskBin(0)).toBe(0);
     expect(riskBin(5e-7)).toBe(0);
@@ -259,7 +261,14 @@ describe('per-variant counts', () => {
     counter.record(owner('o1'), false, 'allow', 0.0001);
     counter.record(owner('o2'), false, 'allow', 0.0001);
     counter.record(owner('x'), false, 'step_up', 0.01); // a victim's owner: left out of owner figures
-    const tally = counter.finish(new Map([['x', 'mimic'], ['y', 'retry'], ['z', 'retry']]), new Set(['x', 'y', 'z']));
+    const tally = counter.finish(
+      new Map([
+        ['x', 'mimic'],
+        ['y', 'retry'],
+        ['z', 'retry'],
+      ]),
+      new Set(['x', 'y', 'z']),
+    );
     expect(tally.first).toEqual({ n: 3, k: 2 });
     expect(tally.firstByStrategy.mimic).toEqual({ n: 1, k: 0 });
     expect(tally.firstByStrategy.retry).toEqual({ n: 2, k: 2 });

@@ -15,7 +15,11 @@ describe.skipIf(!services().redisServer)('Redis Cluster (3 private nodes)', () =
   let nodes: PrivateRedis;
   let cluster: Cluster;
   let other: Cluster;
-  const connect = () => new Cluster(nodes.ports.map((port) => ({ host: '127.0.0.1', port })), { redisOptions: { maxRetriesPerRequest: 2 } });
+  const connect = () =>
+    new Cluster(
+      nodes.ports.map((port) => ({ host: '127.0.0.1', port })),
+      { redisOptions: { maxRetriesPerRequest: 2 } },
+    );
   beforeAll(async () => {
     nodes = await startPrivateRedis(3, true);
     cluster = connect();
@@ -41,12 +45,24 @@ describe.skipIf(!services().redisServer)('Redis Cluster (3 private nodes)', () =
   it('a guard on the cluster: allowed, stepped up, outcome recorded, history seen through a second client', async () => {
     const at = Date.parse('2026-01-10T09:00:00Z');
     const base = { phone: '+8613800138000', phoneBoundAt: '2025-01-01T00:00:00Z', ip: '198.51.100.7', at: '2026-01-10T09:00:00Z' };
-    const guard = createGuard({ store: redisStore({ client: cluster, prefix: 'guard' }), preset: 'fintech', geo: false, hashKey: 'cluster-key-0123456789', clock: () => at });
+    const guard = createGuard({
+      store: redisStore({ client: cluster, prefix: 'guard' }),
+      preset: 'fintech',
+      geo: false,
+      hashKey: 'cluster-key-0123456789',
+      clock: () => at,
+    });
     const allowed = await guard.assess({ ...base, accountId: 'a1', deviceId: 'd1', lastSeenAt: '2026-01-09T00:00:00Z', verified: ['sms_otp', 'password'] });
     expect([allowed.action, allowed.persisted]).toEqual(['allow', true]);
     const stepped = await guard.assess({ ...base, accountId: 'a2', deviceId: 'd2' });
     expect([stepped.action, stepped.persisted]).toEqual(['step_up', true]);
-    const restarted = createGuard({ store: redisStore({ client: other, prefix: 'guard' }), preset: 'fintech', geo: false, hashKey: 'cluster-key-0123456789', clock: () => at });
+    const restarted = createGuard({
+      store: redisStore({ client: other, prefix: 'guard' }),
+      preset: 'fintech',
+      geo: false,
+      hashKey: 'cluster-key-0123456789',
+      clock: () => at,
+    });
     expect((await restarted.recordOutcome(stepped.id, { checks: stepped.stepUp!.anyOf[0] as ['face'], passed: true })).satisfied).toBe(true);
     const again = await restarted.assess({ ...base, accountId: 'a1', deviceId: 'd1', lastSeenAt: '2026-01-09T00:00:00Z' });
     expect(again.reasons.map((reason) => reason.code)).toContain('vouched_device');
@@ -55,7 +71,13 @@ describe.skipIf(!services().redisServer)('Redis Cluster (3 private nodes)', () =
   it('requests per assess on a cluster: read = GET (account slot) + MGET (number slot) in parallel; write = one command per slot touched', async () => {
     const counted = countingRedis(cluster as unknown as Redis);
     const at = Date.parse('2026-01-10T09:00:00Z');
-    const guard = createGuard({ store: redisStore({ client: counted.client, prefix: 'rt' }), preset: 'fintech', geo: false, hashKey: 'cluster-key-0123456789', clock: () => at });
+    const guard = createGuard({
+      store: redisStore({ client: counted.client, prefix: 'rt' }),
+      preset: 'fintech',
+      geo: false,
+      hashKey: 'cluster-key-0123456789',
+      clock: () => at,
+    });
     const base = { phone: '+8613800138000', phoneBoundAt: '2025-01-01T00:00:00Z', ip: '198.51.100.7', at: '2026-01-10T09:00:00Z' };
     const allowed = await guard.assess({ ...base, accountId: 'a1', deviceId: 'd1', lastSeenAt: '2026-01-09T00:00:00Z', verified: ['sms_otp', 'password'] });
     expect(allowed.action).toBe('allow');
@@ -69,7 +91,13 @@ describe.skipIf(!services().redisServer)('Redis Cluster (3 private nodes)', () =
   it('after SCRIPT FLUSH on every node, writes and ingests still land', async () => {
     const store = redisStore({ client: cluster, prefix: 'flush' });
     const write = (account: string) =>
-      store.write({ keys: { account, phone: 'p' }, patch: { at: 1, phoneHash: 'p', device: { key: 't:x', fromToken: true, classKey: 'c', deviceType: 'm', vouched: false } } }, { maxDevices: 4, maxLocations: 4, maxFailedStepUps: 4, retentionMs: 86_400_000 });
+      store.write(
+        {
+          keys: { account, phone: 'p' },
+          patch: { at: 1, phoneHash: 'p', device: { key: 't:x', fromToken: true, classKey: 'c', deviceType: 'm', vouched: false } },
+        },
+        { maxDevices: 4, maxLocations: 4, maxFailedStepUps: 4, retentionMs: 86_400_000 },
+      );
     const accounts = Array.from({ length: 12 }, (_, i) => `acct-${i}`);
     await Promise.all(accounts.map(write));
     await nodes.onEachNode('SCRIPT', 'FLUSH');

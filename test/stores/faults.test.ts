@@ -2,15 +2,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CorruptStoreDataError } from 'recycled-number-guard/store';
-import {
-  createGuard,
-  memoryStore,
-  OutcomeRejectedError,
-  type AttemptInput,
-  type Decision,
-  type PresetName,
-  type Store,
-} from 'recycled-number-guard';
+import { createGuard, memoryStore, OutcomeRejectedError, type AttemptInput, type Decision, type PresetName, type Store } from 'recycled-number-guard';
 import { postgresStore, PostgresStoreError } from 'recycled-number-guard/postgres';
 import { redisKeyLayout, redisStore, RedisStoreError } from 'recycled-number-guard/redis';
 import { createHasher } from '../../src/persist/keys.js';
@@ -81,10 +73,19 @@ describe('store unreachable', () => {
     ['fintech', 'fintech'],
     ['cloud-drive', 'cloud-drive'],
   ])('Redis on a closed port, small retry settings (%s): answers within the budget, history unavailable', async (_label, preset) => {
-    const client = new Redis({ host: '127.0.0.1', port: await freePort(), lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const client = new Redis({
+      host: '127.0.0.1',
+      port: await freePort(),
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     client.on('error', () => {});
     try {
-      const { value, ms } = await timed(guardOn(redisStore({ client, prefix: `rng-${run}-down` }), preset).assess(attempt({ verified: ['sms_otp', 'password'] })));
+      const { value, ms } = await timed(
+        guardOn(redisStore({ client, prefix: `rng-${run}-down` }), preset).assess(attempt({ verified: ['sms_otp', 'password'] })),
+      );
       expectDegraded(value, ms, preset);
       expect(unavailableWhy(value)).toMatch(/redis store read failed/);
       expect(value.persisted).toBe(false);
@@ -97,7 +98,9 @@ describe('store unreachable', () => {
     const client = new Redis({ host: '127.0.0.1', port: await freePort() });
     client.on('error', () => {});
     try {
-      const { value, ms } = await timed(guardOn(redisStore({ client, prefix: `rng-${run}-queued` }), 'fintech').assess(attempt({ verified: ['sms_otp', 'password'] })));
+      const { value, ms } = await timed(
+        guardOn(redisStore({ client, prefix: `rng-${run}-queued` }), 'fintech').assess(attempt({ verified: ['sms_otp', 'password'] })),
+      );
       expectDegraded(value, ms, 'fintech');
       expect(unavailableWhy(value)).toMatch(/time budget/);
     } finally {
@@ -110,10 +113,18 @@ describe('store unreachable', () => {
     ['connectionTimeoutMillis 200', 200],
     ['pg defaults', undefined],
   ])('PostgreSQL on a closed port (%s): answers within the budget, history unavailable, fintech does not allow', async (_label, connectionTimeoutMillis) => {
-    const pool = new pg.Pool({ host: '127.0.0.1', port: await freePort(), user: 'postgres', database: 'test', ...(connectionTimeoutMillis ? { connectionTimeoutMillis } : {}) });
+    const pool = new pg.Pool({
+      host: '127.0.0.1',
+      port: await freePort(),
+      user: 'postgres',
+      database: 'test',
+      ...(connectionTimeoutMillis ? { connectionTimeoutMillis } : {}),
+    });
     pool.on('error', () => {});
     try {
-      const { value, ms } = await timed(guardOn(postgresStore({ pool, schema: `rng_${run}_down` }), 'fintech').assess(attempt({ verified: ['sms_otp', 'password'] })));
+      const { value, ms } = await timed(
+        guardOn(postgresStore({ pool, schema: `rng_${run}_down` }), 'fintech').assess(attempt({ verified: ['sms_otp', 'password'] })),
+      );
       expectDegraded(value, ms, 'fintech');
       expect(unavailableWhy(value)).toMatch(/postgres store read failed/);
     } finally {
@@ -122,15 +133,26 @@ describe('store unreachable', () => {
   });
 
   it('store errors are typed: RedisStoreError / PostgresStoreError with the operation and the driver error as cause', async () => {
-    const client = new Redis({ host: '127.0.0.1', port: await freePort(), lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+    const client = new Redis({
+      host: '127.0.0.1',
+      port: await freePort(),
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      enableOfflineQueue: false,
+      retryStrategy: () => null,
+    });
     client.on('error', () => {});
     const pool = new pg.Pool({ host: '127.0.0.1', port: await freePort(), user: 'postgres', database: 'test' });
     try {
-      const redisError = await redisStore({ client }).takePending('dec_x').catch((error: unknown) => error);
+      const redisError = await redisStore({ client })
+        .takePending('dec_x')
+        .catch((error: unknown) => error);
       expect(redisError).toBeInstanceOf(RedisStoreError);
       expect(redisError).toMatchObject({ code: 'STORE_UNAVAILABLE', operation: 'takePending' });
       expect((redisError as Error).cause).toBeInstanceOf(Error);
-      const pgError = await postgresStore({ pool }).read({ account: 'a', phone: 'p' }).catch((error: unknown) => error);
+      const pgError = await postgresStore({ pool })
+        .read({ account: 'a', phone: 'p' })
+        .catch((error: unknown) => error);
       expect(pgError).toBeInstanceOf(PostgresStoreError);
       expect(pgError).toMatchObject({ code: 'STORE_UNAVAILABLE', operation: 'read' });
     } finally {
@@ -164,7 +186,8 @@ function redisBackend(): Backend {
     reopen: async (tag) => redisStore({ client: second, prefix: prefix(tag) }),
     async plant(tag, what, key, raw) {
       const layout = redisKeyLayout(prefix(tag));
-      const name = what === 'profile' ? layout.profile(key) : what === 'intel' ? layout.intel(key) : what === 'events' ? layout.events(key) : layout.pending(key);
+      const name =
+        what === 'profile' ? layout.profile(key) : what === 'intel' ? layout.intel(key) : what === 'events' ? layout.events(key) : layout.pending(key);
       await client.set(name, raw, 'PX', 60_000);
     },
     rawProfile: async (tag, account) => client.get(redisKeyLayout(prefix(tag)).profile(account)),
@@ -249,30 +272,33 @@ for (const [label, up, make] of backends) {
       ['a device of the wrong shape', '{"v":1,"devices":[{"key":5,"lastSeen":"yesterday"}],"locations":[],"failedStepUps":[],"updatedAt":1767225600000}'],
       ['a list that is an object', '{"v":1,"devices":{"a":1},"locations":[],"failedStepUps":[],"updatedAt":1767225600000}'],
     ];
-    it.each(corruptProfiles)('a corrupt profile (%s) reads as unavailable (fintech steps up) and is reset, not merged, by the next allowed write', async (what, raw) => {
-      const tag = `corrupt-${what.replace(/\W+/g, '')}`;
-      const replaced: CorruptStoreDataError[] = [];
-      const store = await backend.store(tag, (error) => replaced.push(error));
-      await backend.plant(tag, 'profile', 'acct-fault', raw);
+    it.each(corruptProfiles)(
+      'a corrupt profile (%s) reads as unavailable (fintech steps up) and is reset, not merged, by the next allowed write',
+      async (what, raw) => {
+        const tag = `corrupt-${what.replace(/\W+/g, '')}`;
+        const replaced: CorruptStoreDataError[] = [];
+        const store = await backend.store(tag, (error) => replaced.push(error));
+        await backend.plant(tag, 'profile', 'acct-fault', raw);
 
-      const { value: strict, ms } = await timed(guardOn(store, 'fintech').assess(attempt({ verified: ['sms_otp', 'password'] })));
-      expectDegraded(strict, ms, 'fintech');
-      expect(unavailableWhy(strict)).toMatch(/corrupt/);
+        const { value: strict, ms } = await timed(guardOn(store, 'fintech').assess(attempt({ verified: ['sms_otp', 'password'] })));
+        expectDegraded(strict, ms, 'fintech');
+        expect(unavailableWhy(strict)).toMatch(/corrupt/);
 
-      const lenient = await guardOn(store, 'cloud-drive').assess(attempt({ verified: ['sms_otp', 'password'] }));
-      expect(lenient.evidence.history).toBe('unavailable');
-      expect(lenient.action).toBe('allow');
-      expect(lenient.persisted).toBe(true);
-      // Reset: the stored profile is this one login, nothing of the garbage survived.
-      const stored = decodeProfile(await backend.rawProfile(tag, 'acct-fault'));
-      expect(stored.devices).toHaveLength(1);
-      expect(stored.devices[0]!.count).toBe(1);
-      if (backend.name === 'Redis') expect(replaced.map((error) => error.what)).toEqual(['profile']);
+        const lenient = await guardOn(store, 'cloud-drive').assess(attempt({ verified: ['sms_otp', 'password'] }));
+        expect(lenient.evidence.history).toBe('unavailable');
+        expect(lenient.action).toBe('allow');
+        expect(lenient.persisted).toBe(true);
+        // Reset: the stored profile is this one login, nothing of the garbage survived.
+        const stored = decodeProfile(await backend.rawProfile(tag, 'acct-fault'));
+        expect(stored.devices).toHaveLength(1);
+        expect(stored.devices[0]!.count).toBe(1);
+        if (backend.name === 'Redis') expect(replaced.map((error) => error.what)).toEqual(['profile']);
 
-      const next = await guardOn(store, 'cloud-drive').assess(attempt());
-      expect(next.evidence.history).toBe('ok');
-      expect(codes(next)).toContain('vouched_device');
-    });
+        const next = await guardOn(store, 'cloud-drive').assess(attempt());
+        expect(next.evidence.history).toBe('ok');
+        expect(codes(next)).toContain('vouched_device');
+      },
+    );
 
     it('a corrupt carrier cache is only a cache miss: history stays available, the host is told', async () => {
       const seen: CorruptStoreDataError[] = [];
@@ -302,66 +328,77 @@ for (const [label, up, make] of backends) {
       const store = await backend.store('corruptpending');
       const id = 'dec_AAAAAAAAAAAAAAAAAAAAAA';
       await backend.plant('corruptpending', 'pending', id, '{"decisionId":"dec_AAAAAAAAAAAAAAAAAAAAAA","anyOf":"password"}');
-      const error = await guardOn(store).recordOutcome(id, { check: 'password', passed: true }).catch((rejection: unknown) => rejection);
+      const error = await guardOn(store)
+        .recordOutcome(id, { check: 'password', passed: true })
+        .catch((rejection: unknown) => rejection);
       expect(error).toBeInstanceOf(OutcomeRejectedError);
       expect(error).toMatchObject({ reason: 'STORE_UNAVAILABLE' });
     });
 
     // Needs a second session holding a row lock while the writes queue behind it: not on PGlite,
     // which runs one session (the server run covers it, and CI always has the server).
-    if (backend?.concurrentSessions !== false) it('writes interrupted mid-flight leave a valid profile that holds only completed updates', async () => {
-      const tag = 'interrupted';
-      const limits = { maxDevices: 16, maxLocations: 16, maxFailedStepUps: 8, retentionMs: 180 * 86_400_000 };
-      const patch = (i: number) => ({ at: Date.parse(AT) + i, phoneHash, device: { key: 't:same', fromToken: true, classKey: 'ios|mobile#iphone', deviceType: 'mobile', vouched: false } });
-      await backend.store(tag); // creates the schema for PostgreSQL
-      let outcomes: PromiseSettledResult<void>[];
-      if (backend.name === 'Redis') {
-        // Cut the connection while 100 merges are in flight.
-        const doomed = redisClient({ maxRetriesPerRequest: 0, retryStrategy: () => null });
-        doomed.on('error', () => {});
-        await doomed.ping();
-        const store = redisStore({ client: doomed, prefix: `rng-${run}-${tag}` });
-        const writes = Array.from({ length: 100 }, (_, i) => store.write({ keys: { account: 'acct-int', phone: phoneHash }, patch: patch(i) }, limits));
-        doomed.stream.destroy();
-        outcomes = await Promise.allSettled(writes);
-        doomed.disconnect();
-      } else {
-        // Hold the row lock, let 60 merges queue behind it, cancel five of the waiting ones, release.
-        const schema = `rng_${run}_${tag}`;
-        const app = `rng-int-${process.pid}`;
-        const hasty = pgPool({ max: 10, application_name: app });
-        const control = pgPool({ max: 2 });
-        const store = postgresStore({ pool: hasty, schema });
-        await store.write({ keys: { account: 'acct-int', phone: phoneHash }, patch: patch(-1) }, limits);
-        const locker = await control.connect();
-        try {
-          await locker.query('BEGIN');
-          await locker.query(`SELECT 1 FROM "${schema}".profiles WHERE account = 'acct-int' FOR UPDATE`);
-          const settled = Promise.allSettled(Array.from({ length: 60 }, (_, i) => store.write({ keys: { account: 'acct-int', phone: phoneHash }, patch: patch(i) }, limits)));
-          const waiting = `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`;
-          for (let tries = 0; (await control.query(waiting, [app])).rowCount! < 10 && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 10));
-          const { rows } = await control.query(`SELECT pg_cancel_backend(pid) AS cancelled FROM (${waiting} LIMIT 5) w`, [app]);
-          expect(rows.filter((row: { cancelled: boolean }) => row.cancelled)).toHaveLength(5);
-          await locker.query('COMMIT');
-          outcomes = [{ status: 'fulfilled', value: undefined }, ...(await settled)];
-          expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toHaveLength(5);
-        } finally {
-          locker.release();
-          await Promise.all([hasty.end(), control.end()]);
+    if (backend?.concurrentSessions !== false)
+      it('writes interrupted mid-flight leave a valid profile that holds only completed updates', async () => {
+        const tag = 'interrupted';
+        const limits = { maxDevices: 16, maxLocations: 16, maxFailedStepUps: 8, retentionMs: 180 * 86_400_000 };
+        const patch = (i: number) => ({
+          at: Date.parse(AT) + i,
+          phoneHash,
+          device: { key: 't:same', fromToken: true, classKey: 'ios|mobile#iphone', deviceType: 'mobile', vouched: false },
+        });
+        await backend.store(tag); // creates the schema for PostgreSQL
+        let outcomes: PromiseSettledResult<void>[];
+        if (backend.name === 'Redis') {
+          // Cut the connection while 100 merges are in flight.
+          const doomed = redisClient({ maxRetriesPerRequest: 0, retryStrategy: () => null });
+          doomed.on('error', () => {});
+          await doomed.ping();
+          const store = redisStore({ client: doomed, prefix: `rng-${run}-${tag}` });
+          const writes = Array.from({ length: 100 }, (_, i) => store.write({ keys: { account: 'acct-int', phone: phoneHash }, patch: patch(i) }, limits));
+          doomed.stream.destroy();
+          outcomes = await Promise.allSettled(writes);
+          doomed.disconnect();
+        } else {
+          // Hold the row lock, let 60 merges queue behind it, cancel five of the waiting ones, release.
+          const schema = `rng_${run}_${tag}`;
+          const app = `rng-int-${process.pid}`;
+          const hasty = pgPool({ max: 10, application_name: app });
+          const control = pgPool({ max: 2 });
+          const store = postgresStore({ pool: hasty, schema });
+          await store.write({ keys: { account: 'acct-int', phone: phoneHash }, patch: patch(-1) }, limits);
+          const locker = await control.connect();
+          try {
+            await locker.query('BEGIN');
+            await locker.query(`SELECT 1 FROM "${schema}".profiles WHERE account = 'acct-int' FOR UPDATE`);
+            const settled = Promise.allSettled(
+              Array.from({ length: 60 }, (_, i) => store.write({ keys: { account: 'acct-int', phone: phoneHash }, patch: patch(i) }, limits)),
+            );
+            const waiting = `SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`;
+            for (let tries = 0; (await control.query(waiting, [app])).rowCount! < 10 && tries < 200; tries++)
+              await new Promise((resolve) => setTimeout(resolve, 10));
+            const { rows } = await control.query(`SELECT pg_cancel_backend(pid) AS cancelled FROM (${waiting} LIMIT 5) w`, [app]);
+            expect(rows.filter((row: { cancelled: boolean }) => row.cancelled)).toHaveLength(5);
+            await locker.query('COMMIT');
+            outcomes = [{ status: 'fulfilled', value: undefined }, ...(await settled)];
+            expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toHaveLength(5);
+          } finally {
+            locker.release();
+            await Promise.all([hasty.end(), control.end()]);
+          }
         }
-      }
-      const landed = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
-      const profile = (await (await backend.reopen(tag)).read({ account: 'acct-int', phone: phoneHash })).profile;
-      const count = profile?.devices[0]?.count ?? 0;
-      // Redis may have run a script whose reply was lost with the socket; PostgreSQL rolls a cancelled statement back.
-      if (backend.name === 'Redis') {
-        expect(count).toBeGreaterThanOrEqual(landed);
-        expect(count).toBeLessThanOrEqual(outcomes.length);
-      } else {
-        expect(count).toBe(landed);
-      }
-      for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(backend.name === 'Redis' ? RedisStoreError : PostgresStoreError);
-    });
+        const landed = outcomes.filter((outcome) => outcome.status === 'fulfilled').length;
+        const profile = (await (await backend.reopen(tag)).read({ account: 'acct-int', phone: phoneHash })).profile;
+        const count = profile?.devices[0]?.count ?? 0;
+        // Redis may have run a script whose reply was lost with the socket; PostgreSQL rolls a cancelled statement back.
+        if (backend.name === 'Redis') {
+          expect(count).toBeGreaterThanOrEqual(landed);
+          expect(count).toBeLessThanOrEqual(outcomes.length);
+        } else {
+          expect(count).toBe(landed);
+        }
+        for (const outcome of outcomes)
+          if (outcome.status === 'rejected') expect(outcome.reason).toBeInstanceOf(backend.name === 'Redis' ? RedisStoreError : PostgresStoreError);
+      });
 
     it('history survives a restart: a new guard on a new connection knows the device, the owner proof and a pending step-up', async () => {
       const first = guardOn(await backend.store('restart'), 'fintech');

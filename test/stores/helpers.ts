@@ -20,8 +20,7 @@ export const runId = (tag: string) => `${tag}${process.pid}_${Date.now().toStrin
 export const redisCapabilities = redisStore({ client: { pipeline() {}, evalsha() {} } as unknown as Redis }).capabilities;
 export const postgresCapabilities = postgresStore({ pool: { query: async () => ({ rows: [] }) } as unknown as pg.Pool }).capabilities;
 
-export const redisClient = (options: RedisOptions = {}) =>
-  new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 2, ...options });
+export const redisClient = (options: RedisOptions = {}) => new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 2, ...options });
 
 export const pgPool = (options: pg.PoolConfig = {}) => new pg.Pool({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test', ...options });
 
@@ -160,7 +159,22 @@ export async function startPrivateRedis(nodes: number, cluster: boolean, extraAr
     for (let i = 0; i < nodes; i++) {
       const port = await freePort();
       ports.push(port);
-      const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', '--loglevel', 'warning'];
+      const args = [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+        '--dir',
+        dir,
+        '--daemonize',
+        'no',
+        '--loglevel',
+        'warning',
+      ];
       if (cluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000');
       args.push(...extraArgs);
       const child = spawn('redis-server', args, { stdio: 'ignore' });

@@ -128,7 +128,9 @@ for (const target of postgresTargets()) {
       await store.migrate();
       const s = `"${name}"`;
       const past = `now() - interval '1 minute'`;
-      await pool.query(`INSERT INTO ${s}.profiles SELECT 'old-' || i, '{"v":1,"devices":[],"locations":[],"failedStepUps":[],"updatedAt":1}', ${past} FROM generate_series(1, 150) i`);
+      await pool.query(
+        `INSERT INTO ${s}.profiles SELECT 'old-' || i, '{"v":1,"devices":[],"locations":[],"failedStepUps":[],"updatedAt":1}', ${past} FROM generate_series(1, 150) i`,
+      );
       await pool.query(`INSERT INTO ${s}.pending SELECT 'dec_old_' || i, '{}', ${past} FROM generate_series(1, 150) i`);
       await pool.query(`INSERT INTO ${s}.intel SELECT 'phone-' || i, '{}', ${past} FROM generate_series(1, 150) i`);
       await pool.query(`INSERT INTO ${s}.number_events SELECT 'phone-' || i, '[]', ${past} FROM generate_series(1, 150) i`);
@@ -153,7 +155,13 @@ for (const target of postgresTargets()) {
       await pool.query(
         `INSERT INTO "${name}".profiles VALUES ('acct-pg', '{"v":1,"devices":[{"key":"t:stale","fromToken":true,"classKey":"c","deviceType":"m","firstSeen":1,"lastSeen":1767225600000,"vouched":true,"count":9}],"locations":[],"failedStepUps":[],"updatedAt":1767225600000}', now() - interval '1 second')`,
       );
-      await store.write({ keys: { account: 'acct-pg', phone: 'p' }, patch: { at: Date.parse(AT), phoneHash: 'p', device: { key: 't:new', fromToken: true, classKey: 'c', deviceType: 'm', vouched: false } } }, limits);
+      await store.write(
+        {
+          keys: { account: 'acct-pg', phone: 'p' },
+          patch: { at: Date.parse(AT), phoneHash: 'p', device: { key: 't:new', fromToken: true, classKey: 'c', deviceType: 'm', vouched: false } },
+        },
+        limits,
+      );
       expect((await store.read({ account: 'acct-pg', phone: 'p' })).profile?.devices.map((d) => d.key)).toEqual(['t:new']);
     });
 

@@ -102,7 +102,12 @@ describe.skipIf(!services().redis)('Redis at 127.0.0.1:6379', () => {
 
   it('one round trip to read and one to write per assess, allowed or stepped up, from the first assess on', async () => {
     const counted = countingRedis(client);
-    const guard = createGuard({ store: redisStore({ client: counted.client, prefix: `rng-${run}-rt` }), geo: false, hashKey: HASH_KEY, clock: () => Date.parse(AT) });
+    const guard = createGuard({
+      store: redisStore({ client: counted.client, prefix: `rng-${run}-rt` }),
+      geo: false,
+      hashKey: HASH_KEY,
+      clock: () => Date.parse(AT),
+    });
     const allowed = await guard.assess(attempt());
     expect([allowed.action, allowed.persisted]).toEqual(['allow', true]);
     expect(counted.requests()).toBe(2);
@@ -149,7 +154,8 @@ describe.skipIf(!services().redisServer)('a private redis-server (script cache f
     const counted = countingRedis(client);
     const store = redisStore({ client: counted.client, prefix: 'flush' });
     const keys = { account: 'a', phone: 'p' };
-    const write = (at: number) => store.write({ keys, patch: { at, phoneHash: 'p', device: { key: 't:x', fromToken: true, classKey: 'c', deviceType: 'm', vouched: false } } }, limits);
+    const write = (at: number) =>
+      store.write({ keys, patch: { at, phoneHash: 'p', device: { key: 't:x', fromToken: true, classKey: 'c', deviceType: 'm', vouched: false } } }, limits);
     await write(1);
     await client.script('FLUSH');
     counted.reset();
@@ -178,7 +184,15 @@ describe.skipIf(!services().redisServer)('a private redis-server (script cache f
     own.on('error', () => {});
     try {
       // A host with a face check: blind to history, fintech wants it even after the password.
-      const guard = createGuard({ store: redisStore({ client: own, prefix: 'dies' }), preset: 'fintech', checks: ['password', 'face'], geo: false, hashKey: HASH_KEY, clock: () => Date.parse(AT), budgetMs: 200 });
+      const guard = createGuard({
+        store: redisStore({ client: own, prefix: 'dies' }),
+        preset: 'fintech',
+        checks: ['password', 'face'],
+        geo: false,
+        hashKey: HASH_KEY,
+        clock: () => Date.parse(AT),
+        budgetMs: 200,
+      });
       expect((await guard.assess(attempt())).evidence.history).toBe('none');
       await server.stop();
       const started = performance.now();

@@ -50,7 +50,10 @@ export function sendAnswer(response: ExpressLikeResponse, answer: HttpAnswer<unk
  * `res.locals.guardDecision`); `step_up` and `deny` are answered here. In dry_run every decision
  * is `allow`, so the route behaves as before while decisions are recorded.
  */
-export function expressGuard<Req extends ExpressLikeRequest = AnyExpressRequest, Res extends ExpressLikeResponse = AnyExpressResponse>(guard: Pick<Guard, 'assess'>, options: ExpressGuardOptions<Req, Res>) {
+export function expressGuard<Req extends ExpressLikeRequest = AnyExpressRequest, Res extends ExpressLikeResponse = AnyExpressResponse>(
+  guard: Pick<Guard, 'assess'>,
+  options: ExpressGuardOptions<Req, Res>,
+) {
   // NoInfer: the types come from the options (or the defaults), not from where the middleware is mounted.
   return async function recycledNumberGuard(request: NoInfer<Req>, response: NoInfer<Res>, next: ExpressNext): Promise<void> {
     let result: Awaited<ReturnType<typeof assessRequest>>;

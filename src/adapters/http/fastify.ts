@@ -41,7 +41,10 @@ export function sendReply<Reply extends FastifyLikeReply>(reply: Reply, answer: 
  * `allow` continues to the handler (`decisionFor(request)` has the decision); `step_up` and
  * `deny` are answered here and the handler never runs.
  */
-export function fastifyGuard<Req extends FastifyLikeRequest = AnyFastifyRequest, Reply extends FastifyLikeReply = AnyFastifyReply>(guard: Pick<Guard, 'assess'>, options: FastifyGuardOptions<Req, Reply>) {
+export function fastifyGuard<Req extends FastifyLikeRequest = AnyFastifyRequest, Reply extends FastifyLikeReply = AnyFastifyReply>(
+  guard: Pick<Guard, 'assess'>,
+  options: FastifyGuardOptions<Req, Reply>,
+) {
   // NoInfer: the types come from the options (or the defaults), not from the route it is mounted on.
   return async function recycledNumberGuard(request: NoInfer<Req>, reply: NoInfer<Reply>): Promise<Reply | undefined> {
     let result: Awaited<ReturnType<typeof assessRequest>>;

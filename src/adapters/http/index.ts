@@ -10,7 +10,17 @@ export { decisionResponse, guardErrorResponse, outcomeResponse } from './respons
 export type { AdviceBody, DecisionBody, DecisionResponseOptions, ErrorBody, HttpAnswer, LocaleOptions, OutcomeBody } from './response.js';
 export { answerLocale, assessRequest, decisionFor, requestLocale } from './hook.js';
 // The message catalogue the answers are rendered from (English and Simplified Chinese).
-export { LOCALES, USER_ERROR_KEYS, catalogue, isLocale, localeFromAcceptLanguage, localizeAdvice, localizeDecision, localizeReasons, renderReasonText } from '../../locale/index.js';
+export {
+  LOCALES,
+  USER_ERROR_KEYS,
+  catalogue,
+  isLocale,
+  localeFromAcceptLanguage,
+  localizeAdvice,
+  localizeDecision,
+  localizeReasons,
+  renderReasonText,
+} from '../../locale/index.js';
 export type { Catalogue, Locale, UserErrorKey } from '../../locale/index.js';
 export type { GuardRouteOptions, RouteAttempt } from './hook.js';
 export { expressAcceptClientHints, expressGuard, sendAnswer } from './express.js';
@@ -18,4 +28,12 @@ export type { AnyExpressRequest, AnyExpressResponse, ExpressGuardOptions, Expres
 export { fastifyAcceptClientHints, fastifyGuard, sendReply } from './fastify.js';
 export type { AnyFastifyRequest, AnyFastifyReply, FastifyGuardOptions, FastifyLikeReply, FastifyLikeRequest } from './fastify.js';
 export { hmacSha256Signature, hmacSha256Verifier, unbindNoticeHandler, unbindNoticeResponse } from './unbind-notice.js';
-export type { HmacVerifierOptions, NodeRequestLike, NodeResponseLike, NoticeHeaders, NoticeVerifier, UnbindNoticeBody, UnbindNoticeHttpOptions } from './unbind-notice.js';
+export type {
+  HmacVerifierOptions,
+  NodeRequestLike,
+  NodeResponseLike,
+  NoticeHeaders,
+  NoticeVerifier,
+  UnbindNoticeBody,
+  UnbindNoticeHttpOptions,
+} from './unbind-notice.js';

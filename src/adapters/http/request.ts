@@ -100,7 +100,10 @@ export function readCookie(request: AttemptRequestLike, name: string): string | 
  * has no usable peer address: a decision without one would be a guess.
  */
 export function attemptFromRequest(request: AttemptRequestLike, options: AttemptFromRequestOptions): AttemptInput {
-  const ip = clientIp(request, { ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}), ...(options.header ? { header: options.header } : {}) });
+  const ip = clientIp(request, {
+    ...(options.trustedProxies ? { trustedProxies: options.trustedProxies } : {}),
+    ...(options.header ? { header: options.header } : {}),
+  });
   if (!ip) throw new InvalidInputError([{ field: 'ip', message: 'the request has no client address (socket closed, or not a network request)' }]);
   const attempt: AttemptInput = {
     accountId: options.accountId,

@@ -51,7 +51,6 @@ export class Args {
   }
 }
 
-
 /** Write to stdout, waiting when the pipe is full (large outputs must not buffer in memory). */
 export function writeOut(stream: NodeJS.WritableStream, text: string): Promise<void> | undefined {
   if (stream.write(text)) return undefined;

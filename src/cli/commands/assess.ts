@@ -36,7 +36,9 @@ export function formatDecision(decision: Decision): string {
     lines.push(`advice        new holder: ${decision.advice.newHolder}; owner: ${decision.advice.previousHolder}`);
     for (const step of decision.advice.steps) lines.push(`  - ${step}`);
   }
-  lines.push(`evidence      history ${decision.evidence.history}, geo ${decision.evidence.geo}, device ${decision.evidence.device}, carrier ${decision.evidence.numberIntel}`);
+  lines.push(
+    `evidence      history ${decision.evidence.history}, geo ${decision.evidence.geo}, device ${decision.evidence.device}, carrier ${decision.evidence.numberIntel}`,
+  );
   return lines.join('\n');
 }
 

@@ -45,7 +45,15 @@ export function formatDemo(results: StoryResult[], locale: Locale = 'en'): strin
       const storyTitle = labels.stories[result.story.id] ?? result.story.title;
       const stepTitle = labels.stories[`${result.story.id}.${index}`] ?? step.label ?? labels.then;
       if (freeze) {
-        rows.push([index === 0 ? storyTitle : stepTitle, freeze.frozen ? labels.frozen : labels.notFrozen, '', '', labels.freezeProof(step.freeze!.check, freeze.reason), '', '-']);
+        rows.push([
+          index === 0 ? storyTitle : stepTitle,
+          freeze.frozen ? labels.frozen : labels.notFrozen,
+          '',
+          '',
+          labels.freezeProof(step.freeze!.check, freeze.reason),
+          '',
+          '-',
+        ]);
       }
       rows.push([
         index === 0 && !freeze ? storyTitle : freeze ? labels.thenSmsCode : stepTitle,
@@ -57,7 +65,15 @@ export function formatDemo(results: StoryResult[], locale: Locale = 'en'): strin
         adviceText(decision.advice, words),
       ]);
       if (outcome) {
-        rows.push([outcome.satisfied ? labels.stepUpPassed : labels.stepUpFailed, labels.actions[outcome.action], '', '', '', '', outcome.advice ? adviceText(outcome.advice, words) : '-']);
+        rows.push([
+          outcome.satisfied ? labels.stepUpPassed : labels.stepUpFailed,
+          labels.actions[outcome.action],
+          '',
+          '',
+          '',
+          '',
+          outcome.advice ? adviceText(outcome.advice, words) : '-',
+        ]);
       }
       if (release) {
         const freed = release.released[0];
@@ -76,7 +92,11 @@ export function formatDemo(results: StoryResult[], locale: Locale = 'en'): strin
   }
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => displayWidth(row[column]!))));
   const pad = (cell: string, width: number) => cell + ' '.repeat(Math.max(0, width - displayWidth(cell)));
-  const line = (row: string[]) => row.map((cell, column) => pad(cell, widths[column]!)).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) => pad(cell, widths[column]!))
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -93,7 +113,7 @@ export const demoCommand: CliCommand = {
   summary: 'replay the seed stories on the embedded defaults and print the decisions',
   usage:
     'recycled-number-guard demo [--json] [--locale en|zh-CN]\n\nReplays the seed stories (new holder, register on a taken number, owner who moved, an owner who froze his account, a number released to its new holder, routine owner, new phone, travel).\n' +
-    '--locale zh-CN prints the table and the decisions\' messages in Simplified Chinese.',
+    "--locale zh-CN prints the table and the decisions' messages in Simplified Chinese.",
   async run(args) {
     const locale = localeArgument(args);
     if (locale === null) {
@@ -102,7 +122,13 @@ export const demoCommand: CliCommand = {
     }
     const results = await runDemo(locale ?? 'en');
     if (args.includes('--json')) {
-      process.stdout.write(`${JSON.stringify(results.map((r) => ({ id: r.story.id, title: r.story.title, decisions: r.decisions.map((d) => ({ decision: d.decision, outcome: d.outcome })) })), null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify(
+          results.map((r) => ({ id: r.story.id, title: r.story.title, decisions: r.decisions.map((d) => ({ decision: d.decision, outcome: d.outcome })) })),
+          null,
+          2,
+        )}\n`,
+      );
     } else {
       process.stdout.write(`${formatDemo(results, locale ?? 'en')}\n`);
     }

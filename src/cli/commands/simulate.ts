@@ -31,7 +31,9 @@ export const simulateCommand: CliCommand = {
       }
       throw error;
     }
-    process.stderr.write(`simulate: ${options.profile}, ${options.accounts} accounts, seed ${options.seed} (${configFingerprint(simulationConfig(options))})\n`);
+    process.stderr.write(
+      `simulate: ${options.profile}, ${options.accounts} accounts, seed ${options.seed} (${configFingerprint(simulationConfig(options))})\n`,
+    );
     try {
       for await (const batch of simulateJsonl(options)) {
         const waiting = writeOut(process.stdout, batch);

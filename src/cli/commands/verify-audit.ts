@@ -4,7 +4,8 @@ import type { CliCommand } from '../command.js';
 export const verifyAuditCommand: CliCommand = {
   name: 'verify-audit',
   summary: 'check a hash-chained audit log; exit 1 at the first tampered, missing or reordered record',
-  usage: 'recycled-number-guard verify-audit <audit.jsonl> [--key-env NAME]\n\nWith --key-env, the HMAC key is read from that environment variable (never from the command line).',
+  usage:
+    'recycled-number-guard verify-audit <audit.jsonl> [--key-env NAME]\n\nWith --key-env, the HMAC key is read from that environment variable (never from the command line).',
   async run(args) {
     const path = args.find((arg) => !arg.startsWith('--') && args[args.indexOf(arg) - 1] !== '--key-env');
     if (!path) {
@@ -23,7 +24,9 @@ export const verifyAuditCommand: CliCommand = {
       return 0;
     }
     const bad = result.firstBad!;
-    process.stdout.write(`BROKEN at line ${bad.line}${bad.seq !== undefined ? ` (seq ${bad.seq})` : ''}: ${bad.problem}; ${result.records} records verified before it\n`);
+    process.stdout.write(
+      `BROKEN at line ${bad.line}${bad.seq !== undefined ? ` (seq ${bad.seq})` : ''}: ${bad.problem}; ${result.records} records verified before it\n`,
+    );
     return 1;
   },
 };

@@ -44,7 +44,9 @@ export const verifyEvidenceCommand: CliCommand = {
     }
     if (result.ok) {
       const evidence = document as EvidenceExport;
-      process.stdout.write(`ok: ${result.records} records of one account, chain and seal intact (${evidence.keyed ? 'HMAC' : 'SHA-256, no key'})${htmlOut ? `; page written to ${htmlOut}` : ''}\n`);
+      process.stdout.write(
+        `ok: ${result.records} records of one account, chain and seal intact (${evidence.keyed ? 'HMAC' : 'SHA-256, no key'})${htmlOut ? `; page written to ${htmlOut}` : ''}\n`,
+      );
       return 0;
     }
     const problem = result.problem!;

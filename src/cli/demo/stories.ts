@@ -81,7 +81,16 @@ const OWNER_PHONE_US = '+14155552671';
  * be the number's new holder, and the host runs an ID check: a password alone is not enough then)
  * and the owner passes the ID check; that vouches for the device and starts the history.
  */
-function routine(accountId: string, phone: string, phoneBoundAt: string, ip: string, userAgent: string, deviceId: string, lastAt: string, count = 4): StoryStep[] {
+function routine(
+  accountId: string,
+  phone: string,
+  phoneBoundAt: string,
+  ip: string,
+  userAgent: string,
+  deviceId: string,
+  lastAt: string,
+  count = 4,
+): StoryStep[] {
   const end = Date.parse(lastAt);
   return Array.from({ length: count }, (_, i) => ({
     attempt: { accountId, phone, phoneBoundAt, ip, userAgent, deviceId, at: new Date(end - (count - 1 - i) * 7 * 86_400_000).toISOString() },
@@ -97,7 +106,16 @@ export const STORIES: Story[] = [
     history: [],
     featured: [
       {
-        attempt: { accountId: 'drive-1001', phone: OWNER_PHONE_CN, phoneBoundAt: '2022-11-02T08:00:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder', at: '2026-01-10T09:30:00Z', lastSeenAt: '2025-03-01T00:00:00Z' },
+        attempt: {
+          accountId: 'drive-1001',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2022-11-02T08:00:00Z',
+          ip: '198.51.100.70',
+          userAgent: DEMO_UA.galaxy,
+          deviceId: 'dev-newholder',
+          at: '2026-01-10T09:30:00Z',
+          lastSeenAt: '2025-03-01T00:00:00Z',
+        },
         outcome: { check: 'id_match', passed: false },
       },
     ],
@@ -110,7 +128,16 @@ export const STORIES: Story[] = [
     history: [],
     featured: [
       {
-        attempt: { accountId: 'drive-1001', phone: OWNER_PHONE_CN, phoneBoundAt: '2022-11-02T08:00:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder', at: '2026-01-10T09:30:00Z', lastSeenAt: '2025-03-01T00:00:00Z' },
+        attempt: {
+          accountId: 'drive-1001',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2022-11-02T08:00:00Z',
+          ip: '198.51.100.70',
+          userAgent: DEMO_UA.galaxy,
+          deviceId: 'dev-newholder',
+          at: '2026-01-10T09:30:00Z',
+          lastSeenAt: '2025-03-01T00:00:00Z',
+        },
       },
     ],
   },
@@ -121,7 +148,16 @@ export const STORIES: Story[] = [
     history: routine('social-2002', OWNER_PHONE_CN, '2021-05-10T00:00:00Z', '198.51.100.10', DEMO_UA.iphone, 'dev-owner-2002', '2025-06-01T12:00:00Z'),
     featured: [
       {
-        attempt: { accountId: 'social-2002', phone: OWNER_PHONE_CN, phoneBoundAt: '2021-05-10T00:00:00Z', ip: '198.51.100.75', userAgent: DEMO_UA.galaxy, deviceId: 'dev-stranger', action: 'register', at: '2026-02-01T10:00:00Z' },
+        attempt: {
+          accountId: 'social-2002',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2021-05-10T00:00:00Z',
+          ip: '198.51.100.75',
+          userAgent: DEMO_UA.galaxy,
+          deviceId: 'dev-stranger',
+          action: 'register',
+          at: '2026-02-01T10:00:00Z',
+        },
       },
     ],
   },
@@ -133,13 +169,30 @@ export const STORIES: Story[] = [
     featured: [
       {
         // The new holder, in Beijing where the number is sold again, on his own phone.
-        attempt: { accountId: 'drive-3003', phone: OWNER_PHONE_CN, phoneBoundAt: '2020-03-15T00:00:00Z', ip: '198.51.100.20', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder-3003', at: '2025-10-02T18:00:00Z' },
+        attempt: {
+          accountId: 'drive-3003',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2020-03-15T00:00:00Z',
+          ip: '198.51.100.20',
+          userAgent: DEMO_UA.galaxy,
+          deviceId: 'dev-newholder-3003',
+          at: '2025-10-02T18:00:00Z',
+        },
         outcome: { check: 'id_match', passed: false },
       },
       {
         // The owner, now in Shanghai on a new phone, signs in with his password (no SMS: he no longer has the number).
         label: '  then the owner, password, new city',
-        attempt: { accountId: 'drive-3003', phone: OWNER_PHONE_CN, phoneBoundAt: '2020-03-15T00:00:00Z', ip: '198.51.100.140', userAgent: DEMO_UA.pixel, deviceId: 'dev-owner-3003-new', verified: ['password'], at: '2025-10-06T20:00:00Z' },
+        attempt: {
+          accountId: 'drive-3003',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2020-03-15T00:00:00Z',
+          ip: '198.51.100.140',
+          userAgent: DEMO_UA.pixel,
+          deviceId: 'dev-owner-3003-new',
+          verified: ['password'],
+          at: '2025-10-06T20:00:00Z',
+        },
       },
     ],
   },
@@ -151,7 +204,14 @@ export const STORIES: Story[] = [
     featured: [
       {
         // The new holder copies the owner's last user agent, from the owner's city, with a clean browser.
-        attempt: { accountId: 'drive-7007', phone: OWNER_PHONE_CN, phoneBoundAt: '2021-02-01T00:00:00Z', ip: '198.51.100.31', userAgent: DEMO_UA.iphone, at: '2026-01-06T09:00:00Z' },
+        attempt: {
+          accountId: 'drive-7007',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2021-02-01T00:00:00Z',
+          ip: '198.51.100.31',
+          userAgent: DEMO_UA.iphone,
+          at: '2026-01-06T09:00:00Z',
+        },
         outcome: { check: 'id_match', passed: false },
       },
     ],
@@ -162,7 +222,17 @@ export const STORIES: Story[] = [
     preset: 'cloud-drive',
     history: routine('drive-8008', OWNER_PHONE_CN, '2021-02-01T00:00:00Z', '198.51.100.30', DEMO_UA.iphone, 'dev-owner-8008', '2025-06-20T09:00:00Z'),
     featured: [
-      { attempt: { accountId: 'drive-8008', phone: OWNER_PHONE_CN, phoneBoundAt: '2021-02-01T00:00:00Z', ip: '198.51.100.32', userAgent: DEMO_UA.iphone, deviceId: 'dev-owner-8008', at: '2026-01-06T09:00:00Z' } },
+      {
+        attempt: {
+          accountId: 'drive-8008',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2021-02-01T00:00:00Z',
+          ip: '198.51.100.32',
+          userAgent: DEMO_UA.iphone,
+          deviceId: 'dev-owner-8008',
+          at: '2026-01-06T09:00:00Z',
+        },
+      },
     ],
   },
   {
@@ -175,7 +245,15 @@ export const STORIES: Story[] = [
         // The owner's phone and SIM were lost; he froze the account on the web with his password the
         // day before. Whoever holds the SIM now tries the SMS code on another phone.
         freeze: { check: 'password', passed: true },
-        attempt: { accountId: 'drive-9009', phone: OWNER_PHONE_CN, phoneBoundAt: '2021-02-01T00:00:00Z', ip: '198.51.100.33', userAgent: DEMO_UA.galaxy, deviceId: 'dev-sim-holder', at: '2026-01-10T09:00:00Z' },
+        attempt: {
+          accountId: 'drive-9009',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2021-02-01T00:00:00Z',
+          ip: '198.51.100.33',
+          userAgent: DEMO_UA.galaxy,
+          deviceId: 'dev-sim-holder',
+          at: '2026-01-10T09:00:00Z',
+        },
         outcome: { check: 'password', passed: false },
       },
     ],
@@ -189,16 +267,43 @@ export const STORIES: Story[] = [
     featured: [
       {
         // "Register" says taken; the carrier says the number was reissued after the binding: released.
-        attempt: { accountId: 'drive-1010', phone: OWNER_PHONE_CN, phoneBoundAt: '2022-11-02T08:00:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder-1010', action: 'register', at: '2026-01-10T09:30:00Z', lastSeenAt: '2025-03-01T00:00:00Z' },
+        attempt: {
+          accountId: 'drive-1010',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2022-11-02T08:00:00Z',
+          ip: '198.51.100.70',
+          userAgent: DEMO_UA.galaxy,
+          deviceId: 'dev-newholder-1010',
+          action: 'register',
+          at: '2026-01-10T09:30:00Z',
+          lastSeenAt: '2025-03-01T00:00:00Z',
+        },
         release: true,
       },
       {
         label: '  then the new holder registers',
-        attempt: { accountId: 'drive-1011', phone: OWNER_PHONE_CN, phoneBoundAt: '2026-01-10T09:31:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder-1010', action: 'register', at: '2026-01-10T09:32:00Z' },
+        attempt: {
+          accountId: 'drive-1011',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2026-01-10T09:31:00Z',
+          ip: '198.51.100.70',
+          userAgent: DEMO_UA.galaxy,
+          deviceId: 'dev-newholder-1010',
+          action: 'register',
+          at: '2026-01-10T09:32:00Z',
+        },
       },
       {
         label: '  and again on the old account',
-        attempt: { accountId: 'drive-1010', phone: OWNER_PHONE_CN, phoneBoundAt: '2022-11-02T08:00:00Z', ip: '198.51.100.70', userAgent: DEMO_UA.galaxy, deviceId: 'dev-newholder-1010', at: '2026-01-10T09:40:00Z' },
+        attempt: {
+          accountId: 'drive-1010',
+          phone: OWNER_PHONE_CN,
+          phoneBoundAt: '2022-11-02T08:00:00Z',
+          ip: '198.51.100.70',
+          userAgent: DEMO_UA.galaxy,
+          deviceId: 'dev-newholder-1010',
+          at: '2026-01-10T09:40:00Z',
+        },
       },
     ],
   },
@@ -208,7 +313,17 @@ export const STORIES: Story[] = [
     preset: 'cloud-drive',
     history: routine('drive-4004', OWNER_PHONE_US, '2019-08-01T00:00:00Z', '203.0.113.10', DEMO_UA.iphone, 'dev-owner-4004', '2026-01-07T08:00:00Z'),
     featured: [
-      { attempt: { accountId: 'drive-4004', phone: OWNER_PHONE_US, phoneBoundAt: '2019-08-01T00:00:00Z', ip: '203.0.113.11', userAgent: DEMO_UA.iphone, deviceId: 'dev-owner-4004', at: '2026-01-10T08:05:00Z' } },
+      {
+        attempt: {
+          accountId: 'drive-4004',
+          phone: OWNER_PHONE_US,
+          phoneBoundAt: '2019-08-01T00:00:00Z',
+          ip: '203.0.113.11',
+          userAgent: DEMO_UA.iphone,
+          deviceId: 'dev-owner-4004',
+          at: '2026-01-10T08:05:00Z',
+        },
+      },
     ],
   },
   {
@@ -217,7 +332,17 @@ export const STORIES: Story[] = [
     preset: 'cloud-drive',
     history: routine('drive-5005', OWNER_PHONE_US, '2019-08-01T00:00:00Z', '203.0.113.10', DEMO_UA.iphone, 'dev-owner-5005', '2026-01-03T08:00:00Z'),
     featured: [
-      { attempt: { accountId: 'drive-5005', phone: OWNER_PHONE_US, phoneBoundAt: '2019-08-01T00:00:00Z', ip: '203.0.113.12', userAgent: DEMO_UA.pixel, deviceId: 'dev-owner-5005-pixel', at: '2026-01-10T08:05:00Z' } },
+      {
+        attempt: {
+          accountId: 'drive-5005',
+          phone: OWNER_PHONE_US,
+          phoneBoundAt: '2019-08-01T00:00:00Z',
+          ip: '203.0.113.12',
+          userAgent: DEMO_UA.pixel,
+          deviceId: 'dev-owner-5005-pixel',
+          at: '2026-01-10T08:05:00Z',
+        },
+      },
     ],
   },
   {
@@ -226,7 +351,17 @@ export const STORIES: Story[] = [
     preset: 'cloud-drive',
     history: routine('drive-6006', OWNER_PHONE_US, '2019-08-01T00:00:00Z', '203.0.113.70', DEMO_UA.iphone, 'dev-owner-6006', '2026-01-05T08:00:00Z'),
     featured: [
-      { attempt: { accountId: 'drive-6006', phone: OWNER_PHONE_US, phoneBoundAt: '2019-08-01T00:00:00Z', ip: '203.0.113.140', userAgent: DEMO_UA.iphone, deviceId: 'dev-owner-6006', at: '2026-01-07T01:00:00Z' } },
+      {
+        attempt: {
+          accountId: 'drive-6006',
+          phone: OWNER_PHONE_US,
+          phoneBoundAt: '2019-08-01T00:00:00Z',
+          ip: '203.0.113.140',
+          userAgent: DEMO_UA.iphone,
+          deviceId: 'dev-owner-6006',
+          at: '2026-01-07T01:00:00Z',
+        },
+      },
     ],
   },
 ];

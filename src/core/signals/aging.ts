@@ -9,7 +9,10 @@ import { minAgingDaysFor, type Policy } from '../policy.js';
 import { DAY, type Signal, type Subject } from './types.js';
 
 /** The last moment the owner provably held the number. */
-export function lastOwnerProof(subject: Pick<Subject, 'phoneBoundAt' | 'lastSeenAt' | 'history' | 'phoneHash' | 'phoneHashAliases'>): { at: number; from: ProofSource } {
+export function lastOwnerProof(subject: Pick<Subject, 'phoneBoundAt' | 'lastSeenAt' | 'history' | 'phoneHash' | 'phoneHashAliases'>): {
+  at: number;
+  from: ProofSource;
+} {
   const { history, phoneHash } = subject;
   let at = subject.phoneBoundAt;
   let from: ProofSource = 'binding';

@@ -14,7 +14,10 @@ export function geoSignals(subject: Subject, login: Login, policy: Policy, out: 
     out.push({
       code: 'geo_unavailable',
       logLR: 0,
-      text: geo.status === 'not_configured' ? { key: 'geo_unavailable.not_configured', params: {} } : { key: 'geo_unavailable', params: geo.error ? { error: geo.error } : {} },
+      text:
+        geo.status === 'not_configured'
+          ? { key: 'geo_unavailable.not_configured', params: {} }
+          : { key: 'geo_unavailable', params: geo.error ? { error: geo.error } : {} },
       ...(geo.error ? { details: { why: geo.error } } : {}),
     });
     return;
@@ -28,7 +31,12 @@ export function geoSignals(subject: Subject, login: Login, policy: Policy, out: 
     if (knownRegion) {
       out.push({ code: 'known_region', logLR: w.known_region, text: { key: 'known_region', params: { place: placeName(here) } } });
     } else if (knownCountry) {
-      out.push({ code: 'new_region', logLR: w.new_region, text: { key: 'new_region', params: { place: placeName(here) } }, details: { country: here.country, region: here.region } });
+      out.push({
+        code: 'new_region',
+        logLR: w.new_region,
+        text: { key: 'new_region', params: { place: placeName(here) } },
+        details: { country: here.country, region: here.region },
+      });
     } else {
       out.push({
         code: 'new_country',
@@ -57,7 +65,10 @@ export function geoSignals(subject: Subject, login: Login, policy: Policy, out: 
         out.push({
           code: 'impossible_travel',
           logLR: w.impossible_travel,
-          text: { key: 'impossible_travel', params: hours < 1 ? { km: Math.round(km), minutes: Math.round(hours * 60) } : { km: Math.round(km), hours: Math.round(hours) } },
+          text: {
+            key: 'impossible_travel',
+            params: hours < 1 ? { km: Math.round(km), minutes: Math.round(hours * 60) } : { km: Math.round(km), hours: Math.round(hours) },
+          },
           details: { km: Math.round(km), hours: Math.round(hours * 10) / 10 },
         });
       }

@@ -11,9 +11,7 @@ import { DAY, toMs, type NumberFindings, type Signal, type Subject } from './typ
 
 /** Ingested carrier events become one more answer: positive only, since a file's silence proves nothing. */
 export function answerFromEvents(events: NumberEvent[], since: number): NumberIntelAnswer | null {
-  const change = events
-    .filter((event) => (event.type === 'disconnected' || event.type === 'reissued') && event.at > since)
-    .sort((a, b) => a.at - b.at)[0];
+  const change = events.filter((event) => (event.type === 'disconnected' || event.type === 'reissued') && event.at > since).sort((a, b) => a.at - b.at)[0];
   const sim = events.filter((event) => event.type === 'sim_change').sort((a, b) => b.at - a.at)[0];
   if (!change && !sim) return null;
   const answer: NumberIntelAnswer = { source: change?.source ?? sim!.source };
@@ -65,7 +63,10 @@ export function carrierSignals(subject: Subject, policy: Policy, out: Signal[]):
       out.push({
         code: 'number_reissued_after_binding',
         logLR: w.number_reissued_after_binding,
-        text: { key: 'number_reissued_after_binding', params: { source: primary.source, since: iso(since), ...(reissuedAt ? { reissuedOn: iso(reissuedAt) } : {}) } },
+        text: {
+          key: 'number_reissued_after_binding',
+          params: { source: primary.source, since: iso(since), ...(reissuedAt ? { reissuedOn: iso(reissuedAt) } : {}) },
+        },
         details: { source: primary.source, since: iso(since), ...(reissuedAt ? { reissuedAt: iso(reissuedAt) } : {}) },
       });
     } else {

@@ -75,7 +75,8 @@ export function parseDevice(
   const hints = readClientHints(clientHints);
   // Client Hints are more precise than a reduced user agent; they win where they speak.
   const osFamily = family(hints.platform) ?? ua.osFamily;
-  const deviceType = hints.mobile === true && ua.deviceType !== 'tablet' ? 'mobile' : hints.mobile === false && ua.deviceType === 'mobile' ? 'desktop' : ua.deviceType;
+  const deviceType =
+    hints.mobile === true && ua.deviceType !== 'tablet' ? 'mobile' : hints.mobile === false && ua.deviceType === 'mobile' ? 'desktop' : ua.deviceType;
   const model = hints.model ?? ua.model;
   if (!userAgent && !deviceId && !osFamily && !model) return null;
   const classKey = `${osFamily ?? '?'}|${deviceType}#${(model ?? '').toLowerCase()}`;

@@ -2,23 +2,21 @@ import { lazySchema } from '../../util/lazy-deps.js';
 import type { NumberIntelAnswer } from '../../types/index.js';
 import { cleanText } from './failure.js';
 
-const dateLike = lazySchema((z) =>
-  z.union([z.string().max(64), z.number(), z.date()]),
-);
+const dateLike = lazySchema((z) => z.union([z.string().max(64), z.number(), z.date()]));
 
 /** Provider answers are external input too: a host's own provider may return anything. */
 export const answerSchema = lazySchema((z) =>
   z.object({
-  source: z.string().min(1).max(100),
-  changedSince: z.boolean().optional(),
-  reissuedAt: dateLike().optional(),
-  tenureSince: dateLike().optional(),
-  tenureCoversSince: z.boolean().optional(),
-  lastSimChange: dateLike().nullable().optional(),
-  lastDeviceChange: dateLike().nullable().optional(),
-  identityMatch: z.boolean().optional(),
-  unavailable: z.string().max(200).optional(),
-}),
+    source: z.string().min(1).max(100),
+    changedSince: z.boolean().optional(),
+    reissuedAt: dateLike().optional(),
+    tenureSince: dateLike().optional(),
+    tenureCoversSince: z.boolean().optional(),
+    lastSimChange: dateLike().nullable().optional(),
+    lastDeviceChange: dateLike().nullable().optional(),
+    identityMatch: z.boolean().optional(),
+    unavailable: z.string().max(200).optional(),
+  }),
 );
 
 /** The answer, or an unavailable one naming the field that broke the schema. */

@@ -73,7 +73,12 @@ export interface CarrierEvidenceContext {
  * come through here. A provider's error text can echo the number or an address, and it reaches
  * reasons, the cache, `onError` and the audit log: it is scrubbed here, once.
  */
-export async function carrierEvidence(context: CarrierEvidenceContext, cached: CachedIntel | null, request: IntelRequest, budget: IntelBudget): Promise<CarrierEvidence> {
+export async function carrierEvidence(
+  context: CarrierEvidenceContext,
+  cached: CachedIntel | null,
+  request: IntelRequest,
+  budget: IntelBudget,
+): Promise<CarrierEvidence> {
   const usable = usableCache(cached, request.since, context.now, context.accountScope);
   if (usable) return { status: 'cached', answers: usable.answers };
   if (context.runner.size === 0) return { status: 'not_configured', answers: [] };
@@ -95,7 +100,10 @@ export function carrierEvidenceInProcess(
 
 function fromGathered(context: Omit<CarrierEvidenceContext, 'runner'>, gathered: GatheredIntel, request: IntelRequest): CarrierEvidence {
   const answers = gathered.answers.map((answer) => (answer.unavailable ? { ...answer, unavailable: redactText(answer.unavailable) } : answer));
-  if (context.report) for (const answer of answers) if (answer.unavailable) context.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
-  const fresh = gathered.fresh ? cacheEntryFor(answers, request.since, context.now, context.ttl, gathered.accountScoped ? context.accountScope() : undefined) : undefined;
+  if (context.report)
+    for (const answer of answers) if (answer.unavailable) context.report(new Error(`${answer.source}: ${answer.unavailable}`), 'number_intel');
+  const fresh = gathered.fresh
+    ? cacheEntryFor(answers, request.since, context.now, context.ttl, gathered.accountScoped ? context.accountScope() : undefined)
+    : undefined;
   return { status: gathered.status, answers, ...(fresh ? { fresh } : {}) };
 }

@@ -167,7 +167,12 @@ export async function sendWithRetries(build: () => HttpRequest, signal: AbortSig
   for (let attempt = 1; ; attempt++) {
     const available = left();
     if (signal.aborted || available <= 0) {
-      return { kind: 'failure', code: 'timeout', message: attempt === 1 ? 'no time left in the budget to ask' : 'the time budget ran out between attempts', attempts: attempt - 1 };
+      return {
+        kind: 'failure',
+        code: 'timeout',
+        message: attempt === 1 ? 'no time left in the budget to ask' : 'the time budget ran out between attempts',
+        attempts: attempt - 1,
+      };
     }
     const t0 = performance.now();
     const result = await attemptOnce(build(), signal, Math.min(available, policy.timeoutMs), policy);

@@ -32,7 +32,6 @@ export interface PostgresStore extends Store {
   migrate(): Promise<void>;
 }
 
-
 const DAY = 86_400_000;
 const EVENT_TTL_MS = 400 * DAY;
 const MAX_EVENTS_PER_NUMBER = 32;
@@ -58,7 +57,8 @@ export function postgresStore(options: PostgresStoreOptions): PostgresStore {
   const eventTtlMs = options.eventTtlMs ?? EVENT_TTL_MS;
   if (!Number.isInteger(eventTtlMs) || eventTtlMs < 1) throw new GuardConfigError('postgresStore.eventTtlMs', 'a positive whole number of milliseconds');
   const maxEvents = options.maxEventsPerNumber ?? MAX_EVENTS_PER_NUMBER;
-  if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 1000) throw new GuardConfigError('postgresStore.maxEventsPerNumber', 'a whole number from 1 to 1000');
+  if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 1000)
+    throw new GuardConfigError('postgresStore.maxEventsPerNumber', 'a whole number from 1 to 1000');
   const corrupt = (error: CorruptStoreDataError) => {
     try {
       options.onCorruptData?.(error);

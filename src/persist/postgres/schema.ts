@@ -45,9 +45,11 @@ export function resolveNames(options: PostgresSchemaOptions = {}): ResolvedNames
   if (!IDENTIFIER.test(schema)) throw new GuardConfigError('postgresStore.schema', 'lower-case letters, digits and _ only, at most 63');
   const tables = { ...DEFAULT_TABLES, ...options.tables };
   for (const [role, name] of Object.entries(tables)) {
-    if (typeof name !== 'string' || !IDENTIFIER.test(name)) throw new GuardConfigError(`postgresStore.tables.${role}`, 'lower-case letters, digits and _ only, at most 63');
+    if (typeof name !== 'string' || !IDENTIFIER.test(name))
+      throw new GuardConfigError(`postgresStore.tables.${role}`, 'lower-case letters, digits and _ only, at most 63');
   }
-  if (new Set(Object.values(tables)).size !== Object.keys(DEFAULT_TABLES).length) throw new GuardConfigError('postgresStore.tables', 'a different name for every table');
+  if (new Set(Object.values(tables)).size !== Object.keys(DEFAULT_TABLES).length)
+    throw new GuardConfigError('postgresStore.tables', 'a different name for every table');
   const s = `"${schema}"`;
   const q = {
     profiles: `${s}."${tables.profiles}"`,

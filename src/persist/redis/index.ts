@@ -26,7 +26,6 @@ export interface RedisStoreOptions {
   onCorruptData?: (error: CorruptStoreDataError) => void;
 }
 
-
 export interface RedisKeyLayout {
   /** The account's profile. Hash tag `{a:<account>}`. */
   profile(account: string): string;
@@ -110,7 +109,8 @@ export function redisStore(options: RedisStoreOptions): Store {
   const eventTtlMs = options.eventTtlMs ?? EVENT_TTL_MS;
   if (!Number.isInteger(eventTtlMs) || eventTtlMs < 1) throw new GuardConfigError('redisStore.eventTtlMs', 'a positive whole number of milliseconds');
   const maxEvents = options.maxEventsPerNumber ?? MAX_EVENTS_PER_NUMBER;
-  if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 1000) throw new GuardConfigError('redisStore.maxEventsPerNumber', 'a whole number from 1 to 1000');
+  if (!Number.isInteger(maxEvents) || maxEvents < 1 || maxEvents > 1000)
+    throw new GuardConfigError('redisStore.maxEventsPerNumber', 'a whole number from 1 to 1000');
   const isCluster = (client as Cluster).isCluster === true;
   const keys = redisKeyLayout(prefix);
   const corrupt = (error: CorruptStoreDataError) => {
@@ -173,7 +173,11 @@ export function redisStore(options: RedisStoreOptions): Store {
         const [accountRaw, numberRaw] = await Promise.all([client.mget(profileKey, protectionKey), client.mget(...numberKeys)]);
         return decodeSnapshot(accountRaw[0], numberRaw[0], numberRaw[1], accountRaw[1]);
       }
-      const results = (await client.pipeline().mget(profileKey, protectionKey).mget(...numberKeys).exec()) as PipelineResult;
+      const results = (await client
+        .pipeline()
+        .mget(profileKey, protectionKey)
+        .mget(...numberKeys)
+        .exec()) as PipelineResult;
       const accountRaw = resultAt(results, 0) as (string | null)[];
       const numberRaw = resultAt(results, 1) as (string | null)[];
       return decodeSnapshot(accountRaw[0], numberRaw[0], numberRaw[1], accountRaw[1]);

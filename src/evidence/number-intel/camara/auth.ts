@@ -115,7 +115,9 @@ async function requestToken(endpoint: TokenEndpoint, form: Record<string, string
   if (outcome.status !== 200) {
     const error = oauthErrorSchema.safeParse(body);
     throw new TokenError(
-      cleanText(`token endpoint answered ${outcome.status}${error.success ? ` ${error.data.error}${error.data.error_description ? ` (${error.data.error_description})` : ''}` : ''}`),
+      cleanText(
+        `token endpoint answered ${outcome.status}${error.success ? ` ${error.data.error}${error.data.error_description ? ` (${error.data.error_description})` : ''}` : ''}`,
+      ),
     );
   }
   const parsed = tokenResponseSchema.safeParse(body);
@@ -124,7 +126,8 @@ async function requestToken(endpoint: TokenEndpoint, form: Record<string, string
     throw new TokenError(`token endpoint: malformed token response (${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'})`);
   }
   // DPoP-bound tokens need a proof per request, which these adapters do not send.
-  if (parsed.data.token_type.toLowerCase() !== 'bearer') throw new TokenError(`token endpoint: unsupported token_type ${cleanText(parsed.data.token_type, 40)}`);
+  if (parsed.data.token_type.toLowerCase() !== 'bearer')
+    throw new TokenError(`token endpoint: unsupported token_type ${cleanText(parsed.data.token_type, 40)}`);
   const expiresIn = parsed.data.expires_in === undefined ? undefined : Number(parsed.data.expires_in);
   return { token: parsed.data.access_token, lifetimeMs: expiresIn === undefined ? DEFAULT_LIFETIME_MS : expiresIn * 1000 };
 }
@@ -231,7 +234,10 @@ export function jwtBearer(options: JwtBearerOptions): AccessTokenSupplier {
       return cache.get(cacheKey(phone, scopes), () =>
         requestToken(
           endpoint,
-          { grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer', assertion: bearerAssertion(endpoint.clientId, subject(phone), endpoint.audience, scope, key, Date.now()) },
+          {
+            grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+            assertion: bearerAssertion(endpoint.clientId, subject(phone), endpoint.audience, scope, key, Date.now()),
+          },
           signal,
         ),
       );
@@ -266,7 +272,9 @@ export function hostToken(options: HostTokenOptions): AccessTokenSupplier {
         const parsed = hostTokenSchema.safeParse(await options.token(request));
         if (!parsed.success) throw new TokenError('the host token function returned neither a token string nor { accessToken, expiresInS }');
         // A bare string is used once: the host did not say how long it lives.
-        return typeof parsed.data === 'string' ? { token: parsed.data, lifetimeMs: 0 } : { token: parsed.data.accessToken, lifetimeMs: parsed.data.expiresInS * 1000 };
+        return typeof parsed.data === 'string'
+          ? { token: parsed.data, lifetimeMs: 0 }
+          : { token: parsed.data.accessToken, lifetimeMs: parsed.data.expiresInS * 1000 };
       });
     },
     invalidate({ phone, scopes }, token) {

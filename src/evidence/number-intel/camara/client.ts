@@ -190,7 +190,12 @@ export function createCamaraClient(options: CamaraClientOptions): CamaraClient {
       const parsed = schema.safeParse(json);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        return { ok: false, code: 'malformed', message: `unexpected response schema (${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'})`, status };
+        return {
+          ok: false,
+          code: 'malformed',
+          message: `unexpected response schema (${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'})`,
+          status,
+        };
       }
       return { ok: true, data: parsed.data, correlator };
     }

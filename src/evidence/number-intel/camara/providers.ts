@@ -69,7 +69,15 @@ export function checkTenure(client: CamaraClient, op: Operation & { tenureDate: 
 
 /** `POST {apiRoot}/sim-swap/v2/retrieve-date`. */
 export function retrieveSimSwapDate(client: CamaraClient, op: Operation): Promise<CamaraResult<SimSwapInfo>> {
-  return client.call({ api: 'sim-swap', operation: 'retrieve-date', scope: 'sim-swap:retrieve-date', phone: op.phone, body: {}, response: simSwapSchema, signal: op.signal });
+  return client.call({
+    api: 'sim-swap',
+    operation: 'retrieve-date',
+    scope: 'sim-swap:retrieve-date',
+    phone: op.phone,
+    body: {},
+    response: simSwapSchema,
+    signal: op.signal,
+  });
 }
 
 /** `POST {apiRoot}/device-swap/v1/retrieve-date`. */
@@ -253,12 +261,26 @@ export async function matchIdentity(
   const parsed = kycIdentitySchema.safeParse(request.identity);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { passed: false, result: 'unknown', attributes: {}, code: 'NO_IDENTITY', why: `the identity is invalid (${issue?.path.join('.') || 'identity'}: ${issue?.message ?? 'invalid'})` };
+    return {
+      passed: false,
+      result: 'unknown',
+      attributes: {},
+      code: 'NO_IDENTITY',
+      why: `the identity is invalid (${issue?.path.join('.') || 'identity'}: ${issue?.message ?? 'invalid'})`,
+    };
   }
   const identity = parsed.data;
   const body: Record<string, unknown> = {};
   for (const key of [...DECISIVE, 'idDocumentType'] as const) if (identity[key] !== undefined) body[key] = identity[key];
-  const result = await client.call({ api: 'kyc-match', operation: 'match', scope: 'kyc-match:match', phone: request.phone, body, response: kycMatchSchema, signal: request.signal });
+  const result = await client.call({
+    api: 'kyc-match',
+    operation: 'match',
+    scope: 'kyc-match:match',
+    phone: request.phone,
+    body,
+    response: kycMatchSchema,
+    signal: request.signal,
+  });
   if (!result.ok) {
     // Operators that check the ID document first answer a wrong one with this 403: the document on
     // file for the account is not the subscriber's, which is a mismatch, not a missing answer.
@@ -317,7 +339,11 @@ export function camaraKycMatch(client: CamaraClient, options: KycMatchProviderOp
       if (accountId === undefined) return unavailableAnswer(name, 'NO_IDENTITY', 'no account id to look the identity up');
       let identity: KycIdentity | null | undefined;
       try {
-        identity = await raceSignal(Promise.resolve().then(() => options.identityFor(accountId, signal)), signal, 'identityFor');
+        identity = await raceSignal(
+          Promise.resolve().then(() => options.identityFor(accountId, signal)),
+          signal,
+          'identityFor',
+        );
       } catch (error) {
         return unavailableAnswer(name, 'error', `identity lookup failed: ${cleanText(error instanceof Error ? error.message : String(error), 120)}`);
       }

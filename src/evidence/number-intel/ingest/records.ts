@@ -19,11 +19,11 @@ export interface NumberEventRecord {
 
 const recordSchema = lazySchema((z) =>
   z.object({
-  phone: z.string().min(1, 'required').max(40),
-  type: z.preprocess((value) => (typeof value === 'string' ? value.trim().toLowerCase() : value), z.enum(NUMBER_EVENT_TYPES)),
-  date: z.union([z.string().min(1, 'required').max(64), z.number(), z.date()]),
-  source: z.string().max(100).optional(),
-}),
+    phone: z.string().min(1, 'required').max(40),
+    type: z.preprocess((value) => (typeof value === 'string' ? value.trim().toLowerCase() : value), z.enum(NUMBER_EVENT_TYPES)),
+    date: z.union([z.string().min(1, 'required').max(64), z.number(), z.date()]),
+    source: z.string().max(100).optional(),
+  }),
 );
 
 /** Events dated more than this ahead of the guard's clock are refused (clock skew tolerated). */

@@ -100,7 +100,8 @@ function checkOptions(options: FetchDeactivationsOptions): { date: string; base:
   if (typeof options?.guard?.ingestNumberEvents !== 'function') issues.push({ field: 'guard', message: 'a guard (or an object with ingestNumberEvents)' });
   for (const field of ['requestTimeoutMs', 'idleTimeoutMs', 'progressEveryLines', 'maxErrors'] as const) {
     const value = options?.[field];
-    if (value !== undefined && !(Number.isInteger(value) && value >= (field === 'maxErrors' ? 0 : 1))) issues.push({ field, message: 'a positive whole number' });
+    if (value !== undefined && !(Number.isInteger(value) && value >= (field === 'maxErrors' ? 0 : 1)))
+      issues.push({ field, message: 'a positive whole number' });
   }
   let base: URL | undefined;
   try {
@@ -312,7 +313,16 @@ export async function fetchDeactivations(options: FetchDeactivationsOptions): Pr
     };
     // End of the day: a deactivation on the binding day counts as after the binding (the number
     // could not have been reissued the same day: 47 CFR 52.15(f)(1)(ii) ages it at least 45 days).
-    const rows = rowsOf(response.body, state, `${date}T23:59:59.999Z`, date, options.idleTimeoutMs ?? 30_000, report, options.progressEveryLines ?? 50_000, stop);
+    const rows = rowsOf(
+      response.body,
+      state,
+      `${date}T23:59:59.999Z`,
+      date,
+      options.idleTimeoutMs ?? 30_000,
+      report,
+      options.progressEveryLines ?? 50_000,
+      stop,
+    );
     let ingested: Awaited<ReturnType<NumberEventSink['ingestNumberEvents']>>;
     try {
       ingested = await options.guard.ingestNumberEvents(rows, {

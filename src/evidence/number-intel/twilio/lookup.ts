@@ -40,7 +40,10 @@ const reassignedSchema = z.object({
   last_verified_date: z.string().max(32).nullable().optional(),
   // The spec types it as a plain string; Twilio's documentation lists these three values.
   is_number_reassigned: z.enum(['yes', 'no', 'no_data_available']).nullable().optional(),
-  error_code: z.union([z.string().max(16), z.number().int()]).nullable().optional(),
+  error_code: z
+    .union([z.string().max(16), z.number().int()])
+    .nullable()
+    .optional(),
 });
 
 /** `LastSimSwapInfo`. */
@@ -169,7 +172,12 @@ export function twilioLookupClient(options: TwilioLookupOptions): TwilioLookupCl
     const parsed = twilioLookupResponseSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { ok: false, code: 'malformed', message: `unexpected response schema (${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'})`, status };
+      return {
+        ok: false,
+        code: 'malformed',
+        message: `unexpected response schema (${issue?.path.join('.') || 'root'}: ${issue?.message ?? 'invalid'})`,
+        status,
+      };
     }
     return { ok: true, data: parsed.data };
   }

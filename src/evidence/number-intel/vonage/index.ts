@@ -13,9 +13,7 @@ import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } 
  * How requests are authenticated: the application id and its private key (the adapter signs the
  * application JWT with node:crypto, RS256), or the host's own token source.
  */
-export type VonageAuth =
-  | { applicationId: string; privateKey: string | KeyObject }
-  | { token: (signal: AbortSignal) => string | Promise<string> };
+export type VonageAuth = { applicationId: string; privateKey: string | KeyObject } | { token: (signal: AbortSignal) => string | Promise<string> };
 
 export interface VonageSimSwapOptions {
   auth: VonageAuth;
