@@ -86,9 +86,9 @@ describe('cold start', () => {
   });
 
   it('time the event loop spends in a recorded synchronous load does not count against the budgets of attempts in flight', async () => {
-    // The store answers in 20 ms, the budget is 100 ms, and a 300 ms synchronous load (as geoip-lite's
-    // require) blocks the thread meanwhile: without the excuse, the deadline timers fire first after
-    // the block and the history counts as unavailable.
+    // The store answers in 20 ms, the budget is 1 s (room for a loaded machine's lag), and a 3 s
+    // synchronous load (as geoip-lite's require, exaggerated) blocks the thread meanwhile: without the
+    // excuse, the deadline timers fire first after the block and the history counts as unavailable.
     const blockFor = (ms: number) => {
       const started = performance.now();
       while (performance.now() - started < ms);
@@ -99,7 +99,7 @@ describe('cold start', () => {
       checks: ['password', 'face'],
       geo: false,
       store: networkStore(20),
-      budgetMs: 100,
+      budgetMs: 1_000,
       clock: () => Date.parse(AT),
       hashKey: 'cold-start-key-0123456789',
     });
@@ -107,7 +107,7 @@ describe('cold start', () => {
       guard.assess(attempt({ verified: ['sms_otp', 'password'] })),
       guard.assess(attempt({ accountId: 'u-2', verified: ['sms_otp', 'password'] })),
     ]);
-    setTimeout(() => blockFor(300), 1);
+    setTimeout(() => blockFor(3_000), 1);
     const decisions = await inFlight;
     expect(decisions.map((d) => d.evidence.history)).toEqual(['none', 'none']);
     expect(decisions.map((d) => d.persisted)).toEqual([true, true]);
