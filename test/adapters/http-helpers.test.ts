@@ -166,8 +166,8 @@ describe('decisionResponse', () => {
     expect(stepUp.body.stepUp).toEqual({
       anyOf: d.stepUp.stepUp!.anyOf,
       expiresAt: d.stepUp.stepUp!.expiresAt,
+      // A possible new holder on a host with face and ID checks is not offered the password alone.
       prompts: {
-        password: 'Enter your account password.',
         face: 'Verify your face.',
         id_match: 'Confirm your identity with the ID document registered on this account.',
       },

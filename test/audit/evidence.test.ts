@@ -57,12 +57,13 @@ describe('guard.evidenceFor', () => {
     expect(evidence.records.length).toBeGreaterThanOrEqual(6);
     expect(evidence.records.every((record) => record.accountId === 'acct-A')).toBe(true);
     expect(evidence.records.map((record) => record.accountSeq)).toEqual(evidence.records.map((_, index) => index + 1));
-    expect(new Set(evidence.records.map((record) => record.kind))).toEqual(new Set(['decision', 'outcome']));
+    expect(new Set(evidence.records.map((record) => record.kind))).toEqual(new Set(['decision', 'outcome', 'protect']));
     expect(evidence.records[0]!.reasons!.length).toBeGreaterThan(0);
     expect(verifyEvidence(evidence, { key: KEY })).toEqual({ ok: true, records: evidence.records.length });
 
     const text = JSON.stringify(evidence);
-    const otherIds = sink.records.filter((record) => record.accountId === 'acct-B').map((record) => record.decisionId);
+    // Records that belong to no decision (a protection the guard set) carry an empty decision id.
+    const otherIds = sink.records.filter((record) => record.accountId === 'acct-B' && record.decisionId).map((record) => record.decisionId);
     expect(otherIds.length).toBeGreaterThan(0);
     for (const forbidden of ['acct-B', ...otherIds, PHONE_A, PHONE_A.slice(3), PHONE_B.slice(3), IP]) expect(text).not.toContain(forbidden);
     // Not even the log's chain: its hashes and positions would show how many records other accounts have.

@@ -95,7 +95,9 @@ export async function createWorld(options: Partial<GuardOptions> = {}): Promise<
   const client = createCamaraClient({ apiRoot: operator.url, auth: hostToken({ legs: 2, token: () => 'operator-token' }), maxRetries: 0 });
   const guard = createGuard({
     preset: 'cloud-drive',
-    checks: ['password', 'face', 'id_match'],
+    // The glue is under test, not the policy: a host whose step-up is its password. (A host that also
+    // runs face or ID checks is asked for those when the number may have changed hands.)
+    checks: ['password'],
     geo: loopbackGeo,
     store: memoryStore({ now: () => NOW }),
     hashKey: 'integration-stories-hash-key-0123',
@@ -220,7 +222,7 @@ export function describeStories(framework: string, start: (world: StoryWorld) =>
             expect(outcome.accountId, `${where}: no session`).toBeUndefined();
           }
           if (outcome.status === 'step_up') {
-            expect(outcome.anyOf, where).toEqual([['password'], ['face'], ['id_match']]);
+            expect(outcome.anyOf, where).toEqual([['password']]);
             decisionId = outcome.decisionId;
           }
         }
