@@ -14,6 +14,7 @@ import { lazySchema } from '../util/lazy-deps.js';
 import { toEpochMs, zodIssues } from '../validate/attempt.js';
 import { outcomeWrite, protectionAfterOutcome } from './conclude.js';
 import type { GuardContext } from './context.js';
+import { checkResultShape } from './proof.js';
 import { setProtection } from './protect.js';
 import type { OutcomeFacts } from '../types/index.js';
 
@@ -23,13 +24,7 @@ const MAX_OUTCOME_FUTURE_MS = 24 * 3_600_000;
 export const outcomeSchema = lazySchema((z) =>
   z
     .object({
-      check: z.enum(STEP_UP_CHECKS as [string, ...string[]]).optional(),
-      checks: z
-        .array(z.enum(STEP_UP_CHECKS as [string, ...string[]]))
-        .min(1)
-        .max(STEP_UP_CHECKS.length)
-        .optional(),
-      passed: z.boolean(),
+      ...checkResultShape(z),
       accountId: z.string().min(1).max(256).optional(),
       at: z.union([z.string().max(64), z.date(), z.number()]).optional(),
     })

@@ -7,6 +7,7 @@ import { combinedStrength } from '../core/step-up.js';
 import type { Policy } from '../core/policy.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { STEP_UP_CHECKS, type StepUpCheck } from '../types/index.js';
+import type { z as ZodNamespace } from 'zod';
 import { lazySchema } from '../util/lazy-deps.js';
 import { zodIssues } from '../validate/attempt.js';
 
@@ -19,17 +20,15 @@ export interface CheckProof {
 
 export const accountIdSchema = lazySchema((z) => z.string().min(1).max(256));
 
+/** The fields every check result has, as `recordOutcome`'s outcome and a freeze or unprotect proof carry them. */
+export function checkResultShape(z: typeof ZodNamespace) {
+  const check = z.enum(STEP_UP_CHECKS as [string, ...string[]]);
+  return { check: check.optional(), checks: z.array(check).min(1).max(STEP_UP_CHECKS.length).optional(), passed: z.boolean() };
+}
+
 export const proofSchema = lazySchema((z) =>
   z
-    .object({
-      check: z.enum(STEP_UP_CHECKS as [string, ...string[]]).optional(),
-      checks: z
-        .array(z.enum(STEP_UP_CHECKS as [string, ...string[]]))
-        .min(1)
-        .max(STEP_UP_CHECKS.length)
-        .optional(),
-      passed: z.boolean(),
-    })
+    .object(checkResultShape(z))
     .strict()
     .refine((value) => value.check !== undefined || value.checks !== undefined, { message: 'name the non-SMS check (or checks) that ran', path: ['check'] }),
 );
