@@ -7,7 +7,7 @@ import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
 import type { PendingDecision } from '../persist/types.js';
-import { STEP_UP_CHECKS, type OutcomeResult, type StepUpCheck, type StepUpOutcome } from '../types/index.js';
+import { type OutcomeResult, type StepUpCheck, type StepUpOutcome } from '../types/index.js';
 import { startDeadline, withinDeadline } from '../util/deadline.js';
 import { isoTime } from '../util/iso-time.js';
 import { lazySchema } from '../util/lazy-deps.js';
