@@ -20,7 +20,16 @@ import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { parseDevice } from '../evidence/device/parse-device.js';
 import { geoipLiteLookup } from '../evidence/geo/geoip-lite.js';
 import { carrierEvidenceInProcess } from '../evidence/number-intel/gather.js';
-import { conclude, outcomeWrite, placeOf, protectionAfterDecision, protectionAfterOutcome, protectionEvidence, type Place } from '../guard/conclude.js';
+import {
+  conclude,
+  outcomeWrite,
+  placeOf,
+  protectionAfterDecision,
+  protectionAfterOutcome,
+  protectionEvidence,
+  protectionLiftedByOutcome,
+  type Place,
+} from '../guard/conclude.js';
 import { resolveOptions } from '../guard/options.js';
 import { createHasher } from '../persist/keys.js';
 import { memoryStore, type MemoryStore } from '../persist/memory-store.js';
@@ -209,6 +218,7 @@ export function createReplayer(options: ReplayOptions): Replayer {
       if (learned) store.sync.write(learned, settings.limits);
       if (protectionAfterOutcome(settings, pending, done.passed, satisfied))
         store.sync.protect(pending.accountId, { since: now, reason: 'failed_step_up', by: 'guard' });
+      if (protectionLiftedByOutcome(settings, pending, new Set(done.checks), satisfied)) store.sync.unprotect(pending.accountId);
     }
     return decision;
   }

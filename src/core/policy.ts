@@ -71,8 +71,11 @@ export interface Policy {
  * 2026.12.2: a possible new holder needs a check a leaked password cannot pass when the host has
  * one (`requiredStrength.likelyReissue` / `confirmedReissue`); checks of one kind no longer combine
  * as independent; `passwordResetBySms`.
+ * 2026.12.3: the same scores; a protection the guard set itself (failed step-up, carrier event,
+ * dormancy) ends when the owner passes a step-up at `requiredStrength.high`, so the same log replays
+ * to fewer step-ups for owners once protected.
  */
-export const POLICY_VERSION = '2026.12.2';
+export const POLICY_VERSION = '2026.12.3';
 
 /** US: FCC minimum aging 45 days (47 CFR 52.15(f)); China: about 90 days or more after cancellation. */
 export const DEFAULT_MIN_AGING_DAYS: Record<string, number> = {

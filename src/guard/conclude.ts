@@ -22,6 +22,7 @@ import type {
 import { localizeAdvice, localizeReasons } from '../locale/index.js';
 import { isoTime } from '../util/iso-time.js';
 import { coreSubject } from './core-input.js';
+import { proofMeets } from './proof.js';
 import type { ResolvedOptions } from './options.js';
 
 /** How long the store keeps a pending step-up beyond its window, so a late outcome is told EXPIRED, not UNKNOWN. */
@@ -107,6 +108,7 @@ export function conclude(settings: DecisionSettings, attempt: NormalizedAttempt,
       ttlMs: settings.stepUpTtlMs + PENDING_GRACE_MS,
       onPass: result.learn.onPass,
       reissuePossible: result.reissuePossible,
+      ...(evidence.protection?.state === 'protected' && SELF_LIFTED.has(evidence.protection.reason) ? { liftsProtection: true } : {}),
     };
   }
   if (evidence.carrier.fresh) write.intel = evidence.carrier.fresh;
@@ -205,6 +207,26 @@ export function protectionAfterDecision(
 ): ProtectionReason | undefined {
   if (settings.mode !== 'enforce' || alreadyProtected) return undefined;
   return decision.numberChangedHands === 'yes' && attempt.verified.includes('sms_otp') ? 'carrier_event' : undefined;
+}
+
+/**
+ * The protections the guard set by itself, which the owner's own proof ends: a step-up satisfied at
+ * the preset's high bar (the bar `unprotect` asks for) shows the owner holds the number and the
+ * account again. Without this, an owner whose port the carrier once reported as a new subscriber
+ * would be stepped up at every login for ever. What the owner, support, a carrier notice or a
+ * release set stays until `unprotect`.
+ */
+const SELF_LIFTED: ReadonlySet<ProtectionReason> = new Set<ProtectionReason>(['failed_step_up', 'carrier_event', 'dormancy']);
+
+/** Whether a recorded step-up outcome lifts the account's protection (enforce mode only). */
+export function protectionLiftedByOutcome(
+  settings: Pick<ResolvedOptions, 'mode' | 'policy'>,
+  pending: PendingDecision,
+  ran: ReadonlySet<StepUpCheck>,
+  satisfied: boolean,
+): boolean {
+  if (settings.mode !== 'enforce' || !satisfied || pending.liftsProtection !== true) return false;
+  return proofMeets(settings.policy, [...ran], settings.policy.requiredStrength.high).meets;
 }
 
 export function protectionAfterOutcome(

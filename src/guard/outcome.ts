@@ -7,12 +7,12 @@ import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
 import type { PendingDecision } from '../persist/types.js';
-import { STEP_UP_CHECKS, type OutcomeResult, type StepUpCheck, type StepUpOutcome } from '../types/index.js';
+import type { OutcomeResult, StepUpCheck, StepUpOutcome } from '../types/index.js';
 import { startDeadline, withinDeadline } from '../util/deadline.js';
 import { isoTime } from '../util/iso-time.js';
 import { lazySchema } from '../util/lazy-deps.js';
 import { toEpochMs, zodIssues } from '../validate/attempt.js';
-import { outcomeWrite, protectionAfterOutcome } from './conclude.js';
+import { outcomeWrite, protectionAfterOutcome, protectionLiftedByOutcome } from './conclude.js';
 import type { GuardContext } from './context.js';
 import { checkResultShape } from './proof.js';
 import { setProtection } from './protect.js';
@@ -83,6 +83,30 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
         },
         deadline,
       );
+      // The owner's proof ends a protection the guard set by itself (a failed step-up, a carrier event
+      // that turned out to be the owner's own port, dormancy).
+      if (store.capabilities.protection && store.unprotect && protectionLiftedByOutcome(resolved, pending, ran, satisfied)) {
+        try {
+          const lifted = await withinDeadline(store.unprotect(pending.accountId, context.signalFor(deadline)), deadline, `${store.name} store`);
+          if (lifted) {
+            result.protectionLifted = true;
+            await context.audit(
+              {
+                kind: 'unprotect',
+                at: isoTime(clock()),
+                decisionId,
+                accountId: pending.accountId,
+                phoneHash: pending.onPass.phoneHash,
+                proof: { checks: [...ran], passed: true, granted: true, answer: 'unprotected' },
+              },
+              deadline,
+            );
+          }
+        } catch (error) {
+          // The step-up itself was recorded; the protection stays (fail closed) and the owner can unprotect.
+          report(error, 'store_write');
+        }
+      }
       // Failing the owner's check on a number that may have been reissued: most likely its new holder.
       if (!satisfied && pending.reissuePossible) {
         result.advice = localizeAdvice(NUMBER_CHANGED_HANDS_ADVICE, resolved.locale);

@@ -85,6 +85,7 @@ export interface MemoryStoreSync {
   read(keys: StoreKeys): StoreSnapshot;
   write(write: StoreWrite, limits: ProfileLimits): void;
   protect(account: string, protection: Protection): { created: boolean; protection: Protection };
+  unprotect(account: string): boolean;
 }
 
 export type MemoryStore = Store & { readonly size: number; clear(): void; readonly sync: MemoryStoreSync };
@@ -128,6 +129,9 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       protections.set(account, { ...protection });
       return { created: true, protection: { ...protection } };
     },
+    unprotect(account) {
+      return protections.delete(account);
+    },
   };
 
   return {
@@ -158,7 +162,7 @@ export function memoryStore(options: MemoryStoreOptions = {}): MemoryStore {
       return sync.protect(account, protection);
     },
     async unprotect(account: string): Promise<boolean> {
-      return protections.delete(account);
+      return sync.unprotect(account);
     },
     async hit(key: string, windowMs: number): Promise<number> {
       // A fixed window: the first hit opens it, later hits within it count up.

@@ -81,6 +81,7 @@ export const pendingSchema = z.object({
   ttlMs: z.number(),
   onPass: z.object({ at: time, phoneHash: z.string() }).passthrough(),
   reissuePossible: z.boolean(),
+  liftsProtection: z.boolean().optional(),
 });
 
 export const protectionSchema = z.object({

@@ -39,6 +39,11 @@ export interface PendingDecision {
   onPass: ProfilePatch;
   /** A reissue was possible at decision time: a failed step-up then points at a new holder. */
   reissuePossible: boolean;
+  /**
+   * The account was under a protection the guard sets by itself (a failed step-up, a carrier event,
+   * dormancy): a step-up satisfied at the preset's high bar lifts it, as `unprotect` would.
+   */
+  liftsProtection?: boolean;
 }
 
 export interface StoreKeys {

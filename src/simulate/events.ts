@@ -3,7 +3,7 @@
  * ground truth the evaluation needs (never read by the guard). The same shape is what `backtest`
  * reads; for a host's own logs only the attempt fields are required and `label` is optional.
  */
-import type { AttemptInput, StepUpCheck } from '../types/index.js';
+import type { AttemptInput } from '../types/index.js';
 import type { AttackerStrategy, EvidenceSignal, Scenario } from './config.js';
 
 export type Actor = 'owner' | 'new_holder' | 'attacker';

@@ -310,6 +310,12 @@ export interface OutcomeResult {
   advice?: VictimAdvice;
   /** True when this failed step-up protected the account (the preset's `protectOnFailedStepUp`). */
   protected?: boolean;
+  /**
+   * True when this satisfied step-up, at the preset's high bar, lifted a protection the guard had set
+   * by itself (a failed step-up, a carrier event, dormancy). Protections the owner, support, a notice
+   * or a release set stay until `unprotect`.
+   */
+  protectionLifted?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------------

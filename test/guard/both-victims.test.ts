@@ -397,5 +397,49 @@ for (const backend of backends) {
       for await (const batch of guard.sweepDormancy(bindings)) again.push(...batch.protect);
       expect(again).toEqual([]);
     });
+
+    it("(f) a protection the guard set itself ends when the owner passes the step-up at the high bar; the owner's own freeze does not", async () => {
+      const store = await backend.make();
+      const { guard, audit, setNow } = guardOn(store);
+      const owner = (accountId: string) => newHolder({ accountId, userAgent: IPHONE_UA, deviceId: 'owner-phone', ip: '198.51.100.7' });
+      setNow(NOW - 10 * DAY);
+      for (const accountId of ['acct-f', 'acct-f2']) {
+        expect((await guard.assess({ ...owner(accountId), lastSeenAt: NOW - 11 * DAY })).action).toBe('allow');
+      }
+      setNow(NOW);
+      // A carrier once reported the owner's port as a new subscriber; the other owner froze his account himself.
+      await guard.protect('acct-f', { reason: 'carrier_event', by: 'carrier' });
+      await guard.freeze({ accountId: 'acct-f2', proof: { check: 'password', passed: true } });
+
+      for (const accountId of ['acct-f', 'acct-f2']) {
+        const stepped = await guard.assess(owner(accountId));
+        expect(stepped.action).toBe('step_up');
+        expect(stepped.reasons.map((reason) => reason.code)).toContain('account_protected');
+        if (!stepped.stepUp) throw new Error('a step-up names its checks');
+        const outcome = await guard.recordOutcome(stepped.id, { check: 'face', passed: true, accountId });
+        expect(outcome).toMatchObject({ satisfied: true, action: 'allow' });
+        expect(outcome.protectionLifted).toBe(accountId === 'acct-f' ? true : undefined);
+      }
+      const hashed = createHasher([HASH_KEY]).phone(PHONE);
+      expect((await store.read({ account: 'acct-f', phone: hashed })).protection ?? null).toBeNull();
+      expect((await store.read({ account: 'acct-f2', phone: hashed })).protection).toMatchObject({ reason: 'owner_request', by: 'owner' });
+      // The next SMS login of the owner on his phone is let in again; the frozen account still asks for more.
+      expect((await guard.assess(owner('acct-f'))).action).toBe('allow');
+      expect((await guard.assess(owner('acct-f2'))).action).toBe('step_up');
+      expect(audit.filter((record) => record.kind === 'unprotect')).toEqual([
+        expect.objectContaining({
+          accountId: 'acct-f',
+          decisionId: expect.stringMatching(/^dec_/),
+          proof: expect.objectContaining({ checks: ['face'], answer: 'unprotected' }),
+        }),
+      ]);
+
+      // A failed step-up on a protected account lifts nothing.
+      await guard.protect('acct-f', { reason: 'failed_step_up', by: 'guard' });
+      const again = await guard.assess(owner('acct-f'));
+      const failed = await guard.recordOutcome(again.id, { check: 'face', passed: false, accountId: 'acct-f' });
+      expect(failed.protectionLifted).toBeUndefined();
+      expect((await store.read({ account: 'acct-f', phone: hashed })).protection).toMatchObject({ reason: 'failed_step_up' });
+    });
   });
 }

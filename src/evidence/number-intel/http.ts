@@ -1,6 +1,8 @@
+import { z } from 'zod';
 import { remainingBudget } from './budget.js';
 import { formatMs } from './failure.js';
 import { BodyCutShortError } from '../../errors/body-cut-short-error.js';
+import { GuardConfigError } from '../../errors/guard-config-error.js';
 
 /** One HTTP request, rebuilt by the caller for each call (tokens may change between calls). */
 export interface HttpRequest {
@@ -22,6 +24,62 @@ export interface HttpPolicy {
 }
 
 export const DEFAULT_HTTP_POLICY: Omit<HttpPolicy, 'fetch'> = { timeoutMs: 2_000, maxRetries: 1, maxBodyBytes: 64 * 1024 };
+
+/** The HTTP settings every carrier-evidence adapter takes (CAMARA, Twilio, Telesign, Vonage). */
+export interface ProviderHttpOptions {
+  /** Cap on one check (all attempts) when called outside a guard; inside, the guard's budget rules. Default 2 s. */
+  timeoutMs?: number;
+  /** Retries after a reset connection, a 5xx or a 429, each only when it fits the time left (0 to 5). Default 1. */
+  maxRetries?: number;
+  /** `fetch` to use; Node's global by default. Tests and custom agents pass their own. */
+  fetch?: typeof fetch;
+  /** Permit plain http to hosts other than loopback (never in production). */
+  allowInsecureHttp?: boolean;
+}
+
+/** `timeoutMs`, checked: a positive integer when given. `field` names the option for the error. */
+export function checkTimeoutMs(timeoutMs: unknown, field: string): number {
+  if (timeoutMs === undefined) return DEFAULT_HTTP_POLICY.timeoutMs;
+  if (!(Number.isInteger(timeoutMs) && (timeoutMs as number) > 0)) throw new GuardConfigError(`${field}.timeoutMs`, 'a positive integer');
+  return timeoutMs as number;
+}
+
+/** The request policy of an adapter's options; `field` prefixes the option names in errors (`twilio`, `camara`, ...). */
+export function httpPolicyOf(options: ProviderHttpOptions, field: string): HttpPolicy {
+  const { maxRetries } = options;
+  if (maxRetries !== undefined && !(Number.isInteger(maxRetries) && maxRetries >= 0 && maxRetries <= 5)) {
+    throw new GuardConfigError(`${field}.maxRetries`, 'an integer from 0 to 5');
+  }
+  return {
+    ...DEFAULT_HTTP_POLICY,
+    fetch: options.fetch ?? fetch,
+    timeoutMs: checkTimeoutMs(options.timeoutMs, field),
+    maxRetries: maxRetries ?? DEFAULT_HTTP_POLICY.maxRetries,
+  };
+}
+
+const urlSchema = z.url({ protocol: /^https?$/ });
+
+/**
+ * An endpoint URL without its trailing slashes. Plain http only to loopback unless
+ * `allowInsecureHttp`: tokens and phone numbers must not travel in clear text.
+ */
+export function checkEndpointUrl(value: unknown, field: string, allowInsecureHttp: boolean | undefined): string {
+  const parsed = urlSchema.safeParse(value);
+  if (!parsed.success) throw new GuardConfigError(field, 'an http(s) URL');
+  const url = new URL(parsed.data);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (url.protocol === 'http:' && !loopback && !allowInsecureHttp) {
+    throw new GuardConfigError(field, 'use https: tokens and phone numbers must not travel in clear text (allowInsecureHttp overrides)');
+  }
+  return parsed.data.replace(/\/+$/, '');
+}
+
+/** A provider's name as it appears in answers and reasons: 1 to 100 characters. */
+export function providerName(name: unknown, field: string): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 100) throw new GuardConfigError(field, 'a provider name of 1 to 100 characters');
+  return name;
+}
 
 export type HttpOutcome =
   | {

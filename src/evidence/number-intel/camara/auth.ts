@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import { BoundedCache } from '../../../util/bounded-cache.js';
 import { cleanText } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, sendWithRetries, type HttpPolicy } from '../http.js';
+import { checkEndpointUrl, checkTimeoutMs, DEFAULT_HTTP_POLICY, sendWithRetries, type HttpPolicy, type ProviderHttpOptions } from '../http.js';
 import { bearerAssertion, clientAssertion, prepareKey, type PreparedKey, type SigningKey } from './jwt.js';
 import { TokenError } from '../../../errors/token-error.js';
 
@@ -132,22 +132,7 @@ async function requestToken(endpoint: TokenEndpoint, form: Record<string, string
   return { token: parsed.data.access_token, lifetimeMs: expiresIn === undefined ? DEFAULT_LIFETIME_MS : expiresIn * 1000 };
 }
 
-const urlSchema = z.url({ protocol: /^https?$/ });
-
-function checkUrl(value: unknown, field: string, allowInsecureHttp: boolean | undefined): string {
-  const parsed = urlSchema.safeParse(value);
-  if (!parsed.success) throw new GuardConfigError(field, 'an http(s) URL');
-  const url = new URL(parsed.data);
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'http:' && !loopback && !allowInsecureHttp) {
-    throw new GuardConfigError(field, 'use https: tokens and phone numbers must not travel in clear text (allowInsecureHttp overrides)');
-  }
-  return parsed.data.replace(/\/+$/, '');
-}
-
-export { checkUrl as checkEndpointUrl };
-
-interface CommonTokenOptions {
+interface CommonTokenOptions extends Pick<ProviderHttpOptions, 'fetch' | 'allowInsecureHttp'> {
   /** The operator's (or aggregator's) token endpoint. */
   tokenUrl: string;
   clientId: string;
@@ -157,8 +142,6 @@ interface CommonTokenOptions {
   purpose?: string | null;
   /** Per token request; also bounded by the login's budget. Default 2 s. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
-  allowInsecureHttp?: boolean;
 }
 
 export interface ClientCredentialsOptions extends CommonTokenOptions {
@@ -169,18 +152,16 @@ export interface ClientCredentialsOptions extends CommonTokenOptions {
 }
 
 function endpointFrom(options: CommonTokenOptions & { clientSecret?: string; privateKey?: SigningKey }, field: string): TokenEndpoint {
-  const tokenUrl = checkUrl(options.tokenUrl, `${field}.tokenUrl`, options.allowInsecureHttp);
+  const tokenUrl = checkEndpointUrl(options.tokenUrl, `${field}.tokenUrl`, options.allowInsecureHttp);
   if (typeof options.clientId !== 'string' || options.clientId.length === 0) throw new GuardConfigError(`${field}.clientId`, 'required');
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new GuardConfigError(`${field}.timeoutMs`, 'a positive integer');
-  }
+  const timeoutMs = checkTimeoutMs(options.timeoutMs, field);
   return {
     tokenUrl,
     clientId: options.clientId,
     ...(options.clientSecret !== undefined ? { clientSecret: options.clientSecret } : {}),
     ...(options.privateKey ? { key: prepareKey(options.privateKey, `${field}.privateKey`) } : {}),
     audience: options.audience ?? tokenUrl,
-    policy: { ...DEFAULT_HTTP_POLICY, fetch: options.fetch ?? fetch, timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_POLICY.timeoutMs },
+    policy: { ...DEFAULT_HTTP_POLICY, fetch: options.fetch ?? fetch, timeoutMs },
   };
 }
 

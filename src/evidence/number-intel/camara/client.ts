@@ -3,8 +3,8 @@ import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import { remainingBudget } from '../budget.js';
 import { cleanText } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpOutcome, type HttpPolicy } from '../http.js';
-import { checkEndpointUrl, type AccessTokenSupplier } from './auth.js';
+import { checkEndpointUrl, httpPolicyOf, parseJsonBody, sendWithRetries, type HttpOutcome, type ProviderHttpOptions } from '../http.js';
+import type { AccessTokenSupplier } from './auth.js';
 
 /** The CAMARA APIs these adapters speak, by their path segment. */
 export type CamaraApi = 'number-recycling' | 'kyc-tenure' | 'sim-swap' | 'device-swap' | 'kyc-match';
@@ -21,7 +21,7 @@ export const CAMARA_VERSIONS: Record<CamaraApi, string> = {
 /** `x-correlator` pattern from the Commonalities (and every spec's XCorrelator schema). */
 export const X_CORRELATOR_PATTERN = /^[a-zA-Z0-9-_:;./<>{}]{0,256}$/;
 
-export interface CamaraClientOptions {
+export interface CamaraClientOptions extends ProviderHttpOptions {
   /** `{apiRoot}` of the operator or aggregator, e.g. `https://api.operator.example`. */
   apiRoot?: string;
   /** Full base URL per API (`{apiRoot}/<api>/<version>` by default), for gateways with other paths. */
@@ -29,10 +29,6 @@ export interface CamaraClientOptions {
   /** Version path per API (`v0.2`, `v2`, ...); defaults to `CAMARA_VERSIONS`. */
   versions?: Partial<Record<CamaraApi, string>>;
   auth: AccessTokenSupplier;
-  /** Cap on one check (all attempts) when called outside a guard; inside, the guard's budget rules. Default 2 s. */
-  timeoutMs?: number;
-  /** Retries after a reset connection, 5xx or 429, each only when it fits the time left. Default 1. */
-  maxRetries?: number;
   /** `x-correlator` per request; random UUIDs by default. Must match the spec's pattern. */
   correlator?: () => string;
   /**
@@ -40,9 +36,6 @@ export interface CamaraClientOptions {
    * always refused: the answer may belong to another request, i.e. another number). Default true.
    */
   requireCorrelatorEcho?: boolean;
-  fetch?: typeof fetch;
-  /** Permit plain http to hosts other than loopback (never in production). */
-  allowInsecureHttp?: boolean;
 }
 
 export type CamaraResult<T> =
@@ -98,18 +91,7 @@ export function createCamaraClient(options: CamaraClientOptions): CamaraClient {
   for (const [api, version] of Object.entries(versions)) {
     if (!/^v\d+(?:\.\d+)?(?:(?:alpha|rc)\d+)?$/.test(version)) throw new GuardConfigError(`camara.versions.${api}`, 'a version path such as v0.2 or v2');
   }
-  if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0 && options.maxRetries <= 5)) {
-    throw new GuardConfigError('camara.maxRetries', 'an integer from 0 to 5');
-  }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new GuardConfigError('camara.timeoutMs', 'a positive integer');
-  }
-  const policy: HttpPolicy = {
-    ...DEFAULT_HTTP_POLICY,
-    fetch: options.fetch ?? fetch,
-    timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_POLICY.timeoutMs,
-    maxRetries: options.maxRetries ?? DEFAULT_HTTP_POLICY.maxRetries,
-  };
+  const policy = httpPolicyOf(options, 'camara');
   const requireEcho = options.requireCorrelatorEcho ?? true;
   const nextCorrelator = options.correlator ?? randomUUID;
 

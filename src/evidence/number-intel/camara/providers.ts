@@ -3,6 +3,7 @@ import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types/index.js';
 import { raceSignal } from '../../../util/deadline.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
+import { providerName } from '../http.js';
 import type { AccountScopedProvider } from '../runner.js';
 import type { CamaraClient, CamaraResult } from './client.js';
 
@@ -12,9 +13,7 @@ const DAY = 86_400_000;
 export const isoDate = (date: Date): string => date.toISOString().slice(0, 10);
 
 function named(name: string | undefined, fallback: string): string {
-  const value = name ?? fallback;
-  if (typeof value !== 'string' || value.length === 0 || value.length > 100) throw new GuardConfigError('name', 'a provider name of 1 to 100 characters');
-  return value;
+  return providerName(name ?? fallback, 'name');
 }
 
 function failed(source: string, result: Extract<CamaraResult<unknown>, { ok: false }>): NumberIntelAnswer {

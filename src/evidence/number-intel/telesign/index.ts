@@ -5,11 +5,10 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types/index.js';
-import { checkEndpointUrl } from '../camara/auth.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } from '../http.js';
+import { checkEndpointUrl, httpPolicyOf, parseJsonBody, providerName, sendWithRetries, type ProviderHttpOptions } from '../http.js';
 
-export interface TelesignNumberDeactivationOptions {
+export interface TelesignNumberDeactivationOptions extends ProviderHttpOptions {
   /** Telesign Customer ID (HTTP Basic user). */
   customerId: string;
   /** Telesign API key (HTTP Basic password). */
@@ -23,11 +22,6 @@ export interface TelesignNumberDeactivationOptions {
    */
   countries?: string[];
   name?: string;
-  /** Cap on one check when called outside a guard. Default 2 s. */
-  timeoutMs?: number;
-  maxRetries?: number;
-  fetch?: typeof fetch;
-  allowInsecureHttp?: boolean;
 }
 
 const timestamp = z.string().max(64);
@@ -143,21 +137,9 @@ export function telesignNumberDeactivation(options: TelesignNumberDeactivationOp
   if (typeof options.customerId !== 'string' || options.customerId.length === 0) throw new GuardConfigError('telesign.customerId', 'the Telesign Customer ID');
   if (typeof options.apiKey !== 'string' || options.apiKey.length === 0) throw new GuardConfigError('telesign.apiKey', 'the Telesign API key');
   const base = checkEndpointUrl(options.baseUrl ?? 'https://rest-ww.telesign.com', 'telesign.baseUrl', options.allowInsecureHttp);
-  if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0 && options.maxRetries <= 5)) {
-    throw new GuardConfigError('telesign.maxRetries', 'an integer from 0 to 5');
-  }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new GuardConfigError('telesign.timeoutMs', 'a positive integer');
-  }
-  const name = options.name ?? 'telesign-number-deactivation';
-  if (typeof name !== 'string' || name.length === 0 || name.length > 100) throw new GuardConfigError('telesign.name', 'a provider name of 1 to 100 characters');
+  const name = providerName(options.name ?? 'telesign-number-deactivation', 'telesign.name');
   const countries = new Set(options.countries ?? ['US']);
-  const policy: HttpPolicy = {
-    ...DEFAULT_HTTP_POLICY,
-    fetch: options.fetch ?? fetch,
-    timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_POLICY.timeoutMs,
-    maxRetries: options.maxRetries ?? DEFAULT_HTTP_POLICY.maxRetries,
-  };
+  const policy = httpPolicyOf(options, 'telesign');
   const authorization = `Basic ${Buffer.from(`${options.customerId}:${options.apiKey}`).toString('base64')}`;
 
   async function check({ phone, since, signal }: NumberIntelRequest): Promise<NumberIntelAnswer> {

@@ -3,15 +3,14 @@ import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types/index.js';
-import { checkEndpointUrl } from '../camara/auth.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } from '../http.js';
+import { checkEndpointUrl, httpPolicyOf, parseJsonBody, providerName, sendWithRetries, type ProviderHttpOptions } from '../http.js';
 
 /** The Lookup v2 data packages these adapters read. Each one is billed per lookup by Twilio. */
 export type TwilioLookupField = 'reassigned_number' | 'sim_swap' | 'line_type_intelligence';
 export const TWILIO_LOOKUP_FIELDS: readonly TwilioLookupField[] = ['reassigned_number', 'sim_swap', 'line_type_intelligence'];
 
-export interface TwilioLookupOptions {
+export interface TwilioLookupOptions extends ProviderHttpOptions {
   /** Account SID (AC...) or API key SID (SK...). */
   username: string;
   /** Auth token, or the API key's secret. */
@@ -21,11 +20,6 @@ export interface TwilioLookupOptions {
   /** Countries `reassigned_number` covers; it is not asked for numbers elsewhere. Default `['US']`. */
   countries?: string[];
   name?: string;
-  /** Cap on one check when called outside a guard. Default 2 s. */
-  timeoutMs?: number;
-  maxRetries?: number;
-  fetch?: typeof fetch;
-  allowInsecureHttp?: boolean;
   /** Epoch-ms clock for `sim_swap`'s `swapped_period` window (tests pass their own). */
   clock?: () => number;
 }
@@ -136,18 +130,7 @@ function checkCredentials(options: TwilioLookupOptions): void {
 export function twilioLookupClient(options: TwilioLookupOptions): TwilioLookupClient {
   checkCredentials(options);
   const base = checkEndpointUrl(options.baseUrl ?? 'https://lookups.twilio.com', 'twilio.baseUrl', options.allowInsecureHttp);
-  if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0 && options.maxRetries <= 5)) {
-    throw new GuardConfigError('twilio.maxRetries', 'an integer from 0 to 5');
-  }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new GuardConfigError('twilio.timeoutMs', 'a positive integer');
-  }
-  const policy: HttpPolicy = {
-    ...DEFAULT_HTTP_POLICY,
-    fetch: options.fetch ?? fetch,
-    timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_POLICY.timeoutMs,
-    maxRetries: options.maxRetries ?? DEFAULT_HTTP_POLICY.maxRetries,
-  };
+  const policy = httpPolicyOf(options, 'twilio');
   const authorization = `Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`;
 
   async function lookup(request: TwilioLookupRequest): Promise<TwilioLookupResult> {
@@ -289,7 +272,7 @@ export function twilioLookup(options: TwilioLookupProviderOptions): NumberIntelP
     throw new GuardConfigError('twilio.fields', 'line_type_intelligence alone says nothing about a change of holder: add reassigned_number or sim_swap');
   }
   const name = options.name ?? (fields.length === 1 && fields[0] === 'reassigned_number' ? 'twilio-reassigned-number' : 'twilio-lookup');
-  if (typeof name !== 'string' || name.length === 0 || name.length > 100) throw new GuardConfigError('twilio.name', 'a provider name of 1 to 100 characters');
+  providerName(name, 'twilio.name');
   const countries = new Set(options.countries ?? ['US']);
   const clock = options.clock ?? Date.now;
   const client = twilioLookupClient(options);

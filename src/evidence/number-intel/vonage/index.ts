@@ -4,10 +4,9 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { GuardConfigError } from '../../../errors/guard-config-error.js';
 import type { NumberIntelAnswer, NumberIntelProvider, NumberIntelRequest } from '../../../types/index.js';
-import { checkEndpointUrl } from '../camara/auth.js';
 import { prepareKey, signJwt, type PreparedKey } from '../camara/jwt.js';
 import { cleanText, unavailableAnswer } from '../failure.js';
-import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } from '../http.js';
+import { checkEndpointUrl, httpPolicyOf, parseJsonBody, providerName, sendWithRetries, type ProviderHttpOptions } from '../http.js';
 
 /**
  * How requests are authenticated: the application id and its private key (the adapter signs the
@@ -15,7 +14,7 @@ import { DEFAULT_HTTP_POLICY, parseJsonBody, sendWithRetries, type HttpPolicy } 
  */
 export type VonageAuth = { applicationId: string; privateKey: string | KeyObject } | { token: (signal: AbortSignal) => string | Promise<string> };
 
-export interface VonageSimSwapOptions {
+export interface VonageSimSwapOptions extends ProviderHttpOptions {
   auth: VonageAuth;
   /** Regional Identity Insights host. Default `https://api-eu.vonage.com`. */
   baseUrl?: string;
@@ -32,11 +31,6 @@ export interface VonageSimSwapOptions {
    */
   periodHours?: number;
   name?: string;
-  /** Cap on one check when called outside a guard. Default 2 s. */
-  timeoutMs?: number;
-  maxRetries?: number;
-  fetch?: typeof fetch;
-  allowInsecureHttp?: boolean;
   /** Epoch-ms clock (JWT times, the period window); tests pass their own. */
   clock?: () => number;
 }
@@ -128,20 +122,8 @@ export function vonageSimSwap(options: VonageSimSwapOptions): NumberIntelProvide
   if (options.periodHours !== undefined && !(Number.isInteger(options.periodHours) && options.periodHours >= 1 && options.periodHours <= MAX_PERIOD_HOURS)) {
     throw new GuardConfigError('vonage.periodHours', `an integer from 1 to ${MAX_PERIOD_HOURS}`);
   }
-  if (options.maxRetries !== undefined && !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0 && options.maxRetries <= 5)) {
-    throw new GuardConfigError('vonage.maxRetries', 'an integer from 0 to 5');
-  }
-  if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
-    throw new GuardConfigError('vonage.timeoutMs', 'a positive integer');
-  }
-  const name = options.name ?? 'vonage-sim-swap';
-  if (typeof name !== 'string' || name.length === 0 || name.length > 100) throw new GuardConfigError('vonage.name', 'a provider name of 1 to 100 characters');
-  const policy: HttpPolicy = {
-    ...DEFAULT_HTTP_POLICY,
-    fetch: options.fetch ?? fetch,
-    timeoutMs: options.timeoutMs ?? DEFAULT_HTTP_POLICY.timeoutMs,
-    maxRetries: options.maxRetries ?? DEFAULT_HTTP_POLICY.maxRetries,
-  };
+  const name = providerName(options.name ?? 'vonage-sim-swap', 'vonage.name');
+  const policy = httpPolicyOf(options, 'vonage');
   const path = options.path ?? '/identity-insights/v1/requests';
   if (typeof path !== 'string' || !/^\/[A-Za-z0-9._~/-]{1,200}$/.test(path)) {
     throw new GuardConfigError('vonage.path', 'a path such as /identity-insights/v1/requests');
