@@ -7,9 +7,11 @@
  *
  * 1. replay / assess on one core: the replay engine and `guard.assess`, each with the simulated
  *    carrier, on the same pre-parsed simulated stream, in a child pinned to one core (`taskset`).
- * 2. the ceiling: the replay engine on one worker thread, then on two at once, each deciding its own
- *    copy of the first `--ceiling-events` events. Nothing is split, so nothing is paid for splitting:
- *    what two threads of the guard's deciding can give on this machine at best.
+ * 2. two threads, nothing split: the replay engine on one worker thread, then on two at once, each
+ *    deciding its own copy of the first `--ceiling-events` events. No first pass and nothing shared:
+ *    what a second thread, its own heap and V8's garbage collector and compiler threads cost on this
+ *    machine. A reference, not a bound for the backtest: its workers each hold half the history the
+ *    single-threaded run holds, and on a long stream that makes each of their decisions cheaper.
  * 3. events/s on one simulated JSONL file (its first `--scaling-events` events; default all) with
  *    one worker pinned to one core, and with `--workers 1`, `2` and every core, and the scaling
  *    efficiency (speed-up / workers). Runs alternate (pinned, 1, 2, pinned, 1, 2, ...) and each keeps
@@ -322,7 +324,7 @@ interface CeilingRun {
   otherCores: number;
 }
 
-/** A thread of the ceiling: the replay engine on its own copy of the first `count` events, started with the others. */
+/** A thread of step 2: the replay engine on its own copy of the first `count` events, started with the others. */
 async function ceilingThread(): Promise<void> {
   const { path, count, start } = workerData as { path: string; count: number; start: SharedArrayBuffer };
   const events: SimEvent[] = [];
@@ -346,9 +348,9 @@ async function ceilingThread(): Promise<void> {
 }
 
 /**
- * Child: what two threads can give on this machine at best. The replay engine decides `count` events
- * on one worker thread, then on two at once, each deciding its own copy: no first pass, nothing
- * shared, no split to pay for. Best of `repeat`, alternating.
+ * Child: what a second thread costs on this machine when nothing is split. The replay engine decides
+ * `count` events on one worker thread, then on two at once, each deciding its own copy: no first
+ * pass, nothing shared. Best of `repeat`, alternating.
  */
 async function ceilingChild(path: string, count: number, repeat: number): Promise<void> {
   const processCpu = () => {
@@ -449,7 +451,7 @@ async function main(): Promise<void> {
     if (ratio.status !== 0) throw new Error(`ratio child failed (${ratio.status})`);
     const { replay, assess } = JSON.parse(ratio.stdout) as { replay: number; assess: number };
 
-    // 2. the ceiling: one thread against two, each deciding its own copy (no split to pay for).
+    // 2. one thread against two, each deciding its own copy (no split to pay for).
     say(`replay engine on 1 thread and on 2 threads, ${ceilingEvents.toLocaleString('en-US')} events each`);
     const ceilingChild = spawnSync(
       process.execPath,
