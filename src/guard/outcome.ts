@@ -6,6 +6,7 @@ import { localizeAdvice } from '../locale/index.js';
 import { NUMBER_CHANGED_HANDS_ADVICE } from '../core/decide.js';
 import { InvalidInputError } from '../errors/invalid-input-error.js';
 import { OutcomeRejectedError } from '../errors/outcome-rejected-error.js';
+import type { AuditEntry } from '../audit/index.js';
 import type { PendingDecision } from '../persist/types.js';
 import type { OutcomeResult, StepUpCheck, StepUpOutcome } from '../types/index.js';
 import { startDeadline, withinDeadline } from '../util/deadline.js';
@@ -36,6 +37,15 @@ export type RecordOutcome = (decisionId: string, outcome: StepUpOutcome) => Prom
 export function createRecordOutcome(context: GuardContext): RecordOutcome {
   const { resolved, store, report } = context;
   const { clock } = resolved;
+
+  /** An audit entry about a step-up's decision: its account and keyed number, at the guard's time. */
+  const aboutPending = (pending: PendingDecision, decisionId: string, entry: Pick<AuditEntry, 'kind'> & Partial<AuditEntry>): AuditEntry => ({
+    at: isoTime(clock()),
+    decisionId,
+    accountId: pending.accountId,
+    phoneHash: pending.onPass.phoneHash,
+    ...entry,
+  });
 
   async function recordObserved(decisionId: string, outcome: StepUpOutcome, facts?: OutcomeFacts): Promise<OutcomeResult> {
     if (typeof decisionId !== 'string' || !/^dec_[A-Za-z0-9_-]{22}$/.test(decisionId)) {
@@ -72,15 +82,7 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
       if (write) await context.save(write, deadline);
       const result: OutcomeResult = { decisionId, accountId: pending.accountId, action: satisfied ? 'allow' : 'deny', satisfied };
       await context.audit(
-        {
-          kind: 'outcome',
-          at: isoTime(clock()),
-          decisionId,
-          accountId: pending.accountId,
-          phoneHash: pending.onPass.phoneHash,
-          action: result.action,
-          outcome: { checks: [...ran], passed: parsed.data.passed, satisfied },
-        },
+        aboutPending(pending, decisionId, { kind: 'outcome', action: result.action, outcome: { checks: [...ran], passed: parsed.data.passed, satisfied } }),
         deadline,
       );
       // The owner's proof ends a protection the guard set by itself (a failed step-up, a carrier event
@@ -91,14 +93,7 @@ export function createRecordOutcome(context: GuardContext): RecordOutcome {
           if (lifted) {
             result.protectionLifted = true;
             await context.audit(
-              {
-                kind: 'unprotect',
-                at: isoTime(clock()),
-                decisionId,
-                accountId: pending.accountId,
-                phoneHash: pending.onPass.phoneHash,
-                proof: { checks: [...ran], passed: true, granted: true, answer: 'unprotected' },
-              },
+              aboutPending(pending, decisionId, { kind: 'unprotect', proof: { checks: [...ran], passed: true, granted: true, answer: 'unprotected' } }),
               deadline,
             );
           }
