@@ -304,15 +304,14 @@ export interface CallbackAuditSinkOptions extends AuditChainOptions {
 export function callbackAuditSink(write: (record: AuditRecord) => void | Promise<void>, options: CallbackAuditSinkOptions = {}): AuditSink {
   const start = options.resume ?? { seq: 0, hash: GENESIS };
   const readAccount = options.readAccount;
-  if (!readAccount)
-    return {
-      name: 'callback',
-      append: chain(
-        async (record) => write(record),
-        async () => start,
-        options,
-      ),
-    };
+  const appendWith = (heads: AccountHeads | null) =>
+    chain(
+      async (record) => write(record),
+      async () => start,
+      options,
+      heads,
+    );
+  if (!readAccount) return { name: 'callback', append: appendWith(null) };
   // Where the accounts seen in this process stand; a forgotten one is read back again.
   const known = new BoundedCache<string, AccountHead>(100_000);
   const heads: AccountHeads = {
@@ -327,12 +326,7 @@ export function callbackAuditSink(write: (record: AuditRecord) => void | Promise
   };
   return {
     name: 'callback',
-    append: chain(
-      async (record) => write(record),
-      async () => start,
-      options,
-      heads,
-    ),
+    append: appendWith(heads),
     keyed: options.key !== undefined,
     sealEvidence: (text) => sealText(text, options.key),
     readAccount: async (accountId) => (await readAccount(accountId)).filter((record) => record.accountId === accountId && record.accountSeq !== undefined),

@@ -267,11 +267,7 @@ export async function runBacktest(options: BacktestOptions): Promise<BacktestRes
           input: options.input,
           settings: settingsOf(options, counts.setup),
           unit: counts.unit,
-          lines: counts.lines,
-          blankLines: counts.blankLines,
-          malformed: counts.malformed,
-          samples: counts.samples,
-          outOfOrder: counts.outOfOrder,
+          ...lineCounts(counts),
           durationMs,
           decisionsOrdered: counts.ordered,
           summary: counts.summary ?? new SummaryBuilder(options.preset).state(),
@@ -365,13 +361,14 @@ function buildSummary(options: BacktestOptions, counts: RunCounts, durationMs: n
     options,
     settings: settingsOf(options, counts.setup),
     states: counts.summary ? [counts.summary] : [],
-    lines: counts.lines,
-    blankLines: counts.blankLines,
-    malformed: counts.malformed,
-    samples: counts.samples,
-    outOfOrder: counts.outOfOrder,
+    ...lineCounts(counts),
     durationMs,
   });
+}
+
+/** What the input held, line by line: the same in a shard's output and in a summary. */
+function lineCounts({ lines, blankLines, malformed, samples, outOfOrder }: RunCounts) {
+  return { lines, blankLines, malformed, samples, outOfOrder };
 }
 
 export function writeOutputs(outDir: string, summary: BacktestSummary): string[] {
